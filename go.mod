@@ -2,8 +2,6 @@ module github.com/stadsnat/accessd
 
 go 1.26.0
 
-
-
 require (
 	github.com/coreos/go-systemd/v22 v22.7.0
 	github.com/google/go-cmp v0.7.0
@@ -13,6 +11,7 @@ require (
 	github.com/mdlayher/packet v1.2.0
 	github.com/mdlayher/socket v0.7.0
 	github.com/prometheus/client_golang v1.25.0
+	go.etcd.io/bbolt v1.5.0
 	go.yaml.in/yaml/v3 v3.0.6
 	golang.org/x/net v0.62.0
 	golang.org/x/sync v0.24.0
