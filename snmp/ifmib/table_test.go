@@ -123,8 +123,8 @@ func TestDecodeRealSnmpdValues(t *testing.T) {
 		got[n] = fact{byName[n].Oper.Link(), mbps}
 	}
 	want := map[string]fact{
-		"adtx0": {ifmib.LinkUp, 1000},   // speed set with snmpd's interface directive
-		"adtx1": {ifmib.LinkUp, 10000},  // veth: ifSpeed 4294967295, ifHighSpeed 10000
+		"adtx0": {ifmib.LinkUp, 1000},    // speed set with snmpd's interface directive
+		"adtx1": {ifmib.LinkUp, 10000},   // veth: ifSpeed 4294967295, ifHighSpeed 10000
 		"adtx2": {ifmib.LinkDown, 10000}, // peer down
 		"adtx3": {ifmib.LinkDown, 10000}, // admin down
 	}
