@@ -1,10 +1,3 @@
-// Package inventory holds the access model of accessd: one Access per
-// delivery point (a switch port ending in one home), its validation against
-// the rules of Com Hem PI V1, PI-API 2.3 and ON-API 2.6, the parsers of the
-// inventory files (CSV Access Upload API 1.1 and JSON) and the
-// sellability/deliverability table of PI V1.
-//
-// The package is pure: no I/O but io.Reader, no clock but the time passed in.
 package inventory
 
 // Availability is the value of PI V1's Activatable and Sellable fields (CSV:

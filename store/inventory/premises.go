@@ -1,0 +1,77 @@
+package inventory
+
+// Valid reports whether p is one of the seven premises types accessd
+// accepts: PI V1's five plus ON-API's MDU_TECHNICAL and UNKNOWN.
+func (p PremisesType) Valid() bool {
+	switch p {
+	case MDUApartment, MDUCommon, MDUTechnical, ResidentialHouse, Commercial, Public, Unknown:
+		return true
+	}
+	return false
+}
+
+// PIV1 returns the premises type to show in PI V1, which knows only five:
+// MDU_TECHNICAL (a technical room of an apartment building) is shown as
+// MDU_COMMON, the nearest PI V1 type. UNKNOWN has no PI V1 equivalent and is
+// returned unchanged with ok false; the PI V1 view shows it as it is rather
+// than invent a type. ok is true for the five PI V1 types.
+func (p PremisesType) PIV1() (pt PremisesType, ok bool) {
+	switch p {
+	case MDUApartment, MDUCommon, ResidentialHouse, Commercial, Public:
+		return p, true
+	case MDUTechnical:
+		return MDUCommon, true
+	}
+	return p, false
+}
+
+// premisesTypeList is the list of valid premises types for messages.
+const premisesTypeList = "MDU_APARTMENT, MDU_COMMON, MDU_TECHNICAL, RESIDENTIAL_HOUSE, COMMERCIAL, PUBLIC or UNKNOWN"
+
+// FromBYGGTYP maps a Lantmäteriet BYGGTYP code (two digits, e.g. "33") to a
+// premises type as the table of CSV Access Upload API 1.1 says, and reports
+// false for a code the table does not list.
+func FromBYGGTYP(code string) (PremisesType, bool) {
+	if len(code) != 2 {
+		return "", false
+	}
+	n, ok := digits(code)
+	switch {
+	case !ok:
+		return "", false
+	case n >= 1 && n <= 22, n == 24:
+		return Public, true
+	case n == 30, n == 31:
+		return ResidentialHouse, true
+	case n == 32, n == 33, n == 35:
+		return MDUApartment, true
+	case n >= 40 && n <= 53:
+		return Commercial, true
+	case n == 99:
+		return Unknown, true
+	}
+	return "", false
+}
+
+// The values of ON-API's accessState.
+const (
+	AccessStatePlanned      = "PLANNED"
+	AccessStateDeploying    = "DEPLOYING"
+	AccessStateHomesPassed  = "HOMESPASSED"
+	AccessStateConnected    = "CONNECTED"
+	AccessStateDisconnected = "DISCONNECTED"
+	AccessStateInMigration  = "INMIGRATION"
+	AccessStateOutMigration = "OUTMIGRATION"
+)
+
+// validAccessState reports whether s is one of ON-API's accessState values.
+func validAccessState(s string) bool {
+	switch s {
+	case AccessStatePlanned, AccessStateDeploying, AccessStateHomesPassed, AccessStateConnected,
+		AccessStateDisconnected, AccessStateInMigration, AccessStateOutMigration:
+		return true
+	}
+	return false
+}
+
+const accessStateList = "PLANNED, DEPLOYING, HOMESPASSED, CONNECTED, DISCONNECTED, INMIGRATION or OUTMIGRATION"
