@@ -7,8 +7,9 @@
 #
 # Environment (all optional):
 #   ARCHES             architectures (Debian names = GOARCH), default "amd64 arm64"
-#   VERSION            package and binary version; default: the top version
-#                      of packaging/changelog plus +git<commit time>.<commit>
+#   VERSION            package and binary version, UPSTREAM-REVISION; default:
+#                      the top version of packaging/changelog with
+#                      +git<commit time>.<commit> after its upstream part
 #   SOURCE_DATE_EPOCH  mtime of every packaged file; default: the last commit
 #   OUT                output directory, default dist/
 #   CONFIG_SRC         the conffile to ship, default packaging/accessd.yaml
@@ -42,10 +43,13 @@ if [[ -z $top_version ]]; then
 	exit 1
 fi
 if [[ -z ${VERSION:-} ]]; then
-	VERSION="$top_version+git$(date -u -d "@$SOURCE_DATE_EPOCH" +%Y%m%d%H%M%S).$(git rev-parse --short=12 HEAD)"
+	# A snapshot after the newest release: UPSTREAM+gitTIME.COMMIT-REVISION.
+	VERSION="${top_version%-*}+git$(date -u -d "@$SOURCE_DATE_EPOCH" +%Y%m%d%H%M%S).$(git rev-parse --short=12 HEAD)-${top_version##*-}"
 fi
-if [[ ! $VERSION =~ ^[0-9][A-Za-z0-9.+~-]*$ ]]; then
-	echo "build.sh: VERSION $VERSION is not a Debian version" >&2
+# A Debian revision (-N) is required: the package is not native, its
+# changelog is changelog.Debian.gz.
+if [[ ! $VERSION =~ ^[0-9][A-Za-z0-9.+~]*-[A-Za-z0-9.+~]+$ ]]; then
+	echo "build.sh: VERSION $VERSION is not a Debian version UPSTREAM-REVISION" >&2
 	exit 1
 fi
 if [[ ! -f $CONFIG_SRC ]]; then
@@ -56,7 +60,7 @@ fi
 export TZ=UTC LC_ALL=C
 umask 022
 tmp=$(mktemp -d "$OUT/.build.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
+trap '[[ -n ${KEEP:-} ]] || rm -rf "$tmp"' EXIT
 
 # The tools, pinned in their own module.
 go -C "$here/tools" build -trimpath -o "$tmp/bin/" \
@@ -101,6 +105,6 @@ for arch in $ARCHES; do
 	deb=$OUT/accessd_${VERSION}_$arch.deb
 	# ACCESSD_ARCH, not GOARCH: GOARCH would cross-build nfpm itself.
 	(cd "$stage" && ACCESSD_ARCH=$arch ACCESSD_VERSION=$VERSION \
-		"$tmp/bin/nfpm" package --config "$here/nfpm.yaml" --packager deb --target "$deb" >/dev/null)
+		"$tmp/bin/nfpm" package --config "$here/nfpm.yaml" --packager deb --target "$deb" >&2)
 	echo "$deb"
 done
