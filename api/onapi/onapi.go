@@ -1,0 +1,160 @@
+// Package onapi serves the KO side of ON-API 2.6 (the Open Networks API,
+// successor of PI-API): the endpoint list GET /onapi/2.6/, accesses with
+// If-Modified-Since, the option82 and dhcplookup look-ups, and whatever
+// else the daemon registers (link status, lease info, orders). The endpoint
+// list names only what is really served. Errors are {"cause": "..."} as
+// common/responses.md says; unknown paths under /onapi/2.6/ are 501.
+package onapi
+
+import (
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/stadsnat/accessd/api/internal/web"
+	"github.com/stadsnat/accessd/api/piapi"
+	"github.com/stadsnat/accessd/store"
+	"github.com/stadsnat/accessd/store/inventory"
+)
+
+// Version is the ON-API version served.
+const Version = "2.6"
+
+// Base is the root path of the API.
+const Base = "/onapi/" + Version + "/"
+
+// Endpoint is one entry of the endpoint list.
+type Endpoint struct {
+	Name              string   `json:"name"`
+	Endpoint          string   `json:"endpoint"`
+	Version           string   `json:"version"`
+	Documentation     string   `json:"documentation"`
+	Note              string   `json:"note,omitempty"`
+	UnsupportedFields []string `json:"unsupportedFields,omitempty"`
+}
+
+const docBase = "https://github.com/on-api/on-api/blob/master/2.6.0/spec/"
+
+// NewEndpoint describes an endpoint at Base+path documented in spec file doc.
+func NewEndpoint(name, path, doc string) Endpoint {
+	return Endpoint{Name: name, Endpoint: Base + path, Version: Version, Documentation: docBase + doc}
+}
+
+// Endpoints serves GET /onapi/2.6/: the list of what is served.
+func Endpoints(list []Endpoint) web.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		if r.URL.Path != Base {
+			return web.Errorf(http.StatusNotImplemented, "Not implemented: %s", r.URL.Path)
+		}
+		w.Header().Set("Location", Base)
+		return web.WriteJSON(w, http.StatusOK, list)
+	}
+}
+
+// access is an ON-API 2.6 access object.
+type access struct {
+	AccessID            string `json:"accessId"`
+	LegacyAccessID      string `json:"legacyAccessId,omitempty"`
+	StreetName          string `json:"streetName"`
+	StreetNumber        string `json:"streetNumber,omitempty"`
+	StreetLittera       string `json:"streetLittera,omitempty"`
+	PostalCode          string `json:"postalCode"`
+	City                string `json:"city"`
+	CountryCode         string `json:"countryCode"`
+	PremisesType        string `json:"premisesType"`
+	MDUApartmentNumber  string `json:"mduApartmentNumber,omitempty"`
+	MDUDistinguisher    string `json:"mduDistinguisher,omitempty"`
+	Outlet              string `json:"outlet,omitempty"`
+	Population          string `json:"population,omitempty"`
+	PriceGroup          int    `json:"priceGroup"`
+	AccessState         string `json:"accessState"`
+	NationalAddressUUID string `json:"nationalAddressUUID,omitempty"`
+}
+
+// Deps is what the handlers read.
+type Deps struct {
+	DB *store.DB
+	// Now and Calendar give today's date for accessState.
+	Now func() time.Time
+	Loc *time.Location
+}
+
+// AccessState is the ON-API accessState of an access: the inventory's own
+// value when it has one; DISCONNECTED for a removed access; otherwise
+// derived from Activatable — CONNECTED once activatable (YES or a date that
+// has come, as a Stockholm date), DEPLOYING with a future date, PLANNED
+// with NO.
+func AccessState(rec *store.AccessRecord, now time.Time, loc *time.Location) string {
+	if rec.Removed {
+		return "DISCONNECTED"
+	}
+	if rec.AccessState != "" {
+		return rec.AccessState
+	}
+	switch a := rec.Activatable; a {
+	case inventory.Yes:
+		return "CONNECTED"
+	case inventory.No, "":
+		return "PLANNED"
+	default:
+		today := now.In(loc).Format(time.DateOnly)
+		if string(a) <= today {
+			return "CONNECTED"
+		}
+		return "DEPLOYING"
+	}
+}
+
+func (d Deps) access(rec *store.AccessRecord, now time.Time) access {
+	a := &rec.Access
+	return access{
+		AccessID: a.AccessID, LegacyAccessID: a.LegacyAccessID, StreetName: a.StreetName, StreetNumber: a.StreetNumber,
+		StreetLittera: a.StreetLittera, PostalCode: a.PostalCode, City: a.City, CountryCode: a.CountryCode,
+		PremisesType: string(a.PremisesType), MDUApartmentNumber: a.MDUApartmentNumber, MDUDistinguisher: a.MDUDistinguisher,
+		Outlet: a.Outlet, Population: a.Population, PriceGroup: a.PriceGroup,
+		AccessState: AccessState(rec, now, d.Loc), NationalAddressUUID: a.NationalAddressUUID,
+	}
+}
+
+// Accesses serves GET /onapi/2.6/accesses/: all accesses (404 when there
+// are none), or with If-Modified-Since the changed ones (304 when none).
+func (d Deps) Accesses(w http.ResponseWriter, r *http.Request) error {
+	since, incremental := web.IfModifiedSince(r)
+	if !incremental {
+		since = time.Time{}
+	}
+	snap, err := d.DB.Accesses(since)
+	if err != nil {
+		return web.Internal(err)
+	}
+	defer snap.Close()
+	web.SetLastModified(w, snap.LastModified)
+	if incremental && snap.Count == 0 {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusNotModified)
+		return nil
+	}
+	if snap.Count == 0 {
+		return web.Errorf(http.StatusNotFound, "No accesses available")
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusOK)
+	if r.Method == http.MethodHead {
+		return nil
+	}
+	now := d.Now()
+	return piapi.StreamArray(w, snap, func(rec *store.AccessRecord) any { return d.access(rec, now) })
+}
+
+// Access serves GET /onapi/2.6/accesses/{accessId}.
+func (d Deps) Access(w http.ResponseWriter, r *http.Request) error {
+	id := r.PathValue("accessId")
+	rec, err := d.DB.Access(id)
+	if errors.Is(err, store.ErrNotFound) {
+		return web.Errorf(http.StatusNotFound, "Unknown accessId: '%s'", id)
+	}
+	if err != nil {
+		return web.Internal(err)
+	}
+	return web.WriteJSON(w, http.StatusOK, d.access(&rec, d.Now()))
+}

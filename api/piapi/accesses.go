@@ -1,0 +1,227 @@
+// Package piapi serves the KO side of PI-API 2.3 (and 2.2, which differs
+// only in what orders carry): feasibility GET /api/2.3/accesses/ with
+// If-Modified-Since, availability GET /api/2.3/accesses/{accessId} and the
+// option82 lookup GET /api/2.3/option82/{hex}. Field names and their order
+// follow the specification's examples; errors are {"cause": "..."}.
+package piapi
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/stadsnat/accessd/api/internal/web"
+	"github.com/stadsnat/accessd/store"
+	"github.com/stadsnat/accessd/store/catalog"
+	"github.com/stadsnat/accessd/store/inventory"
+)
+
+// Versions are the PI-API versions served, each under /api/VERSION/.
+func Versions() []string { return []string{"2.2", "2.3"} }
+
+// Deps is what the handlers read.
+type Deps struct {
+	DB      *store.DB
+	Catalog *catalog.Catalog
+	// Active lists the services active on an access for the calling user
+	// (availability's "active"); nil means none are known.
+	Active func(accessID string, u web.User) ([]Active, error)
+}
+
+// feasibility is one access of GET /api/2.3/accesses/, fields in the
+// order of the specification's example.
+type feasibility struct {
+	AccessID           string        `json:"accessId"`
+	StreetName         string        `json:"streetName"`
+	StreetNumber       string        `json:"streetNumber"`
+	StreetLittera      string        `json:"streetLittera"`
+	PostalCode         string        `json:"postalCode"`
+	City               string        `json:"city"`
+	CountryCode        string        `json:"countryCode"`
+	PremisesType       string        `json:"premisesType"`
+	MDUApartmentNumber string        `json:"mduApartmentNumber"`
+	MDUDistinguisher   string        `json:"mduDistinguisher"`
+	Outlet             string        `json:"outlet"`
+	Population         string        `json:"population"`
+	Services           []serviceConn `json:"services"`
+	CoFiberConverter   string        `json:"coFiberConverter"`
+	CoCPESwitch        string        `json:"coCpeSwitch"`
+	CoCPERouter        string        `json:"coCpeRouter"`
+}
+
+type serviceConn struct {
+	Service    string `json:"service"`
+	Connection string `json:"connection"`
+}
+
+// availability is GET /api/2.3/accesses/{accessId}.
+type availability struct {
+	AccessID           string         `json:"accessId"`
+	StreetName         string         `json:"streetName"`
+	StreetNumber       string         `json:"streetNumber"`
+	StreetLittera      string         `json:"streetLittera"`
+	PostalCode         string         `json:"postalCode"`
+	City               string         `json:"city"`
+	CountryCode        string         `json:"countryCode"`
+	PremisesType       string         `json:"premisesType"`
+	MDUApartmentNumber string         `json:"mduApartmentNumber"`
+	MDUDistinguisher   string         `json:"mduDistinguisher"`
+	Outlet             string         `json:"outlet"`
+	Population         string         `json:"population"`
+	Services           []serviceAvail `json:"services"`
+	Active             []Active       `json:"active"`
+	CoFiberConverter   string         `json:"coFiberConverter"`
+	CoCPESwitch        string         `json:"coCpeSwitch"`
+	CoCPERouter        string         `json:"coCpeRouter"`
+}
+
+type serviceAvail struct {
+	Service                string `json:"service"`
+	Connection             string `json:"connection"`
+	Available              string `json:"available"`
+	ForcedTakeoverPossible bool   `json:"forcedTakeoverPossible"`
+}
+
+// Active is a service active on an access for the calling service provider.
+type Active struct {
+	Service     string      `json:"service"`
+	Option82    string      `json:"option82"`
+	Equipment   []Equipment `json:"equipment"`
+	SPReference *string     `json:"spReference,omitempty"` // 2.3 only
+}
+
+// Equipment ties a service to a device.
+type Equipment struct {
+	VendorID   string `json:"vendorId,omitempty"`
+	MACAddress string `json:"macAddress,omitempty"`
+}
+
+// connection is when services become activatable: the access's Activatable
+// ("YES", "NO" or a date); "NO" for a removed access.
+func connection(rec *store.AccessRecord) string {
+	if rec.Removed || rec.Activatable == "" {
+		return string(inventory.No)
+	}
+	return string(rec.Activatable)
+}
+
+// available is when services can be ordered: the access's Sellable.
+func available(rec *store.AccessRecord) string {
+	if rec.Removed || rec.Sellable == "" {
+		return string(inventory.No)
+	}
+	return string(rec.Sellable)
+}
+
+func (d Deps) feasibility(rec *store.AccessRecord) feasibility {
+	a := &rec.Access
+	f := feasibility{
+		AccessID: a.AccessID, StreetName: a.StreetName, StreetNumber: a.StreetNumber, StreetLittera: a.StreetLittera,
+		PostalCode: a.PostalCode, City: a.City, CountryCode: a.CountryCode, PremisesType: string(a.PremisesType),
+		MDUApartmentNumber: a.MDUApartmentNumber, MDUDistinguisher: a.MDUDistinguisher, Outlet: a.Outlet,
+		Population: a.Population, Services: []serviceConn{},
+		CoFiberConverter: a.FiberConverter, CoCPESwitch: a.CPESwitch, CoCPERouter: a.CPERouter,
+	}
+	conn := connection(rec)
+	for _, s := range d.Catalog.Offered(a) {
+		f.Services = append(f.Services, serviceConn{Service: s.UID, Connection: conn})
+	}
+	return f
+}
+
+// Accesses serves feasibility: every access, or with If-Modified-Since the
+// changed ones (304 when none), streamed from one read transaction.
+func (d Deps) Accesses(w http.ResponseWriter, r *http.Request) error {
+	since, incremental := web.IfModifiedSince(r)
+	if !incremental {
+		since = time.Time{}
+	}
+	snap, err := d.DB.Accesses(since)
+	if err != nil {
+		return web.Internal(err)
+	}
+	defer snap.Close()
+	web.SetLastModified(w, snap.LastModified)
+	if incremental && snap.Count == 0 {
+		w.WriteHeader(http.StatusNotModified)
+		return nil
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusOK)
+	if r.Method == http.MethodHead {
+		return nil
+	}
+	return StreamArray(w, snap, func(rec *store.AccessRecord) any { return d.feasibility(rec) })
+}
+
+// StreamArray writes the snapshot's records as one JSON array, one
+// element at a time.
+func StreamArray(w http.ResponseWriter, snap *store.Snapshot, conv func(*store.AccessRecord) any) error {
+	bw := bufio.NewWriterSize(w, 64<<10)
+	enc := json.NewEncoder(bw)
+	enc.SetEscapeHTML(false)
+	bw.WriteByte('[')
+	first := true
+	err := snap.Each(func(rec *store.AccessRecord) error {
+		if !first {
+			bw.WriteByte(',')
+		}
+		first = false
+		return enc.Encode(conv(rec)) // Encode ends each element with a newline
+	})
+	if err != nil {
+		return err
+	}
+	bw.WriteString("]\n")
+	return bw.Flush()
+}
+
+// Access serves availability for one access.
+func (d Deps) Access(w http.ResponseWriter, r *http.Request) error {
+	id := r.PathValue("accessId")
+	rec, err := d.DB.Access(id)
+	if errors.Is(err, store.ErrNotFound) {
+		return web.Errorf(http.StatusNotFound, "Unknown accessId: '%s'", id)
+	}
+	if err != nil {
+		return web.Internal(err)
+	}
+	f := d.feasibility(&rec)
+	out := availability{
+		AccessID: f.AccessID, StreetName: f.StreetName, StreetNumber: f.StreetNumber, StreetLittera: f.StreetLittera,
+		PostalCode: f.PostalCode, City: f.City, CountryCode: f.CountryCode, PremisesType: f.PremisesType,
+		MDUApartmentNumber: f.MDUApartmentNumber, MDUDistinguisher: f.MDUDistinguisher, Outlet: f.Outlet,
+		Population: f.Population, Services: make([]serviceAvail, 0, len(f.Services)), Active: []Active{},
+		CoFiberConverter: f.CoFiberConverter, CoCPESwitch: f.CoCPESwitch, CoCPERouter: f.CoCPERouter,
+	}
+	avail := available(&rec)
+	for _, s := range f.Services {
+		out.Services = append(out.Services, serviceAvail{Service: s.Service, Connection: s.Connection, Available: avail})
+	}
+	if d.Active != nil {
+		u, _ := web.UserFrom(r.Context())
+		act, err := d.Active(id, u)
+		if err != nil {
+			return web.Internal(err)
+		}
+		if act != nil {
+			out.Active = act
+		}
+	}
+	if version(r) == "2.2" {
+		for i := range out.Active {
+			out.Active[i].SPReference = nil
+		}
+	}
+	return web.WriteJSON(w, http.StatusOK, out)
+}
+
+// version is the PI-API version of the request path (/api/2.2/… or /api/2.3/…).
+func version(r *http.Request) string {
+	if len(r.URL.Path) >= 8 && r.URL.Path[:8] == "/api/2.2" {
+		return "2.2"
+	}
+	return "2.3"
+}

@@ -1,0 +1,178 @@
+package config
+
+import (
+	"fmt"
+	"regexp"
+)
+
+// SNMP configures the link-state poller and trap listener.
+type SNMP struct {
+	Enabled          *bool           `yaml:"enabled"`
+	Interval         Duration        `yaml:"interval"`
+	FullRefreshEvery int             `yaml:"full_refresh_every"`
+	Timeout          Duration        `yaml:"timeout"`
+	Retries          int             `yaml:"retries"`
+	Concurrency      int             `yaml:"concurrency"`
+	MaxRepetitions   int             `yaml:"max_repetitions"`
+	Port             int             `yaml:"port"`    // UDP port of switches derived from the inventory
+	Default          SNMPCredentials `yaml:"default"` // credentials of switches not listed
+	Groups           []SNMPGroup     `yaml:"groups"`
+	Switches         []SNMPSwitch    `yaml:"switches"`
+	Traps            SNMPTraps       `yaml:"traps"`
+}
+
+// SNMPCredentials are v2c or v3 USM credentials.
+type SNMPCredentials struct {
+	Community     string  `yaml:"community"`
+	CommunityFile string  `yaml:"community_file"`
+	V3            *SNMPV3 `yaml:"v3"`
+}
+
+// SNMPV3 is a USM user.
+type SNMPV3 struct {
+	User         string `yaml:"user"`
+	Auth         string `yaml:"auth"` // SHA | SHA224 | SHA256 | SHA384 | SHA512 | MD5
+	AuthPass     string `yaml:"auth_pass"`
+	AuthPassFile string `yaml:"auth_pass_file"`
+	Priv         string `yaml:"priv"` // AES | AES192 | AES256 | AES192C | AES256C | DES | "" (authNoPriv)
+	PrivPass     string `yaml:"priv_pass"`
+	PrivPassFile string `yaml:"priv_pass_file"`
+}
+
+// SNMPGroup gives shared credentials and a port-name rewrite to switches.
+type SNMPGroup struct {
+	Name            string `yaml:"name"`
+	SNMPCredentials `yaml:",inline"`
+	Rewrite         []SNMPRewrite `yaml:"rewrite"`
+}
+
+// SNMPRewrite turns an inventory port name into an ifName (regexp → replacement).
+type SNMPRewrite struct {
+	From string `yaml:"from"`
+	To   string `yaml:"to"`
+}
+
+// SNMPSwitch is an explicitly listed switch.
+type SNMPSwitch struct {
+	Address         string `yaml:"address"` // host or host:port
+	Name            string `yaml:"name"`    // the name the inventory uses, default the host
+	Group           string `yaml:"group"`
+	SNMPCredentials `yaml:",inline"`
+}
+
+// SNMPTraps configures the linkUp/linkDown listener.
+type SNMPTraps struct {
+	Listen        string   `yaml:"listen"`
+	Community     string   `yaml:"community"`
+	CommunityFile string   `yaml:"community_file"`
+	V3Users       []SNMPV3 `yaml:"v3_users"`
+}
+
+// On reports whether polling is enabled.
+func (s *SNMP) On() bool { return s.Enabled == nil || *s.Enabled }
+
+func (s *SNMP) applyDefaults() {
+	if s.Interval == 0 {
+		s.Interval = Duration(60 * second)
+	}
+	if s.FullRefreshEvery == 0 {
+		s.FullRefreshEvery = 10
+	}
+	if s.Timeout == 0 {
+		s.Timeout = Duration(2 * second)
+	}
+	if s.Concurrency == 0 {
+		s.Concurrency = 32
+	}
+	if s.MaxRepetitions == 0 {
+		s.MaxRepetitions = 50
+	}
+	if s.Port == 0 {
+		s.Port = 161
+	}
+}
+
+func (s *SNMP) validate(v *validator) {
+	if s.Interval.D() < second {
+		v.addf("snmp.interval", "at least 1s")
+	}
+	if s.Retries < 0 || s.Retries > 10 {
+		v.addf("snmp.retries", "between 0 and 10")
+	}
+	if s.Concurrency < 1 {
+		v.addf("snmp.concurrency", "at least 1")
+	}
+	if s.MaxRepetitions < 1 || s.MaxRepetitions > 1000 {
+		v.addf("snmp.max_repetitions", "between 1 and 1000")
+	}
+	if s.Port < 1 || s.Port > 65535 {
+		v.addf("snmp.port", "not a UDP port")
+	}
+	s.Default.validate(v, "snmp.default")
+	groups := map[string]bool{}
+	for i := range s.Groups {
+		g := &s.Groups[i]
+		p := fmt.Sprintf("snmp.groups[%d]", i)
+		if g.Name == "" {
+			v.addf(p+".name", "missing")
+		} else if groups[g.Name] {
+			v.addf(p+".name", "%q is defined twice", g.Name)
+		}
+		groups[g.Name] = true
+		g.SNMPCredentials.validate(v, p)
+		for j, r := range g.Rewrite {
+			if _, err := regexp.Compile(r.From); err != nil {
+				v.addf(fmt.Sprintf("%s.rewrite[%d].from", p, j), "bad regular expression: %v", err)
+			}
+		}
+	}
+	for i := range s.Switches {
+		sw := &s.Switches[i]
+		p := fmt.Sprintf("snmp.switches[%d]", i)
+		if sw.Address == "" {
+			v.addf(p+".address", "missing")
+		}
+		if sw.Group != "" && !groups[sw.Group] {
+			v.addf(p+".group", "%q is not a group of snmp.groups", sw.Group)
+		}
+		sw.SNMPCredentials.validate(v, p)
+	}
+	if s.Traps.Listen != "" && !validHostPort(s.Traps.Listen) {
+		v.addf("snmp.traps.listen", "%q is not host:port", s.Traps.Listen)
+	}
+	v.secretFrom("snmp.traps.community_file", s.Traps.Community, s.Traps.CommunityFile, func(x string) { s.Traps.Community = x })
+	for i := range s.Traps.V3Users {
+		s.Traps.V3Users[i].validate(v, fmt.Sprintf("snmp.traps.v3_users[%d]", i))
+	}
+}
+
+func (c *SNMPCredentials) validate(v *validator, path string) {
+	v.secretFrom(path+".community_file", c.Community, c.CommunityFile, func(x string) { c.Community = x })
+	if c.V3 != nil {
+		if c.Community != "" || c.CommunityFile != "" {
+			v.addf(path, "give either community (v2c) or v3, not both")
+		}
+		c.V3.validate(v, path+".v3")
+	}
+}
+
+func (u *SNMPV3) validate(v *validator, path string) {
+	if u.User == "" {
+		v.addf(path+".user", "missing")
+	}
+	switch u.Auth {
+	case "", "MD5", "SHA", "SHA224", "SHA256", "SHA384", "SHA512":
+	default:
+		v.addf(path+".auth", "%q: must be SHA, SHA224, SHA256, SHA384, SHA512 or MD5", u.Auth)
+	}
+	switch u.Priv {
+	case "", "DES", "AES", "AES192", "AES256", "AES192C", "AES256C":
+	default:
+		v.addf(path+".priv", "%q: must be AES, AES192, AES256, AES192C, AES256C or DES", u.Priv)
+	}
+	if u.Priv != "" && u.Auth == "" {
+		v.addf(path+".priv", "privacy needs authentication (auth)")
+	}
+	v.secretFrom(path+".auth_pass_file", u.AuthPass, u.AuthPassFile, func(x string) { u.AuthPass = x })
+	v.secretFrom(path+".priv_pass_file", u.PrivPass, u.PrivPassFile, func(x string) { u.PrivPass = x })
+}

@@ -1,0 +1,249 @@
+package store
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/stadsnat/accessd/store/inventory"
+)
+
+// AccessRecord is an access as the store keeps it.
+type AccessRecord struct {
+	inventory.Access
+	Seq      uint64    // change sequence of its latest change
+	Created  time.Time // first import
+	Modified time.Time // latest change (a stamp, see doc.go)
+	Removed  bool      // a tombstone
+}
+
+// accessRecord is the stored JSON form (times as unix nanoseconds).
+type accessRecord struct {
+	inventory.Access
+	Seq      uint64 `json:"_seq"`
+	Created  int64  `json:"_created"`
+	Modified int64  `json:"_modified"`
+	Removed  bool   `json:"_removed,omitempty"`
+}
+
+func decodeRecord(v []byte) (AccessRecord, error) {
+	var r accessRecord
+	if err := json.Unmarshal(v, &r); err != nil {
+		return AccessRecord{}, fmt.Errorf("decode access record: %w", err)
+	}
+	return AccessRecord{
+		Access:   r.Access,
+		Seq:      r.Seq,
+		Created:  time.Unix(0, r.Created).UTC(),
+		Modified: time.Unix(0, r.Modified).UTC(),
+		Removed:  r.Removed,
+	}, nil
+}
+
+func encodeRecord(r *AccessRecord) ([]byte, error) {
+	return json.Marshal(accessRecord{
+		Access:   r.Access,
+		Seq:      r.Seq,
+		Created:  r.Created.UnixNano(),
+		Modified: r.Modified.UnixNano(),
+		Removed:  r.Removed,
+	})
+}
+
+// circuitOf gives the (circuit-id, remote-id) pair an access is found by:
+// its dhcpIdentifier, else its Option82 text read with the default key
+// template "{remote_id} {circuit_id}" (see doc.go).
+func circuitOf(a *inventory.Access) (circuitID, remoteID string) {
+	if !a.DHCPIdentifier.IsZero() {
+		return a.DHCPIdentifier.IPv4CircuitID, a.DHCPIdentifier.IPv4RemoteID
+	}
+	text := strings.TrimSpace(a.Option82)
+	if r, c, ok := strings.Cut(text, " "); ok {
+		return strings.TrimSpace(c), r
+	}
+	return text, ""
+}
+
+func pairKey(circuitID, remoteID string) []byte {
+	k := make([]byte, 0, len(circuitID)+1+len(remoteID))
+	k = append(k, circuitID...)
+	k = append(k, 0)
+	return append(k, remoteID...)
+}
+
+func mtimeKey(t time.Time, seq uint64) []byte {
+	k := make([]byte, 16)
+	binary.BigEndian.PutUint64(k, uint64(t.UnixNano()))
+	binary.BigEndian.PutUint64(k[8:], seq)
+	return k
+}
+
+func putSubOptionIndexes(cb, rb *bolt.Bucket, circuitID, remoteID, id string) error {
+	if circuitID != "" {
+		if err := cb.Put(pairKey(circuitID, id), nil); err != nil {
+			return err
+		}
+	}
+	if remoteID != "" {
+		if err := rb.Put(pairKey(remoteID, id), nil); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// indexes are the lookup buckets of one write transaction.
+type indexes struct {
+	accesses, mtime, opt82, pair, circuitID, remoteID, meta *bolt.Bucket
+}
+
+func openIndexes(tx *bolt.Tx) indexes {
+	return indexes{
+		accesses:  tx.Bucket(bucketAccesses),
+		mtime:     tx.Bucket(bucketAccessMtime),
+		opt82:     tx.Bucket(bucketAccessOption82),
+		pair:      tx.Bucket(bucketAccessCircuit),
+		circuitID: tx.Bucket(bucketAccessCircuitID),
+		remoteID:  tx.Bucket(bucketAccessRemoteID),
+		meta:      tx.Bucket(bucketMeta),
+	}
+}
+
+// unindex removes a live access from the lookup indexes.
+func (ix indexes) unindex(a *inventory.Access) error {
+	if err := ix.opt82.Delete([]byte(strings.TrimSpace(a.Option82))); err != nil {
+		return err
+	}
+	c, r := circuitOf(a)
+	if err := ix.pair.Delete(pairKey(c, r)); err != nil {
+		return err
+	}
+	if c != "" {
+		if err := ix.circuitID.Delete(pairKey(c, a.AccessID)); err != nil {
+			return err
+		}
+	}
+	if r != "" {
+		return ix.remoteID.Delete(pairKey(r, a.AccessID))
+	}
+	return nil
+}
+
+// index adds a live access to the lookup indexes.
+func (ix indexes) index(a *inventory.Access) error {
+	id := []byte(a.AccessID)
+	if err := ix.opt82.Put([]byte(strings.TrimSpace(a.Option82)), id); err != nil {
+		return err
+	}
+	c, r := circuitOf(a)
+	if err := ix.pair.Put(pairKey(c, r), id); err != nil {
+		return err
+	}
+	return putSubOptionIndexes(ix.circuitID, ix.remoteID, c, r, a.AccessID)
+}
+
+// put writes a record and moves its change-feed entry.
+func (ix indexes) put(rec *AccessRecord, old *AccessRecord) error {
+	if old != nil {
+		if err := ix.mtime.Delete(mtimeKey(old.Modified, old.Seq)); err != nil {
+			return err
+		}
+	}
+	v, err := encodeRecord(rec)
+	if err != nil {
+		return err
+	}
+	if err := ix.accesses.Put([]byte(rec.AccessID), v); err != nil {
+		return err
+	}
+	return ix.mtime.Put(mtimeKey(rec.Modified, rec.Seq), []byte(rec.AccessID))
+}
+
+// Access returns the live access with the given id; a missing or removed
+// access is ErrNotFound.
+func (d *DB) Access(id string) (AccessRecord, error) {
+	var rec AccessRecord
+	err := d.view(func(tx *bolt.Tx) error {
+		v := tx.Bucket(bucketAccesses).Get([]byte(id))
+		if v == nil {
+			return fmt.Errorf("access %q: %w", id, ErrNotFound)
+		}
+		var err error
+		rec, err = decodeRecord(v)
+		if err == nil && rec.Removed {
+			return fmt.Errorf("access %q: removed: %w", id, ErrNotFound)
+		}
+		return err
+	})
+	return rec, err
+}
+
+// AccessByOption82 finds the live access whose Option82 text is text.
+func (d *DB) AccessByOption82(text string) (string, error) {
+	var id string
+	err := d.view(func(tx *bolt.Tx) error {
+		v := tx.Bucket(bucketAccessOption82).Get([]byte(strings.TrimSpace(text)))
+		if v == nil {
+			return fmt.Errorf("option82 %q: %w", text, ErrNotFound)
+		}
+		id = string(v)
+		return nil
+	})
+	return id, err
+}
+
+// ErrAmbiguous is returned (wrapped) when a lookup matches several accesses.
+var ErrAmbiguous = errorString("matches more than one access")
+
+type errorString string
+
+func (e errorString) Error() string { return string(e) }
+
+// AccessByCircuit finds the live access with the given circuit-id and
+// remote-id. When only one of the two is given it matches when exactly one
+// access has it; several are ErrAmbiguous.
+func (d *DB) AccessByCircuit(circuitID, remoteID string) (string, error) {
+	var id string
+	err := d.view(func(tx *bolt.Tx) error {
+		var err error
+		id, err = accessByCircuit(tx, circuitID, remoteID)
+		return err
+	})
+	return id, err
+}
+
+func accessByCircuit(tx *bolt.Tx, circuitID, remoteID string) (string, error) {
+	what := fmt.Sprintf("circuit-id %q remote-id %q", circuitID, remoteID)
+	var b *bolt.Bucket
+	var prefix []byte
+	switch {
+	case circuitID == "" && remoteID == "":
+		return "", fmt.Errorf("neither circuit-id nor remote-id given: %w", ErrNotFound)
+	case circuitID != "" && remoteID != "":
+		if v := tx.Bucket(bucketAccessCircuit).Get(pairKey(circuitID, remoteID)); v != nil {
+			return string(v), nil
+		}
+		return "", fmt.Errorf("%s: %w", what, ErrNotFound)
+	case circuitID != "":
+		b, prefix = tx.Bucket(bucketAccessCircuitID), pairKey(circuitID, "")
+	default:
+		b, prefix = tx.Bucket(bucketAccessRemoteID), pairKey(remoteID, "")
+	}
+	var found string
+	c := b.Cursor()
+	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+		if found != "" {
+			return "", fmt.Errorf("%s: %w", what, ErrAmbiguous)
+		}
+		found = string(k[len(prefix):])
+	}
+	if found == "" {
+		return "", fmt.Errorf("%s: %w", what, ErrNotFound)
+	}
+	return found, nil
+}

@@ -1,0 +1,77 @@
+// Package catalog is the KO's service catalogue: the technical services
+// (broadband 100/100, IPTV, …) it can deliver, and which of them an access
+// can technically carry given its media and port speed.
+package catalog
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/stadsnat/accessd/store/inventory"
+)
+
+// Service is one technical service.
+type Service struct {
+	UID              string
+	Name             string
+	Type             string   // broadband | tv | voip | …
+	Media            []string // FTTH, FTTB, …; empty = any
+	CapacityKbit     int      // 0 = no capacity requirement
+	Hardware         string   // CPE | DRG | "" (none)
+	DirectActivation bool
+	MaxPerAccess     int // active services of this Type per access; 0 means 1
+}
+
+// Catalog is an immutable set of services in configuration order.
+type Catalog struct {
+	services []Service
+	byUID    map[string]int
+}
+
+// New makes a catalogue.
+func New(services []Service) *Catalog {
+	c := &Catalog{services: slices.Clone(services), byUID: make(map[string]int, len(services))}
+	for i, s := range c.services {
+		c.byUID[s.UID] = i
+	}
+	return c
+}
+
+// All returns every service.
+func (c *Catalog) All() []Service { return c.services }
+
+// Get finds a service by UID.
+func (c *Catalog) Get(uid string) (Service, bool) {
+	i, ok := c.byUID[uid]
+	if !ok {
+		return Service{}, false
+	}
+	return c.services[i], true
+}
+
+// MediaFits reports whether the access's medium is one the service can use
+// (an access or service without media information fits).
+func (s Service) MediaFits(a *inventory.Access) bool {
+	if len(s.Media) == 0 || a.Media == "" {
+		return true
+	}
+	return slices.ContainsFunc(s.Media, func(m string) bool { return strings.EqualFold(m, a.Media) })
+}
+
+// CapacityFits reports whether a port of portMbps (0 = unknown) can carry
+// the service.
+func (s Service) CapacityFits(portMbps int) bool {
+	return s.CapacityKbit == 0 || portMbps == 0 || portMbps*1000 >= s.CapacityKbit
+}
+
+// Offered lists the services the access can technically carry, judged by
+// its inventory data (medium, portSpeed): what PI-API's feasibility lists.
+func (c *Catalog) Offered(a *inventory.Access) []Service {
+	var out []Service
+	for _, s := range c.services {
+		if s.MediaFits(a) && s.CapacityFits(a.PortSpeedMbps) {
+			out = append(out, s)
+		}
+	}
+	return out
+}

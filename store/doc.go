@@ -1,0 +1,55 @@
+// Package store is accessd's one local store: a single bbolt file under the
+// state directory that holds the access inventory and everything accessd
+// learns about it. Every API answer is one read transaction on it, so the
+// box keeps answering when its uplink is down.
+//
+// # Bucket tree
+//
+// Keys of ordered data are fixed-width big-endian integers so that a range
+// scan is a cursor seek. Records are JSON. An index is written in the same
+// transaction as its record. Values are copied out before a transaction ends.
+//
+//	meta/
+//	  schema_version          ⇒ uint64: the schema the file is at (see migrations.go)
+//	  created                 ⇒ int64 unix nanoseconds: when the file was made
+//	  last_stamp              ⇒ int64 unix nanoseconds: newest access modification time
+//	  access_count            ⇒ uint64: live (not removed) accesses
+//	  tombstone_count         ⇒ uint64: removed accesses still remembered
+//	accesses/                 (sequence: the access change sequence)
+//	  AccessId                ⇒ accessRecord: the access, its change sequence,
+//	                            created/modified times and the removed flag
+//	access_mtime/             the change feed of accesses, "changed since T" is a seek
+//	  mtime(8) | seq(8)       ⇒ AccessId   (one entry per access: its latest change)
+//	access_option82/          unique
+//	  Option82 text           ⇒ AccessId   (live accesses only)
+//	access_circuit/           unique
+//	  circuit-id 0x00 remote-id ⇒ AccessId (live accesses only)
+//	access_circuit_id/        not unique: "is this circuit-id alone unique?"
+//	  circuit-id 0x00 AccessId  ⇒ ∅
+//	access_remote_id/         not unique: "is this remote-id alone unique?"
+//	  remote-id 0x00 AccessId   ⇒ ∅
+//
+// An access's (circuit-id, remote-id) pair comes from its dhcpIdentifier
+// when it has one, else from its Option82 text read with the default key
+// template "{remote_id} {circuit_id}": the first word is the remote-id and
+// the rest the circuit-id, and a text of one word is a circuit-id alone.
+//
+// # Removed accesses
+//
+// A removed access is not deleted: it stays in accesses/ as a tombstone with
+// removed=true and a new change stamp, and leaves every lookup index, so an
+// incremental (If-Modified-Since) export tells a service provider that it is
+// gone. Full exports skip tombstones. In PI V1 a tombstone is sent once more
+// with Sellable and Activatable "NO"; in PI-API 2.3 every service of it has
+// connection "NO"; in ON-API its accessState is "DISCONNECTED". Tombstones
+// older than the configured retention are purged. Importing the same
+// AccessId again revives it.
+//
+// # Change stamps and Last-Modified
+//
+// HTTP dates have whole seconds. An export's Last-Modified is the newest
+// modification time truncated to the second (L); the store then makes sure
+// every later change gets a stamp of at least L+1s, so "changed since L" can
+// never miss a change made in the same second as L. Write transactions and
+// the start of an export serialise on one mutex to make that exact.
+package store
