@@ -205,4 +205,3 @@ func (d *Daemon) adminBackup(w http.ResponseWriter, r *http.Request) error {
 
 // adminRoute registers an admin endpoint (used by the subsystems).
 type adminRoute func(handle func(pattern string, h adminHandler))
-

@@ -110,4 +110,3 @@ func (d *Daemon) packetConns(name string) ([]net.PacketConn, error) {
 	}
 	return out, nil
 }
-
