@@ -386,3 +386,26 @@ func (c *Config) validate(v *validator) {
 }
 
 var reID = regexp.MustCompile(`^[-0-9a-zA-Z.]{1,36}$`)
+
+// AdminSocketOf reads only admin.socket from the configuration file at
+// path (default when absent), without validating the rest or reading
+// secret files: what accessctl -config needs, even as a user who may not
+// read the secrets.
+func AdminSocketOf(path string) (string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", fmt.Errorf("read configuration: %w", err)
+	}
+	var c struct {
+		Admin struct {
+			Socket string `yaml:"socket"`
+		} `yaml:"admin"`
+	}
+	if err := yaml.Unmarshal(b, &c); err != nil {
+		return "", Problems{yamlProblem(path, err)}
+	}
+	if c.Admin.Socket == "" {
+		return DefaultAdminSocket, nil
+	}
+	return c.Admin.Socket, nil
+}
