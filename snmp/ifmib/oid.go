@@ -151,3 +151,32 @@ func ColumnOf(oid string) (Column, int, bool) {
 func Under(prefix, oid string) bool {
 	return len(oid) > len(prefix) && strings.HasPrefix(oid, prefix) && oid[len(prefix)] == '.'
 }
+
+// CompareOID orders dotted numeric OIDs as SNMP does: by sub-identifier,
+// a prefix before its extensions. Malformed sub-identifiers compare as 0.
+func CompareOID(x, y string) int {
+	x, y = strings.TrimPrefix(x, "."), strings.TrimPrefix(y, ".")
+	for x != "" && y != "" {
+		var xs, ys string
+		xs, x, _ = strings.Cut(x, ".")
+		ys, y, _ = strings.Cut(y, ".")
+		if xs == ys {
+			continue
+		}
+		a, _ := strconv.ParseUint(xs, 10, 32)
+		b, _ := strconv.ParseUint(ys, 10, 32)
+		switch {
+		case a < b:
+			return -1
+		case a > b:
+			return 1
+		}
+	}
+	switch {
+	case x == "" && y == "":
+		return 0
+	case x == "":
+		return -1
+	}
+	return 1
+}

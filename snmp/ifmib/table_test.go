@@ -258,3 +258,23 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+func TestCompareOID(t *testing.T) {
+	tests := []struct {
+		x, y string
+		want int
+	}{
+		{".1.3.6", ".1.3.6", 0},
+		{".1.3.6", ".1.3.6.1", -1},
+		{".1.3.6.1", ".1.3.6", 1},
+		{".1.3.6.2", ".1.3.6.10", -1},
+		{".1.3.6.1.2.1.1.3.0", ".1.3.6.1.2.1.2.2.1.9", -1},
+		{".1.3.6.1.2.1.31.1.5", ".1.3.6.1.2.1.31.1.5.0", -1},
+		{"1.3.6", ".1.3.6", 0},
+	}
+	for _, tt := range tests {
+		if got := ifmib.CompareOID(tt.x, tt.y); got != tt.want {
+			t.Errorf("CompareOID(%q, %q) = %d, want %d", tt.x, tt.y, got, tt.want)
+		}
+	}
+}

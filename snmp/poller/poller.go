@@ -1,0 +1,387 @@
+package poller
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"maps"
+	"net"
+	"net/netip"
+	"slices"
+	"sync"
+
+	"github.com/stadsnat/accessd/snmp/client"
+)
+
+// Poller polls a replaceable set of switches. Create it with New, feed it
+// with SetSwitches, run it with Run.
+type Poller struct {
+	opts Options
+	sink Sink
+	log  *slog.Logger
+	sem  chan struct{}
+	m    *metrics
+
+	mu      sync.Mutex
+	cfg     map[string]Switch // by normalized address
+	workers map[string]*worker
+	runCtx  context.Context
+	wg      sync.WaitGroup
+	snaps   map[string]*snapshot
+	byIP    map[netip.Addr]string
+	budgets map[string][2]int // remembered budget and ceiling per switch
+	pending map[string]bool   // switches whose first cycle is not done
+	ready   chan struct{}
+	isReady bool
+}
+
+type snapshot struct {
+	sw    SwitchState
+	ports map[string]PortState
+}
+
+// New returns a poller that reports to sink. It validates opts (Timeout
+// > 0, Retries ≥ 0, Interval > 0, ...) and registers its metrics on
+// opts.Registerer.
+func New(sink Sink, opts Options) (*Poller, error) {
+	switch {
+	case sink == nil:
+		return nil, errors.New("poller: nil sink")
+	case opts.Interval <= 0:
+		return nil, fmt.Errorf("poller: interval %v must be positive", opts.Interval)
+	case opts.Timeout <= 0:
+		return nil, fmt.Errorf("poller: timeout %v must be positive", opts.Timeout)
+	case opts.Retries < 0:
+		return nil, fmt.Errorf("poller: retries %d must not be negative", opts.Retries)
+	case opts.FullEvery < 1:
+		return nil, fmt.Errorf("poller: full_every %d must be at least 1", opts.FullEvery)
+	case opts.Concurrency < 1:
+		return nil, fmt.Errorf("poller: concurrency %d must be at least 1", opts.Concurrency)
+	case opts.MaxRepetitions < 1 || opts.MaxRepetitionsLimit < opts.MaxRepetitions:
+		return nil, fmt.Errorf("poller: max-repetitions %d (limit %d): want 1 ≤ start ≤ limit", opts.MaxRepetitions, opts.MaxRepetitionsLimit)
+	}
+	if opts.Dialer == nil {
+		opts.Dialer = client.Net{}
+	}
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	p := &Poller{
+		opts:    opts,
+		sink:    sink,
+		log:     log,
+		sem:     make(chan struct{}, opts.Concurrency),
+		cfg:     make(map[string]Switch),
+		workers: make(map[string]*worker),
+		snaps:   make(map[string]*snapshot),
+		byIP:    make(map[netip.Addr]string),
+		budgets: make(map[string][2]int),
+		ready:   make(chan struct{}),
+	}
+	m, err := newMetrics(opts.Registerer, p)
+	if err != nil {
+		return nil, err
+	}
+	p.m = m
+	return p, nil
+}
+
+// SetSwitches replaces the set of switches. It checks every entry first
+// (address, credentials, no address twice) and changes nothing on error.
+// While Run runs: removed switches stop (their ports are reported once
+// with Removed), new ones start, a switch whose address or credentials
+// changed gets a new session, and one whose ports, group or rewrites
+// changed is updated in place and polled (fully) at once.
+func (p *Poller) SetSwitches(sws []Switch) error {
+	cfg := make(map[string]Switch, len(sws))
+	for i, sw := range sws {
+		key, err := client.NormalizeAddress(sw.Address)
+		if err != nil {
+			return fmt.Errorf("switch %d: %w", i, err)
+		}
+		if err := sw.Credentials.Validate(); err != nil {
+			return fmt.Errorf("switch %s: %w", key, err)
+		}
+		if _, dup := cfg[key]; dup {
+			return fmt.Errorf("switch %s listed twice", key)
+		}
+		sw.Address = key
+		if sw.Group == "" {
+			sw.Group = "default"
+		}
+		sw.Ports = uniq(sw.Ports)
+		cfg[key] = sw
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.cfg = cfg
+	if p.runCtx != nil {
+		p.reconcileLocked()
+	}
+	return nil
+}
+
+func uniq(ports []string) []string {
+	seen := make(map[string]bool, len(ports))
+	out := make([]string, 0, len(ports))
+	for _, port := range ports {
+		if port != "" && !seen[port] {
+			seen[port] = true
+			out = append(out, port)
+		}
+	}
+	return out
+}
+
+// Run polls until ctx is done, then stops every switch goroutine and
+// returns ctx's error once they have ended. Call SetSwitches before Run so
+// readiness covers the configured switches.
+func (p *Poller) Run(ctx context.Context) error {
+	p.mu.Lock()
+	if p.runCtx != nil {
+		p.mu.Unlock()
+		return errors.New("poller: Run called twice")
+	}
+	p.runCtx = ctx
+	p.pending = make(map[string]bool, len(p.cfg))
+	for key := range p.cfg {
+		p.pending[key] = true
+	}
+	p.checkReadyLocked()
+	p.reconcileLocked()
+	p.mu.Unlock()
+
+	<-ctx.Done()
+	p.mu.Lock()
+	for _, w := range p.workers {
+		w.cancel()
+	}
+	p.mu.Unlock()
+	p.wg.Wait()
+	return ctx.Err()
+}
+
+// Ready is closed when every switch configured when Run started has
+// completed (or failed) its first cycle.
+func (p *Poller) Ready() <-chan struct{} { return p.ready }
+
+func (p *Poller) checkReadyLocked() {
+	if !p.isReady && len(p.pending) == 0 {
+		p.isReady = true
+		close(p.ready)
+	}
+}
+
+func (p *Poller) firstCycleDone(key string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	delete(p.pending, key)
+	p.checkReadyLocked()
+}
+
+// reconcileLocked makes the workers match p.cfg.
+func (p *Poller) reconcileLocked() {
+	for key, w := range p.workers {
+		if _, ok := p.cfg[key]; !ok {
+			w.stop(true)
+			delete(p.workers, key)
+			delete(p.pending, key)
+		}
+	}
+	for _, key := range slices.Sorted(maps.Keys(p.cfg)) {
+		sw := p.cfg[key]
+		old := p.workers[key]
+		switch {
+		case old == nil:
+			p.startLocked(sw, nil)
+		case !sameSession(old.initial, sw):
+			old.stop(false)
+			p.startLocked(sw, old.done)
+		default:
+			old.update(sw)
+		}
+	}
+	p.checkReadyLocked()
+}
+
+func sameSession(a, b Switch) bool {
+	if a.Address != b.Address || a.Credentials.Community != b.Credentials.Community {
+		return false
+	}
+	if (a.Credentials.V3 == nil) != (b.Credentials.V3 == nil) {
+		return false
+	}
+	return a.Credentials.V3 == nil || *a.Credentials.V3 == *b.Credentials.V3
+}
+
+func (p *Poller) startLocked(sw Switch, after <-chan struct{}) {
+	ctx, cancel := context.WithCancel(p.runCtx)
+	w := newWorker(p, sw, cancel)
+	if b, ok := p.budgets[sw.Address]; ok {
+		w.budget, w.ceiling = b[0], b[1]
+	}
+	p.workers[sw.Address] = w
+	if addr, err := netip.ParseAddr(hostOf(sw.Address)); err == nil {
+		p.byIP[addr.Unmap()] = sw.Address
+	}
+	p.wg.Add(1)
+	go func() {
+		defer p.wg.Done()
+		if after != nil {
+			<-after // one session per switch: the old one closes first
+		}
+		w.run(ctx)
+	}()
+}
+
+func hostOf(addr string) string {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return addr
+	}
+	return host
+}
+
+// registerIP maps a resolved address of a switch given by name to it.
+func (p *Poller) registerIP(key string, addr netip.Addr) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if _, ok := p.workers[key]; ok {
+		p.byIP[addr.Unmap()] = key
+	}
+}
+
+// forget drops what the poller remembers of a removed switch.
+func (p *Poller) forget(key string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if _, configured := p.cfg[key]; configured {
+		return
+	}
+	delete(p.snaps, key)
+	delete(p.budgets, key)
+	for ip, k := range p.byIP {
+		if k == key {
+			delete(p.byIP, ip)
+		}
+	}
+}
+
+// publish records a worker's states and hands them to the sink.
+func (p *Poller) publish(sw SwitchState, changed []PortState) {
+	p.mu.Lock()
+	s := p.snaps[sw.Switch]
+	if s == nil {
+		s = &snapshot{ports: make(map[string]PortState)}
+		p.snaps[sw.Switch] = s
+	}
+	s.sw = sw
+	for _, ps := range changed {
+		if ps.Removed {
+			delete(s.ports, ps.Port)
+		} else {
+			s.ports[ps.Port] = ps
+		}
+	}
+	if sw.Removed {
+		delete(p.snaps, sw.Switch)
+	}
+	p.mu.Unlock()
+	p.sink.Update(sw, changed)
+}
+
+// rememberBudget keeps a switch's GETBULK budget and ceiling across
+// session changes.
+func (p *Poller) rememberBudget(key string, budget, ceiling int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.budgets[key] = [2]int{budget, ceiling}
+}
+
+// Switches returns the state of every switch, by address.
+func (p *Poller) Switches() []SwitchState {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	out := make([]SwitchState, 0, len(p.snaps))
+	for _, key := range slices.Sorted(maps.Keys(p.snaps)) {
+		out = append(out, p.snaps[key].sw)
+	}
+	return out
+}
+
+// Ports returns the last state of every wanted port, by switch and port.
+func (p *Poller) Ports() []PortState {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var out []PortState
+	for _, key := range slices.Sorted(maps.Keys(p.snaps)) {
+		s := p.snaps[key]
+		for _, port := range slices.Sorted(maps.Keys(s.ports)) {
+			out = append(out, s.ports[port])
+		}
+	}
+	return out
+}
+
+// Port returns the last state of one port; sw is the switch address as
+// configured or normalized ("10.0.0.2" or "10.0.0.2:161").
+func (p *Poller) Port(sw, port string) (PortState, bool) {
+	key, err := client.NormalizeAddress(sw)
+	if err != nil {
+		return PortState{}, false
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if s := p.snaps[key]; s != nil {
+		ps, ok := s.ports[port]
+		return ps, ok
+	}
+	return PortState{}, false
+}
+
+// LinkTrap asks the switch that sent a linkUp/linkDown trap from address
+// from for an immediate read of ifIndex's row, through the switch's own
+// goroutine and session. It reports whether from is a known switch; it
+// never blocks (requests for one switch coalesce).
+func (p *Poller) LinkTrap(from netip.Addr, ifIndex int) bool {
+	p.mu.Lock()
+	key, ok := p.byIP[from.Unmap()]
+	w := p.workers[key]
+	p.mu.Unlock()
+	if !ok || w == nil {
+		return false
+	}
+	w.trigger(ifIndex)
+	return true
+}
+
+// PollNow runs one cycle (a full refresh if full) on every switch now and
+// waits until all have finished or ctx is done. For accessctl and the
+// scale harness.
+func (p *Poller) PollNow(ctx context.Context, full bool) error {
+	p.mu.Lock()
+	ws := slices.Collect(maps.Values(p.workers))
+	p.mu.Unlock()
+	dones := make([]chan struct{}, 0, len(ws))
+	for _, w := range ws {
+		d := make(chan struct{})
+		select {
+		case w.pollCh <- pollReq{full: full, done: d}:
+			dones = append(dones, d)
+		case <-w.done:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	for _, d := range dones {
+		select {
+		case <-d:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return nil
+}

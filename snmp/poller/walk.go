@@ -1,0 +1,197 @@
+package poller
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/stadsnat/accessd/snmp/client"
+	"github.com/stadsnat/accessd/snmp/ifmib"
+)
+
+// walk reads whole columns with GETBULK: the first request carries
+// nonRep as non-repeaters (sysUpTime, ifTableLastChange), later ones only
+// sysUpTime; each continues every unfinished column from its last OID.
+// The returned uptime is the sysUpTime of the last response and the time
+// it arrived: every ifLastChange of the walk is at most that value, so
+// Since is exact whichever response a row came in.
+//
+// The switch's budget (varbinds asked per request, split over the open
+// columns) shrinks on tooBig, and on a timeout when a probe shows the
+// agent alive (an agent that drops what it cannot send); that size is
+// then the switch's ceiling. It grows when the walk needed several
+// requests that all came back fast.
+func (w *worker) walk(ctx context.Context, nonRep []string, cols []ifmib.Column) (*ifmib.Table, ifmib.Uptime, error) {
+	tab := ifmib.NewTable()
+	cursor := make([]string, len(cols))
+	for i, c := range cols {
+		cursor[i] = c.OID()
+	}
+	active := make([]int, len(cols))
+	for i := range active {
+		active[i] = i
+	}
+	count := make([]int, len(cols))
+	var (
+		up                ifmib.Uptime
+		haveUp            bool
+		requests, shrinks int
+		slow              bool
+		decodeErrs        []error
+	)
+	for len(active) > 0 {
+		nr := nonRep
+		if requests > 0 {
+			nr = []string{ifmib.OIDSysUpTimeObject}
+		}
+		reps := max(1, w.budget/len(active))
+		oids := make([]string, len(active))
+		for i, ci := range active {
+			oids[i] = cursor[ci]
+		}
+		t0 := time.Now()
+		vbs, err := w.cl.GetBulk(ctx, nr, oids, reps)
+		rtt := time.Since(t0)
+		requests++
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, up, ctx.Err()
+			}
+			switch {
+			case errors.Is(err, client.ErrTooBig) && reps > 1 && shrinks < 8:
+				w.p.m.tooBig(w.cfg.Group)
+				w.shrink(reps*len(active), "tooBig")
+				shrinks++
+				continue
+			case errors.Is(err, client.ErrTimeout):
+				w.p.m.timeout(w.cfg.Group)
+				if reps > 1 && shrinks < 8 && w.probe(ctx) {
+					w.shrink(reps*len(active), "timeout while the agent answers small requests")
+					shrinks++
+					continue
+				}
+			}
+			return nil, up, err
+		}
+		if rtt >= w.p.opts.FastResponse {
+			slow = true
+		}
+		at := time.Now()
+		n := min(len(nr), len(vbs))
+		for _, vb := range vbs[:n] {
+			if vb.OID == ifmib.OIDSysUpTime {
+				if t, err := vb.TimeTicks(); err == nil {
+					up, haveUp = ifmib.Uptime{Ticks: t, At: at}, true
+				}
+			}
+		}
+		if err := tab.Apply(vbs[:n]); err != nil {
+			decodeErrs = append(decodeErrs, err)
+		}
+		rest := vbs[n:]
+		if len(rest) == 0 {
+			return nil, up, fmt.Errorf("getbulk from %s: no repetitions in the response", w.key)
+		}
+		closed := make([]bool, len(cols))
+		for i, vb := range rest {
+			ci := active[i%len(active)]
+			if closed[ci] {
+				continue
+			}
+			if vb.Type == ifmib.TypeEndOfMibView || !ifmib.Under(cols[ci].OID(), vb.OID) {
+				closed[ci] = true
+				continue
+			}
+			if ifmib.CompareOID(vb.OID, cursor[ci]) <= 0 {
+				return nil, up, fmt.Errorf("getbulk from %s: %s does not follow %s (agent bug)", w.key, vb.OID, cursor[ci])
+			}
+			cursor[ci] = vb.OID
+			count[ci]++
+			if err := tab.Apply([]ifmib.Varbind{vb}); err != nil {
+				decodeErrs = append(decodeErrs, err)
+			}
+		}
+		active = slices.DeleteFunc(active, func(ci int) bool { return closed[ci] })
+	}
+	if !haveUp {
+		return nil, up, fmt.Errorf("getbulk from %s: no sysUpTime.0 in the response", w.key)
+	}
+	if len(decodeErrs) > 0 {
+		w.p.log.Warn("switch sent values that do not fit IF-MIB: skipped them", "switch", w.key,
+			"group", w.cfg.Group, "err", errors.Join(decodeErrs...))
+	}
+	if requests > 1 && !slow && shrinks == 0 {
+		w.grow((slices.Max(count) + 2) * len(cols))
+	}
+	return tab, up, nil
+}
+
+// probe checks with the smallest request whether the agent answers.
+func (w *worker) probe(ctx context.Context) bool {
+	_, err := w.cl.Get(ctx, []string{ifmib.OIDSysUpTime})
+	return err == nil
+}
+
+// shrink lowers the budget below asked (the size that failed) and makes
+// it the ceiling.
+func (w *worker) shrink(asked int, why string) {
+	old := w.budget
+	w.budget = max(1, min(w.budget, asked)/2)
+	w.ceiling = w.budget
+	w.p.rememberBudget(w.key, w.budget, w.ceiling)
+	w.p.log.Debug("smaller GETBULK", "switch", w.key, "why", why, "from", old, "to", w.budget)
+}
+
+// grow raises the budget towards need (what would have done the walk in
+// one request), at least doubling it, within the ceiling and the limit.
+func (w *worker) grow(need int) {
+	limit := w.p.opts.MaxRepetitionsLimit
+	if w.ceiling > 0 {
+		limit = min(limit, w.ceiling)
+	}
+	nb := min(limit, max(w.budget*2, need))
+	if nb > w.budget {
+		w.budget = nb
+		w.p.rememberBudget(w.key, w.budget, w.ceiling)
+	}
+}
+
+// getRows GETs the state columns of the rows idxs, with sysUpTime.0 in
+// every request; the uptime returned is the last response's.
+func (w *worker) getRows(ctx context.Context, idxs []int) (*ifmib.Table, ifmib.Uptime, error) {
+	cols := ifmib.StateColumns()
+	per := (client.MaxOIDs - 1) / len(cols)
+	tab := ifmib.NewTable()
+	var up ifmib.Uptime
+	for chunk := range slices.Chunk(idxs, per) {
+		oids := []string{ifmib.OIDSysUpTime}
+		for _, idx := range chunk {
+			oids = append(oids, ifmib.RowOIDs(idx, cols)...)
+		}
+		vbs, err := w.cl.Get(ctx, oids)
+		if err != nil {
+			switch {
+			case errors.Is(err, client.ErrTooBig):
+				w.p.m.tooBig(w.cfg.Group)
+			case errors.Is(err, client.ErrTimeout):
+				w.p.m.timeout(w.cfg.Group)
+			}
+			return nil, up, err
+		}
+		at := time.Now()
+		part, err := ifmib.Decode(vbs)
+		if err != nil {
+			w.p.log.Warn("switch sent values that do not fit IF-MIB: skipped them", "switch", w.key, "group", w.cfg.Group, "err", err)
+		}
+		if !part.HasSysUpTime {
+			return nil, up, fmt.Errorf("get from %s: no sysUpTime.0 in the response", w.key)
+		}
+		up = ifmib.Uptime{Ticks: part.SysUpTime, At: at}
+		for idx, r := range part.Rows {
+			tab.Rows[idx] = r
+		}
+	}
+	return tab, up, nil
+}

@@ -1,0 +1,590 @@
+package poller
+
+import (
+	"context"
+	"maps"
+	"net"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/stadsnat/accessd/snmp/client"
+	"github.com/stadsnat/accessd/snmp/ifmib"
+	"github.com/stadsnat/accessd/snmp/portmatch"
+)
+
+type pollReq struct {
+	full bool
+	done chan struct{}
+}
+
+// worker is the goroutine of one switch. Everything but the channels and
+// the trigger set is owned by its goroutine.
+type worker struct {
+	p       *Poller
+	key     string
+	initial Switch // the config it was started with (session identity)
+	cancel  context.CancelFunc
+	done    chan struct{}
+	cfgCh   chan Switch
+	pollCh  chan pollReq
+	trigCh  chan struct{}
+
+	trigMu  sync.Mutex
+	trigIdx map[int]bool
+	removed bool // guarded by trigMu: stopped because unconfigured
+
+	// owned by the goroutine
+	cfg        Switch
+	cl         client.Client
+	clock      ifmib.AgentClock
+	budget     int
+	ceiling    int // 0: none learnt
+	cycles     int // cycles since the last full refresh
+	needFull   bool
+	firstDone  bool
+	haveTLC    bool
+	tlc        uint32
+	lastChange map[int]uint32 // ifLastChange of every row of the last walk
+	ports      map[string]*port
+	sw         SwitchState
+	pkts       int // request packets in the current cycle
+}
+
+// port is the worker's record of one wanted port.
+type port struct {
+	st         PortState
+	known      bool   // st came from a row of a reachable switch
+	lastChange uint32 // raw ifLastChange behind st
+	ifName     string // ifName at IfIndex when matched (identity check)
+}
+
+func newWorker(p *Poller, sw Switch, cancel context.CancelFunc) *worker {
+	w := &worker{
+		p:       p,
+		key:     sw.Address,
+		initial: sw,
+		cancel:  cancel,
+		done:    make(chan struct{}),
+		cfgCh:   make(chan Switch, 1),
+		pollCh:  make(chan pollReq),
+		trigCh:  make(chan struct{}, 1),
+		trigIdx: make(map[int]bool),
+		budget:  p.opts.MaxRepetitions,
+		ports:   make(map[string]*port),
+	}
+	w.setConfig(sw)
+	w.sw = SwitchState{Switch: sw.Address, Group: sw.Group, MaxRepetitions: w.budget}
+	return w
+}
+
+// stop ends the worker; removed says the switch left the configuration
+// (its ports are then reported Removed).
+func (w *worker) stop(removed bool) {
+	w.trigMu.Lock()
+	w.removed = removed
+	w.trigMu.Unlock()
+	w.cancel()
+}
+
+// update hands a new configuration (same session) to the worker.
+func (w *worker) update(sw Switch) {
+	select {
+	case <-w.cfgCh: // drop a stale one not yet taken
+	default:
+	}
+	w.cfgCh <- sw
+}
+
+// trigger asks for an immediate read of ifIndex (from a trap).
+func (w *worker) trigger(ifIndex int) {
+	w.trigMu.Lock()
+	w.trigIdx[ifIndex] = true
+	w.trigMu.Unlock()
+	select {
+	case w.trigCh <- struct{}{}:
+	default:
+	}
+}
+
+func (w *worker) takeTriggers() []int {
+	w.trigMu.Lock()
+	defer w.trigMu.Unlock()
+	out := make([]int, 0, len(w.trigIdx))
+	for idx := range w.trigIdx {
+		out = append(out, idx)
+	}
+	clear(w.trigIdx)
+	slices.Sort(out)
+	return out
+}
+
+func (w *worker) setConfig(sw Switch) {
+	w.cfg = sw
+	want := make(map[string]bool, len(sw.Ports))
+	for _, name := range sw.Ports {
+		want[name] = true
+		if w.ports[name] == nil {
+			w.ports[name] = &port{st: PortState{Switch: sw.Address, Group: sw.Group, Port: name}}
+			w.needFull = true
+		}
+	}
+	for name, pt := range w.ports {
+		pt.st.Group = sw.Group
+		if !want[name] {
+			delete(w.ports, name)
+		}
+	}
+}
+
+func (w *worker) run(ctx context.Context) {
+	defer close(w.done)
+	defer w.exit()
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	schedule := func(start time.Time) {
+		timer.Reset(max(time.Until(start.Add(w.p.opts.Interval)), 0))
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case sw := <-w.cfgCh:
+			old := w.cfg.Ports
+			w.setConfig(sw)
+			w.reportRemovedPorts(old)
+			start := time.Now()
+			w.cycle(ctx, true)
+			schedule(start)
+		case req := <-w.pollCh:
+			start := time.Now()
+			w.cycle(ctx, req.full)
+			close(req.done)
+			schedule(start)
+		case <-w.trigCh:
+			w.handleTriggers(ctx)
+		case <-timer.C:
+			start := time.Now()
+			w.cycle(ctx, false)
+			schedule(start)
+		}
+	}
+}
+
+// reportRemovedPorts tells the sink about ports no longer wanted.
+func (w *worker) reportRemovedPorts(old []string) {
+	var gone []PortState
+	for _, name := range old {
+		if w.ports[name] == nil {
+			gone = append(gone, PortState{Switch: w.key, Group: w.cfg.Group, Port: name, Link: ifmib.LinkUnknown, Removed: true})
+		}
+	}
+	if len(gone) > 0 {
+		w.p.publish(w.sw, gone)
+	}
+}
+
+func (w *worker) exit() {
+	if w.cl != nil {
+		w.cl.Close()
+		w.cl = nil
+	}
+	w.trigMu.Lock()
+	removed := w.removed
+	w.trigMu.Unlock()
+	if !removed {
+		return
+	}
+	sw := w.sw
+	sw.Removed = true
+	gone := make([]PortState, 0, len(w.ports))
+	for _, name := range slices.Sorted(maps.Keys(w.ports)) {
+		st := w.ports[name].st
+		st.Removed = true
+		gone = append(gone, st)
+	}
+	w.p.publish(sw, gone)
+	w.p.forget(w.key)
+	w.p.log.Info("switch removed from configuration: stopped polling it", "switch", w.key, "group", w.cfg.Group)
+}
+
+func (w *worker) acquire(ctx context.Context) bool {
+	select {
+	case w.p.sem <- struct{}{}:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+func (w *worker) release() { <-w.p.sem }
+
+// cycle runs one poll cycle and reports it.
+func (w *worker) cycle(ctx context.Context, forceFull bool) {
+	start := time.Now()
+	if !w.acquire(ctx) {
+		return
+	}
+	w.pkts = 0
+	full, changed, err := w.poll(ctx, forceFull)
+	w.release()
+	if ctx.Err() != nil {
+		return // shutting down: not the switch's fault
+	}
+	w.p.m.cycle(w.cfg.Group, time.Since(start), err)
+	w.sw.PolledAt = time.Now()
+	w.sw.LastCyclePackets = w.pkts
+	w.sw.LastCycleFull = full
+	w.sw.MaxRepetitions = w.budget
+	if err != nil {
+		changed = w.fail(start, err)
+	}
+	w.p.publish(w.sw, changed)
+	if !w.firstDone {
+		w.firstDone = true
+		w.p.firstCycleDone(w.key)
+	}
+}
+
+// dial opens the session if there is none.
+func (w *worker) dial(ctx context.Context) error {
+	if w.cl != nil {
+		return nil
+	}
+	t := client.Target{
+		Address:     w.key,
+		Credentials: w.cfg.Credentials,
+		Timeout:     w.p.opts.Timeout,
+		Retries:     w.p.opts.Retries,
+		Hooks: client.Hooks{
+			OnSend:  func() { w.pkts++; w.p.m.request(w.cfg.Group) },
+			OnRetry: func() { w.p.m.retry(w.cfg.Group) },
+		},
+	}
+	cl, err := w.p.opts.Dialer.Dial(ctx, t)
+	if err != nil {
+		return err
+	}
+	w.cl = cl
+	if host := hostOf(w.key); net.ParseIP(host) == nil {
+		// a switch given by name: learn its addresses for trap matching
+		if addrs, err := net.DefaultResolver.LookupNetIP(ctx, "ip", host); err == nil {
+			for _, a := range addrs {
+				w.p.registerIP(w.key, a)
+			}
+		}
+	}
+	return nil
+}
+
+// poll does the SNMP work of one cycle and returns the ports that
+// changed.
+func (w *worker) poll(ctx context.Context, forceFull bool) (full bool, changed []PortState, err error) {
+	if err := w.dial(ctx); err != nil {
+		return false, nil, err
+	}
+	_, seen := w.clock.Last()
+	full = forceFull || w.needFull || !seen || !w.sw.Reachable || w.cycles+1 >= w.p.opts.FullEvery
+	restarted := false
+	if !full {
+		var escalate bool
+		changed, escalate, restarted, err = w.incremental(ctx)
+		if err != nil {
+			return false, nil, err
+		}
+		full = escalate
+	}
+	if full {
+		more, r, err := w.refresh(ctx, restarted)
+		if err != nil {
+			return true, nil, err
+		}
+		changed = mergeChanged(changed, more)
+		restarted = restarted || r
+		w.cycles = 0
+		w.needFull = false
+	} else {
+		w.cycles++
+	}
+	if restarted {
+		w.sw.Restarts++
+		w.p.log.Info("agent restarted (sysUpTime went back): re-read every port by name", "switch", w.key,
+			"group", w.cfg.Group, "boot", w.clock.Boot().UTC().Format(time.RFC3339))
+	}
+	w.markReachable()
+	return full, changed, nil
+}
+
+// mergeChanged adds b to a, a later state of the same port replacing an
+// earlier one.
+func mergeChanged(a, b []PortState) []PortState {
+	for _, st := range b {
+		if i := slices.IndexFunc(a, func(x PortState) bool { return x.Port == st.Port }); i >= 0 {
+			a[i] = st
+		} else {
+			a = append(a, st)
+		}
+	}
+	return a
+}
+
+func (w *worker) observe(up ifmib.Uptime) (restarted bool) {
+	obs := w.clock.Observe(up)
+	w.sw.Boot = w.clock.Boot()
+	return obs == ifmib.Restarted
+}
+
+// incremental reads sysUpTime, ifTableLastChange and the ifLastChange
+// column, then the rows of the wanted ports whose ifLastChange moved. It
+// asks for a full refresh (escalate) when the agent restarted, the table
+// changed, or a wanted ifIndex vanished or now names another interface.
+func (w *worker) incremental(ctx context.Context) (changed []PortState, escalate, restarted bool, err error) {
+	tab, up, err := w.walk(ctx, []string{ifmib.OIDSysUpTimeObject, ifmib.OIDIfTableLastChangeObject}, []ifmib.Column{ifmib.ColLastChange})
+	if err != nil {
+		return nil, false, false, err
+	}
+	if w.observe(up) {
+		return nil, true, true, nil
+	}
+	if tab.HasTableLastChange {
+		moved := w.haveTLC && tab.TableLastChange != w.tlc
+		w.tlc, w.haveTLC = tab.TableLastChange, true
+		if moved {
+			return nil, true, false, nil
+		}
+	}
+	var idxs []int
+	for _, pt := range w.ports {
+		if !pt.known || pt.st.IfIndex == 0 {
+			continue // unmatched ports wait for the next full refresh
+		}
+		row := tab.Rows[pt.st.IfIndex]
+		if row == nil || !row.Has.Contains(ifmib.ColLastChange) {
+			return nil, true, false, nil // the row vanished
+		}
+		if row.LastChange != pt.lastChange {
+			idxs = append(idxs, pt.st.IfIndex)
+		}
+	}
+	w.lastChange = lastChanges(tab)
+	if len(idxs) == 0 {
+		return nil, false, false, nil
+	}
+	changed, escalate, restarted, err = w.readRows(ctx, idxs, SourcePoll)
+	return changed, escalate, restarted, err
+}
+
+func lastChanges(tab *ifmib.Table) map[int]uint32 {
+	m := make(map[int]uint32, len(tab.Rows))
+	for idx, r := range tab.Rows {
+		if r.Has.Contains(ifmib.ColLastChange) {
+			m[idx] = r.LastChange
+		}
+	}
+	return m
+}
+
+// readRows GETs the state columns of idxs and applies them to the ports
+// at those ifIndexes. escalate: an ifIndex no longer names the interface
+// matched before, or the agent restarted.
+func (w *worker) readRows(ctx context.Context, idxs []int, src Source) (changed []PortState, escalate, restarted bool, err error) {
+	tab, up, err := w.getRows(ctx, idxs)
+	if err != nil {
+		return nil, false, false, err
+	}
+	if w.observe(up) {
+		return nil, true, true, nil
+	}
+	byIdx := make(map[int]*port, len(w.ports))
+	for _, pt := range w.ports {
+		if pt.known && pt.st.IfIndex != 0 {
+			byIdx[pt.st.IfIndex] = pt
+		}
+	}
+	for _, idx := range idxs {
+		pt := byIdx[idx]
+		if pt == nil {
+			continue
+		}
+		row := tab.Rows[idx]
+		if row == nil || !row.Has.Contains(ifmib.ColOper) || (row.Has.Contains(ifmib.ColName) && row.Name != pt.ifName) {
+			escalate = true
+			continue
+		}
+		if st, ok := w.applyRow(pt, row, up, false, src); ok {
+			changed = append(changed, st)
+		}
+	}
+	return changed, escalate, false, nil
+}
+
+// refresh walks every column, matches every wanted port by name again and
+// applies all rows.
+func (w *worker) refresh(ctx context.Context, restartedBefore bool) (changed []PortState, restarted bool, err error) {
+	tab, up, err := w.walk(ctx, []string{ifmib.OIDSysUpTimeObject, ifmib.OIDIfTableLastChangeObject}, ifmib.AllColumns())
+	if err != nil {
+		return nil, false, err
+	}
+	restarted = w.observe(up) || restartedBefore
+	w.tlc, w.haveTLC = tab.TableLastChange, tab.HasTableLastChange
+	w.lastChange = lastChanges(tab)
+	ifs := make([]portmatch.Interface, 0, len(tab.Rows))
+	for _, r := range tab.Sorted() {
+		ifs = append(ifs, portmatch.Interface{IfIndex: r.IfIndex, Name: r.Name, Descr: r.Descr, Alias: r.Alias})
+	}
+	ix := portmatch.NewIndex(ifs)
+	for _, name := range slices.Sorted(maps.Keys(w.ports)) {
+		pt := w.ports[name]
+		m, err := ix.Find(name, w.cfg.Rewrites)
+		var st PortState
+		var ok bool
+		if err != nil {
+			st, ok = w.applyProblem(pt, err, up.At)
+		} else {
+			pt.st.MatchedBy = m.By
+			if pt.st.IfIndex != m.IfIndex && pt.known {
+				w.p.log.Debug("port has a new ifIndex", "switch", w.key, "port", name, "old", pt.st.IfIndex, "new", m.IfIndex)
+			}
+			pt.st.IfIndex = m.IfIndex
+			row := tab.Rows[m.IfIndex]
+			pt.ifName = row.Name
+			st, ok = w.applyRow(pt, row, up, restarted, SourcePoll)
+		}
+		if ok {
+			changed = append(changed, st)
+		}
+	}
+	return changed, restarted, nil
+}
+
+// applyRow sets a port's state from a row read at up. It keeps the
+// previous since when the link did not change and either ifLastChange did
+// not move or the agent restarted (a restart is not a change of every
+// port). It reports the new state and whether it changed.
+func (w *worker) applyRow(pt *port, row *ifmib.Row, up ifmib.Uptime, restarted bool, src Source) (PortState, bool) {
+	old := pt.st
+	st := old
+	st.Reachable, st.Problem = true, ""
+	st.Admin, st.Oper = row.Admin, row.Oper
+	st.Link = row.Oper.Link()
+	if mbps, ok := row.SpeedMbps(); ok {
+		st.SpeedMbps = mbps
+	}
+	st.PolledAt = up.At
+	same := pt.known && old.Link == st.Link && old.Admin == st.Admin
+	if !same || (!restarted && row.LastChange != pt.lastChange) {
+		st.Since, st.SinceExact = w.clock.Since(up, row.LastChange)
+	}
+	pt.lastChange = row.LastChange
+	pt.known = true
+	return w.commit(pt, st, src)
+}
+
+// applyProblem marks a port that could not be matched.
+func (w *worker) applyProblem(pt *port, err error, at time.Time) (PortState, bool) {
+	old := pt.st
+	st := PortState{Switch: old.Switch, Group: old.Group, Port: old.Port, Link: ifmib.LinkUnknown,
+		Reachable: true, Problem: err.Error(), PolledAt: at, Since: old.Since, SinceExact: true}
+	if old.Problem != st.Problem || old.Link != ifmib.LinkUnknown {
+		st.Since = at
+		w.p.log.Warn("port not matched on switch: link unknown", "switch", w.key, "group", w.cfg.Group, "port", old.Port, "err", err)
+	}
+	pt.known = false
+	return w.commit(pt, st, SourcePoll)
+}
+
+// commit stores st and reports whether anything but PolledAt and Source
+// changed (the source of an unchanged state stays what it was).
+func (w *worker) commit(pt *port, st PortState, src Source) (PortState, bool) {
+	old := pt.st
+	a, b := old, st
+	a.PolledAt, b.PolledAt, a.Source, b.Source = time.Time{}, time.Time{}, "", ""
+	changed := a != b || old.Source == ""
+	if changed {
+		st.Source = src
+	}
+	pt.st = st
+	return st, changed
+}
+
+func (w *worker) markReachable() {
+	if !w.sw.Reachable && !w.sw.UnreachableSince.IsZero() {
+		w.p.log.Info("switch answers again", "switch", w.key, "group", w.cfg.Group,
+			"unreachable_since", w.sw.UnreachableSince.UTC().Format(time.RFC3339))
+	}
+	w.sw.Reachable, w.sw.UnreachableSince, w.sw.Err = true, time.Time{}, ""
+	w.sw.LastSeen = time.Now()
+}
+
+// fail turns the switch and its ports to unreachable/UNKNOWN since the
+// start of the first failed cycle and drops the session.
+func (w *worker) fail(start time.Time, err error) []PortState {
+	if w.sw.Reachable || w.sw.UnreachableSince.IsZero() {
+		w.sw.UnreachableSince = start
+		w.p.log.Warn("switch does not answer: its ports are unknown", "switch", w.key, "group", w.cfg.Group,
+			"ports", len(w.ports), "err", err)
+	}
+	w.sw.Reachable, w.sw.Err = false, err.Error()
+	if w.cl != nil {
+		w.cl.Close()
+		w.cl = nil
+	}
+	w.needFull = true
+	var changed []PortState
+	for _, name := range slices.Sorted(maps.Keys(w.ports)) {
+		pt := w.ports[name]
+		old := pt.st
+		st := PortState{Switch: old.Switch, Group: old.Group, Port: old.Port, IfIndex: old.IfIndex, MatchedBy: old.MatchedBy,
+			Link: ifmib.LinkUnknown, Since: w.sw.UnreachableSince, SinceExact: true, PolledAt: start}
+		pt.known = false
+		if s, ok := w.commit(pt, st, SourcePoll); ok {
+			changed = append(changed, s)
+		}
+	}
+	return changed
+}
+
+// handleTriggers reads the rows of trapped ifIndexes now.
+func (w *worker) handleTriggers(ctx context.Context) {
+	idxs := w.takeTriggers()
+	if len(idxs) == 0 {
+		return
+	}
+	if !w.sw.Reachable || w.cl == nil {
+		// a trap from a switch we think is down: it is back, poll it all
+		w.cycle(ctx, true)
+		return
+	}
+	var want []int
+	for _, pt := range w.ports {
+		if pt.known && slices.Contains(idxs, pt.st.IfIndex) {
+			want = append(want, pt.st.IfIndex)
+		}
+	}
+	if len(want) == 0 {
+		return // a port nobody asked about
+	}
+	slices.Sort(want)
+	if !w.acquire(ctx) {
+		return
+	}
+	w.pkts = 0
+	changed, escalate, _, err := w.readRows(ctx, want, SourceTrap)
+	w.release()
+	if ctx.Err() != nil {
+		return
+	}
+	if err != nil {
+		// the next cycle decides about reachability
+		w.p.log.Debug("read after trap failed", "switch", w.key, "err", err)
+		return
+	}
+	w.markReachable()
+	if escalate {
+		w.cycle(ctx, true)
+		return
+	}
+	if len(changed) > 0 {
+		w.p.publish(w.sw, changed)
+	}
+}
