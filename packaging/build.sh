@@ -82,7 +82,7 @@ done
 {
 	if [[ $VERSION != "$top_version" ]]; then
 		printf 'accessd (%s) unstable; urgency=medium\n\n' "$VERSION"
-		printf '  * Build of commit %s.\n\n' "$(git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)"
+		printf '  * Build %s of the source.\n\n' "$VERSION"
 		printf ' -- accessd developers <dev@accessd.invalid>  %s\n\n' "$(date -u -R -d "@$SOURCE_DATE_EPOCH")"
 	fi
 	cat "$here/changelog"
