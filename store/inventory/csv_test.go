@@ -76,9 +76,9 @@ func TestReadCSVEncodings(t *testing.T) {
 	want := specExampleAccesses()
 	crlf := strings.ReplaceAll(specExample, "\n", "\r\n")
 	for name, in := range map[string]string{
-		"BOM":      "\ufeff" + specExample,
-		"CRLF":     crlf,
-		"BOM+CRLF": "\ufeff" + crlf,
+		"BOM":               "\ufeff" + specExample,
+		"CRLF":              crlf,
+		"BOM+CRLF":          "\ufeff" + crlf,
 		"no final line end": strings.TrimSuffix(specExample, "\n"),
 	} {
 		t.Run(name, func(t *testing.T) {

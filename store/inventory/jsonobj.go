@@ -16,8 +16,9 @@ type objectDecoder struct {
 	raw       []byte
 	line, col int // position of raw[0] in the file
 	ps        *Problems
-	at        [nFields]int // offset in raw of each field's value; 0 when absent
-	dhcpAt    int          // offset in raw of the dhcpIdentifier object
+	at        [nFields]int  // offset in raw of each field's value; 0 when absent
+	dhcpAt    int           // offset in raw of the dhcpIdentifier object
+	bad       [nFields]bool // fields whose value could not be decoded
 }
 
 // decode returns the access and whether its members were all well-typed and
@@ -61,7 +62,7 @@ func (o *objectDecoder) validate(a *Access) bool {
 			return o.pos(o.dhcpAt)
 		}
 		return o.line, o.col
-	}}
+	}, reported: func(fd field) bool { return o.bad[fd] }}
 	return v.check(a)
 }
 
@@ -72,6 +73,22 @@ func (o *objectDecoder) pos(off int) (line, col int) {
 		return o.line, o.col + off
 	}
 	return o.line + nl, off - bytes.LastIndexByte(o.raw[:off], '\n')
+}
+
+// valueProblem adds a problem with a value that could not be decoded, so
+// that validation does not also call the field missing.
+func (o *objectDecoder) valueProblem(off int, fieldName, msg string) {
+	switch fieldName {
+	case "dhcpIdentifier.ipv4CircuitId":
+		o.bad[fCircuitID] = true
+	case "dhcpIdentifier.ipv4RemoteId":
+		o.bad[fRemoteID] = true
+	default:
+		if fd, ok := jsonField(fieldName); ok {
+			o.bad[fd] = true
+		}
+	}
+	o.problem(off, fieldName, msg)
 }
 
 func (o *objectDecoder) problem(off int, fieldName, msg string) {
@@ -207,11 +224,11 @@ func (o *objectDecoder) str(dst *string, name string, v []byte, vs int, numberOK
 		*dst = string(v)
 		return
 	default:
-		o.problem(vs, name, "must be a string, not "+jsonKind(c))
+		o.valueProblem(vs, name, "must be a string, not "+jsonKind(c))
 		return
 	}
 	if !utf8.Valid(v) {
-		o.problem(vs, name, "is not valid UTF-8")
+		o.valueProblem(vs, name, "is not valid UTF-8")
 		return
 	}
 	if bytes.IndexByte(v, '\\') < 0 {
@@ -219,7 +236,7 @@ func (o *objectDecoder) str(dst *string, name string, v []byte, vs int, numberOK
 		return
 	}
 	if err := json.Unmarshal(v, dst); err != nil { // cannot fail on a valid string
-		o.problem(vs, name, "invalid string: "+err.Error())
+		o.valueProblem(vs, name, "invalid string: "+err.Error())
 	}
 }
 
@@ -231,12 +248,12 @@ func (o *objectDecoder) int(dst *int, name string, v []byte, vs int) {
 	case c == '-' || c >= '0' && c <= '9':
 		n, err := strconv.ParseInt(string(v), 10, 32)
 		if err != nil {
-			o.problem(vs, name, quote(string(v))+" is not a whole number")
+			o.valueProblem(vs, name, quote(string(v))+" is not a whole number")
 			return
 		}
 		*dst = int(n)
 	default:
-		o.problem(vs, name, "must be a number, not "+jsonKind(c))
+		o.valueProblem(vs, name, "must be a number, not "+jsonKind(c))
 	}
 }
 
@@ -249,7 +266,7 @@ func (o *objectDecoder) bool(dst *bool, name string, v []byte, vs int) {
 	case 'f':
 		*dst = false
 	default:
-		o.problem(vs, name, "must be true or false, not "+jsonKind(v[0]))
+		o.valueProblem(vs, name, "must be true or false, not "+jsonKind(v[0]))
 	}
 }
 

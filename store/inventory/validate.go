@@ -33,10 +33,16 @@ type validator struct {
 	bad  bool
 	// pos, when set, places a field's problem at a line and column.
 	pos func(field) (line, col int)
+	// reported, when set, says a field's value has a problem already (it
+	// could not be decoded), so that no second one is added.
+	reported func(field) bool
 }
 
 func (v *validator) report(fd field, msg string) {
 	v.bad = true
+	if v.reported != nil && v.reported(fd) {
+		return
+	}
 	p := Problem{Line: v.line, AccessID: v.id, Field: v.f.name(fd), Message: msg}
 	if v.pos != nil {
 		p.Line, p.Column = v.pos(fd)
