@@ -52,7 +52,18 @@ func ProblemEntries(ps []inventory.Problem) []ProblemEntry {
 }
 
 // authorize applies the api-key rules to a request for environment env.
-func (d Deps) authorize(r *http.Request, env string) error {
+// A 401 names the scheme in WWW-Authenticate (RFC 9110 §11.6.1): here the
+// api-key header, not HTTP Basic.
+func (d Deps) authorize(w http.ResponseWriter, r *http.Request, env string) error {
+	err := d.checkKey(r, env)
+	var e *web.Error
+	if errors.As(err, &e) && e.Status == http.StatusUnauthorized {
+		w.Header().Set("WWW-Authenticate", `api-key header="api-key"`)
+	}
+	return err
+}
+
+func (d Deps) checkKey(r *http.Request, env string) error {
 	key := r.Header.Get("api-key")
 	if key == "" {
 		return web.Errorf(http.StatusUnauthorized, "missing api-key header")
@@ -79,7 +90,7 @@ func (d Deps) authorize(r *http.Request, env string) error {
 
 // Import serves POST /api/import/{environment}/access.
 func (d Deps) Import(w http.ResponseWriter, r *http.Request) error {
-	if err := d.authorize(r, r.PathValue("environment")); err != nil {
+	if err := d.authorize(w, r, r.PathValue("environment")); err != nil {
 		return err
 	}
 	in, err := store.ReadIncoming(inventory.JSON, r.Body)
@@ -114,7 +125,7 @@ func badImport(w http.ResponseWriter, cause string, ps []inventory.Problem) erro
 // Get serves GET /api/access/environment/{environment}/byid/{id}: the
 // access in the JSON import form.
 func (d Deps) Get(w http.ResponseWriter, r *http.Request) error {
-	if err := d.authorize(r, r.PathValue("environment")); err != nil {
+	if err := d.authorize(w, r, r.PathValue("environment")); err != nil {
 		return err
 	}
 	id := r.PathValue("id")

@@ -40,10 +40,14 @@ func DHCPLookup(res piapi.Resolver) web.HandlerFunc {
 		switch {
 		case opt82 != "":
 			what = "ipv4option82 " + opt82
-			id, err = res.ByOption82Hex(opt82)
+			opts, perr := piapi.ParseOption82Hex(opt82)
+			if perr != nil {
+				return perr
+			}
+			id, err = res.Resolve(opts, "", "")
 		case circuit != "" || remote != "":
 			what = "ipv4CircuitId " + quote(circuit) + " ipv4RemoteId " + quote(remote)
-			id, err = res.ByCircuit(circuit, remote)
+			id, err = res.Resolve(nil, circuit, remote)
 		default:
 			return web.Errorf(http.StatusBadRequest, "give ipv4CircuitId, ipv4RemoteId or ipv4option82")
 		}

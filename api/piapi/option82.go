@@ -5,31 +5,61 @@ import (
 	"net/http"
 
 	"github.com/stadsnat/accessd/api/internal/web"
+	"github.com/stadsnat/accessd/dhcp/option82"
 	"github.com/stadsnat/accessd/store"
 )
 
-// Resolver finds the access behind DHCP identities: the hex of a whole
-// option-82 TLV as a service provider's DHCP log carries it, or the
-// circuit-id and remote-id as text. It returns an error wrapping
-// store.ErrNotFound or store.ErrAmbiguous when no single access matches, and
-// a *BadInput for input it cannot parse.
+// Resolver finds the access behind a DHCP identity: the option-82
+// instances of a service provider's DHCP log (one per relay hop, in order),
+// or the circuit-id and remote-id as text (opts nil). It returns an error
+// wrapping store.ErrNotFound or store.ErrAmbiguous when no single access
+// matches.
 type Resolver interface {
-	ByOption82Hex(hex string) (accessID string, err error)
-	ByCircuit(circuitID, remoteID string) (accessID string, err error)
+	Resolve(opts []option82.Option, circuitID, remoteID string) (accessID string, err error)
 }
 
-// BadInput is a look-up value that cannot be parsed; its message names
-// what is wrong and where.
-type BadInput struct{ Msg string }
+// StoreResolver resolves through the inventory's circuit indexes: the text
+// of sub-options 1 (circuit-id) and 2 (remote-id) of the first instance
+// that matches; one of the two alone matches when it is unique.
+type StoreResolver struct{ DB *store.DB }
 
-func (e *BadInput) Error() string { return e.Msg }
+// Resolve implements Resolver.
+func (s StoreResolver) Resolve(opts []option82.Option, circuitID, remoteID string) (string, error) {
+	if opts == nil {
+		return s.DB.AccessByCircuit(circuitID, remoteID)
+	}
+	var first error
+	for _, o := range opts {
+		c, _ := o.CircuitID()
+		r, _ := o.RemoteID()
+		id, err := s.DB.AccessByCircuit(string(c), string(r))
+		if err == nil {
+			return id, nil
+		}
+		if first == nil {
+			first = err
+		}
+	}
+	if first == nil {
+		first = store.ErrNotFound
+	}
+	return "", first
+}
+
+// ParseOption82Hex parses the hex of whole option-82 TLVs (52 LL …, one per
+// relay hop) as PI-API and ON-API carry it; case and separators between
+// bytes do not matter. A bad value is a 400 that names the offset.
+func ParseOption82Hex(hex string) ([]option82.Option, error) {
+	opts, err := option82.ParseHex(hex)
+	if err != nil {
+		return nil, web.Errorf(http.StatusBadRequest, "option82 %q: %v", hex, err)
+	}
+	return opts, nil
+}
 
 // LookupError turns a Resolver error into the response error.
 func LookupError(what string, err error) error {
-	var bad *BadInput
 	switch {
-	case errors.As(err, &bad):
-		return web.Errorf(http.StatusBadRequest, "%s: %s", what, bad.Msg)
 	case errors.Is(err, store.ErrAmbiguous):
 		return web.Errorf(http.StatusNotFound, "%s matches more than one access", what)
 	case errors.Is(err, store.ErrNotFound):
@@ -42,7 +72,11 @@ func LookupError(what string, err error) error {
 func Option82(res Resolver) web.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		hex := r.PathValue("hex")
-		id, err := res.ByOption82Hex(hex)
+		opts, err := ParseOption82Hex(hex)
+		if err != nil {
+			return err
+		}
+		id, err := res.Resolve(opts, "", "")
 		if err != nil {
 			return LookupError("option82 "+hex, err)
 		}

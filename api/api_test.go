@@ -1,0 +1,293 @@
+package api_test
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/stadsnat/accessd/api"
+	"github.com/stadsnat/accessd/api/piapi"
+	"github.com/stadsnat/accessd/store"
+	"github.com/stadsnat/accessd/store/catalog"
+	"github.com/stadsnat/accessd/store/inventory"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+// fixture is a router over a real store with a settable clock.
+type fixture struct {
+	db  *store.DB
+	now time.Time
+	h   http.Handler
+}
+
+func newFixture(t *testing.T, accesses ...inventory.Access) *fixture {
+	t.Helper()
+	f := &fixture{now: time.Date(2026, 3, 2, 9, 30, 15, 0, time.UTC)}
+	db, err := store.Open(filepath.Join(t.TempDir(), store.FileName), store.Options{Now: func() time.Time { return f.now }, NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	f.db = db
+	if len(accesses) > 0 {
+		f.importAll(t, accesses...)
+	}
+	loc, err := time.LoadLocation("Europe/Stockholm")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.h = api.New(api.Options{
+		DB: db,
+		Catalog: catalog.New([]catalog.Service{
+			{UID: "BB-100-100", Type: "broadband", CapacityKbit: 100000},
+			{UID: "BB-1000", Type: "broadband", CapacityKbit: 1000000},
+			{UID: "IPTV", Type: "tv"},
+		}),
+		Users: []api.User{
+			{Name: "sp", Password: "pw", APIs: []string{"pi-v1", "pi-api", "on-api"}, PIVersion: "2.3"},
+			{Name: "xmlonly", Password: "pw", APIs: []string{"pi-v1"}},
+		},
+		Environment: "prod",
+		ImportKeys:  map[string]string{"test": "k-test", "prod": "k-prod"},
+		Resolver:    piapi.StoreResolver{DB: db},
+		Log:         slog.New(slog.DiscardHandler),
+		Now:         func() time.Time { return f.now },
+		Location:    loc,
+	})
+	return f
+}
+
+func (f *fixture) importAll(t *testing.T, as ...inventory.Access) {
+	t.Helper()
+	in := make([]store.Incoming, len(as))
+	for i, a := range as {
+		in[i] = store.Incoming{Access: a}
+	}
+	if _, err := f.db.Import(in, store.ImportOptions{}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// do sends a request and renders the response as the golden files hold
+// it: status line, the headers that matter, a blank line, the body.
+func (f *fixture) do(t *testing.T, method, path string, hdr map[string]string, body string) (*http.Response, string) {
+	t.Helper()
+	req := httptest.NewRequest(method, path, strings.NewReader(body))
+	for k, v := range hdr {
+		req.Header.Set(k, v)
+	}
+	rec := httptest.NewRecorder()
+	f.h.ServeHTTP(rec, req)
+	resp := rec.Result()
+	b, _ := io.ReadAll(resp.Body)
+	var s strings.Builder
+	fmt.Fprintf(&s, "HTTP/1.1 %s\n", resp.Status)
+	var keys []string
+	for k := range resp.Header {
+		if k == "Date" || k == "Content-Length" {
+			continue
+		}
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		fmt.Fprintf(&s, "%s: %s\n", k, strings.Join(resp.Header[k], ", "))
+	}
+	s.WriteString("\n")
+	s.Write(b)
+	return resp, s.String()
+}
+
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name+".golden")
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./api -update to create it)", err)
+	}
+	if diff := cmp.Diff(string(want), got); diff != "" {
+		t.Errorf("%s (-want +got):\n%s", path, diff)
+	}
+}
+
+func basic(user, pass string) map[string]string {
+	req := httptest.NewRequest("GET", "/", nil)
+	req.SetBasicAuth(user, pass)
+	return map[string]string{"Authorization": req.Header.Get("Authorization")}
+}
+
+func with(h map[string]string, k, v string) map[string]string {
+	out := map[string]string{k: v}
+	for a, b := range h {
+		out[a] = b
+	}
+	return out
+}
+
+// seedExample is the access of the PI V1 specification's example (seed 003).
+func seedExample() inventory.Access {
+	return inventory.Access{
+		AccessID: "STTA0001", StreetName: "Testvägen", StreetNumber: "100", PostalCode: "10000", City: "Ankeborg",
+		CountryCode: "SE", PremisesType: inventory.MDUApartment, MDUApartmentNumber: "1001", MDUDistinguisher: "12121212",
+		Activatable: inventory.No, Sellable: "2012-03-01", FiberConverter: "LASER_3001X_MK2", CPERouter: "NETGEAR WNDR4000",
+		Option82: "192.168.248.85 ge-0/0/10", Population: "Hemsöhem",
+	}
+}
+
+func house(id, opt82 string) inventory.Access {
+	return inventory.Access{
+		AccessID: id, StreetName: "Storgatan", StreetNumber: "7", StreetLittera: "B", PostalCode: "41369", City: "Göteborg",
+		CountryCode: "SE", PremisesType: inventory.ResidentialHouse, Activatable: inventory.Yes, Sellable: inventory.Yes,
+		Option82: opt82, PortSpeedMbps: 100, Outlet: "1",
+	}
+}
+
+// The PI V1 export of the specification's example access is, byte for
+// byte, the specification's example response.
+func TestPIV1MatchesSpecificationExample(t *testing.T) {
+	f := newFixture(t, seedExample())
+	resp, rendered := f.do(t, "GET", "/ko/api/1/", basic("sp", "pw"), "")
+	want, err := os.ReadFile("testdata/piv1_seed_example.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, body, _ := strings.Cut(rendered, "\n\n")
+	if diff := cmp.Diff(string(want), body); diff != "" {
+		t.Errorf("GET /ko/api/1/ body differs from the specification's example (-want +got):\n%s", diff)
+	}
+	if got := resp.Header.Get("Content-Type"); got != "application/xml" {
+		t.Errorf("Content-Type = %q", got)
+	}
+	if got := resp.Header.Get("Last-Modified"); got != "Mon, 02 Mar 2026 09:30:15 GMT" {
+		t.Errorf("Last-Modified = %q", got)
+	}
+}
+
+func TestPIV1(t *testing.T) {
+	f := newFixture(t, seedExample(), house("GBG0001", "10.1.1.1 ge-0/0/1"), house("GBG0002", "10.1.1.1 ge-0/0/2"))
+	auth := basic("sp", "pw")
+	_, got := f.do(t, "GET", "/ko/api/1/", nil, "")
+	golden(t, "piv1_no_auth", got)
+	_, got = f.do(t, "GET", "/ko/api/1/", basic("sp", "wrong"), "")
+	golden(t, "piv1_wrong_password", got)
+	_, got = f.do(t, "GET", "/ko/api/1/", auth, "")
+	golden(t, "piv1_full", got)
+	lm := "Mon, 02 Mar 2026 09:30:15 GMT"
+	_, got = f.do(t, "GET", "/ko/api/1/", with(auth, "If-Modified-Since", lm), "")
+	golden(t, "piv1_not_modified", got)
+	_, got = f.do(t, "GET", "/ko/api/1/", with(auth, "If-Modified-Since", "yesterday-ish"), "")
+	if !strings.Contains(got, "<Count>3</Count>") {
+		t.Errorf("an unparseable If-Modified-Since must give the full export:\n%s", got)
+	}
+	// One access changes, one is removed: the incremental export has both,
+	// the removed one with Sellable and Activatable NO.
+	f.now = f.now.Add(90 * time.Second)
+	changed := house("GBG0001", "10.1.1.1 ge-0/0/1")
+	changed.StreetLittera = "C"
+	f.importAll(t, changed)
+	if err := f.db.RemoveAccess("GBG0002"); err != nil {
+		t.Fatal(err)
+	}
+	_, got = f.do(t, "GET", "/ko/api/1/", with(auth, "If-Modified-Since", lm), "")
+	golden(t, "piv1_incremental", got)
+}
+
+func TestPIAPI(t *testing.T) {
+	f := newFixture(t, seedExample(), house("GBG0001", "10.10.10.10 eth 0/1"))
+	auth := basic("sp", "pw")
+	for _, tc := range []struct{ name, path string }{
+		{"piapi_feasibility", "/api/2.3/accesses/"},
+		{"piapi_availability", "/api/2.3/accesses/GBG0001"},
+		{"piapi_availability_2.2", "/api/2.2/accesses/GBG0001"},
+		{"piapi_unknown_access", "/api/2.3/accesses/NOPE"},
+		{"piapi_option82_spec_example", "/api/2.3/option82/5216010765746820302F31020B31302E31302E31302E3130"},
+		{"piapi_option82_lowercase", "/api/2.3/option82/5216010765746820302f31020b31302e31302e31302e3130"},
+		{"piapi_option82_circuit_only", "/api/2.3/option82/52090107657468203" + "02F31"},
+		{"piapi_option82_not_found", "/api/2.3/option82/520901076574682030" + "2F39"},
+		{"piapi_option82_malformed", "/api/2.3/option82/5216010765"},
+	} {
+		_, got := f.do(t, "GET", tc.path, auth, "")
+		golden(t, tc.name, got)
+	}
+	_, got := f.do(t, "GET", "/api/2.3/accesses/", basic("xmlonly", "pw"), "")
+	golden(t, "piapi_forbidden", got)
+	_, got = f.do(t, "GET", "/api/2.3/accesses/", with(auth, "If-Modified-Since", "Mon, 02 Mar 2026 09:30:15 GMT"), "")
+	golden(t, "piapi_not_modified", got)
+}
+
+func TestONAPI(t *testing.T) {
+	empty := newFixture(t)
+	auth := basic("sp", "pw")
+	_, got := empty.do(t, "GET", "/onapi/2.6/accesses/", auth, "")
+	golden(t, "onapi_accesses_none", got)
+
+	f := newFixture(t, seedExample(), house("GBG0001", "10.10.10.10 eth 0/1"))
+	for _, tc := range []struct{ name, path string }{
+		{"onapi_endpoints", "/onapi/2.6/"},
+		{"onapi_not_implemented", "/onapi/2.6/tickets/"},
+		{"onapi_accesses", "/onapi/2.6/accesses/"},
+		{"onapi_access", "/onapi/2.6/accesses/STTA0001"},
+		{"onapi_option82", "/onapi/2.6/option82/5216010765746820302F31020B31302E31302E31302E3130"},
+		{"onapi_dhcplookup", "/onapi/2.6/dhcplookup/?ipv4CircuitId=eth%200%2F1&IPV4REMOTEID=10.10.10.10"},
+		{"onapi_dhcplookup_option82", "/onapi/2.6/dhcplookup/?ipv4option82=5216010765746820302F31020B31302E31302E31302E3130"},
+		{"onapi_dhcplookup_none", "/onapi/2.6/dhcplookup/?ipv4circuitid=nowhere"},
+		{"onapi_dhcplookup_no_params", "/onapi/2.6/dhcplookup/"},
+	} {
+		_, got := f.do(t, "GET", tc.path, auth, "")
+		golden(t, tc.name, got)
+	}
+	_, got = f.do(t, "GET", "/onapi/2.6/accesses/", nil, "")
+	golden(t, "onapi_no_auth", got)
+}
+
+func TestImportAPI(t *testing.T) {
+	f := newFixture(t)
+	body := `[{"accessId":"IMP1","streetName":"Nygatan","postalCode":"123 45","city":"Umeå","countryCode":"SE",
+	"premisesType":"RESIDENTIAL_HOUSE","activatable":"YES","sellable":"2026-04-01","option82":"10.9.9.9 ge-0/0/3"}]`
+	for _, tc := range []struct {
+		name, path string
+		hdr        map[string]string
+		body       string
+	}{
+		{"import_no_key", "/api/import/prod/access", nil, body},
+		{"import_unknown_key", "/api/import/prod/access", map[string]string{"api-key": "guess"}, body},
+		{"import_key_of_other_environment", "/api/import/prod/access", map[string]string{"api-key": "k-test"}, body},
+		{"import_other_environment", "/api/import/test/access", map[string]string{"api-key": "k-test"}, body},
+		{"import_bad_rows", "/api/import/prod/access", map[string]string{"api-key": "k-prod"},
+			`[{"accessId":"IMP 1","streetName":"","postalCode":"1234","city":"Umeå","countryCode":"XX","premisesType":"CASTLE","activatable":"MAYBE","sellable":"1969-12-31","option82":""}]`},
+		{"import_ok", "/api/import/prod/access", map[string]string{"api-key": "k-prod"}, body},
+		{"import_again_unchanged", "/api/import/prod/access", map[string]string{"api-key": "k-prod"}, body},
+	} {
+		_, got := f.do(t, "POST", tc.path, tc.hdr, tc.body)
+		golden(t, tc.name, got)
+	}
+	_, got := f.do(t, "GET", "/api/access/environment/prod/byid/IMP1", map[string]string{"api-key": "k-prod"}, "")
+	golden(t, "import_get", got)
+	_, got = f.do(t, "GET", "/api/access/environment/prod/byid/NOPE", map[string]string{"api-key": "k-prod"}, "")
+	golden(t, "import_get_unknown", got)
+}
+
+func TestHealth(t *testing.T) {
+	f := newFixture(t)
+	_, got := f.do(t, "GET", "/livez", nil, "")
+	golden(t, "livez", got)
+	_, got = f.do(t, "GET", "/readyz", nil, "")
+	golden(t, "readyz", got)
+}
