@@ -270,8 +270,10 @@ func (p *Poller) forget(key string) {
 	}
 }
 
-// publish records a worker's states and hands them to the sink.
-func (p *Poller) publish(sw SwitchState, changed []PortState) {
+// publish records a worker's states (all: every wanted port, for the
+// snapshot; nil when only changed ones are known) and hands the switch and
+// the changed ports to the sink.
+func (p *Poller) publish(sw SwitchState, changed, all []PortState) {
 	p.mu.Lock()
 	s := p.snaps[sw.Switch]
 	if s == nil {
@@ -279,6 +281,9 @@ func (p *Poller) publish(sw SwitchState, changed []PortState) {
 		p.snaps[sw.Switch] = s
 	}
 	s.sw = sw
+	for _, ps := range all {
+		s.ports[ps.Port] = ps
+	}
 	for _, ps := range changed {
 		if ps.Removed {
 			delete(s.ports, ps.Port)

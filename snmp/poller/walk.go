@@ -131,6 +131,9 @@ func (w *worker) walk(ctx context.Context, nonRep []string, cols []ifmib.Column)
 // probe checks with the smallest request whether the agent answers.
 func (w *worker) probe(ctx context.Context) bool {
 	_, err := w.cl.Get(ctx, []string{ifmib.OIDSysUpTime})
+	if errors.Is(err, client.ErrTimeout) {
+		w.p.m.timeout(w.cfg.Group)
+	}
 	return err == nil
 }
 

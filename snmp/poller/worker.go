@@ -2,6 +2,7 @@ package poller
 
 import (
 	"context"
+	"errors"
 	"maps"
 	"net"
 	"slices"
@@ -180,7 +181,7 @@ func (w *worker) reportRemovedPorts(old []string) {
 		}
 	}
 	if len(gone) > 0 {
-		w.p.publish(w.sw, gone)
+		w.p.publish(w.sw, gone, nil)
 	}
 }
 
@@ -203,7 +204,7 @@ func (w *worker) exit() {
 		st.Removed = true
 		gone = append(gone, st)
 	}
-	w.p.publish(sw, gone)
+	w.p.publish(sw, gone, nil)
 	w.p.forget(w.key)
 	w.p.log.Info("switch removed from configuration: stopped polling it", "switch", w.key, "group", w.cfg.Group)
 }
@@ -239,7 +240,7 @@ func (w *worker) cycle(ctx context.Context, forceFull bool) {
 	if err != nil {
 		changed = w.fail(start, err)
 	}
-	w.p.publish(w.sw, changed)
+	w.p.publish(w.sw, changed, w.all())
 	if !w.firstDone {
 		w.firstDone = true
 		w.p.firstCycleDone(w.key)
@@ -283,6 +284,17 @@ func (w *worker) poll(ctx context.Context, forceFull bool) (full bool, changed [
 	if err := w.dial(ctx); err != nil {
 		return false, nil, err
 	}
+	if !w.sw.Reachable {
+		// One small request first: a switch that is down costs one
+		// timeout series, and a walk that then times out means the agent
+		// drops big responses (see walk).
+		if _, err := w.cl.Get(ctx, []string{ifmib.OIDSysUpTime}); err != nil {
+			if errors.Is(err, client.ErrTimeout) {
+				w.p.m.timeout(w.cfg.Group)
+			}
+			return true, nil, err
+		}
+	}
 	_, seen := w.clock.Last()
 	full = forceFull || w.needFull || !seen || !w.sw.Reachable || w.cycles+1 >= w.p.opts.FullEvery
 	restarted := false
@@ -313,19 +325,6 @@ func (w *worker) poll(ctx context.Context, forceFull bool) (full bool, changed [
 	}
 	w.markReachable()
 	return full, changed, nil
-}
-
-// mergeChanged adds b to a, a later state of the same port replacing an
-// earlier one.
-func mergeChanged(a, b []PortState) []PortState {
-	for _, st := range b {
-		if i := slices.IndexFunc(a, func(x PortState) bool { return x.Port == st.Port }); i >= 0 {
-			a[i] = st
-		} else {
-			a = append(a, st)
-		}
-	}
-	return a
 }
 
 func (w *worker) observe(up ifmib.Uptime) (restarted bool) {
@@ -367,6 +366,11 @@ func (w *worker) incremental(ctx context.Context) (changed []PortState, escalate
 		}
 	}
 	w.lastChange = lastChanges(tab)
+	for _, pt := range w.ports {
+		if pt.known {
+			pt.st.PolledAt = up.At // confirmed: its ifLastChange did not move
+		}
+	}
 	if len(idxs) == 0 {
 		return nil, false, false, nil
 	}
@@ -411,7 +415,7 @@ func (w *worker) readRows(ctx context.Context, idxs []int, src Source) (changed 
 			escalate = true
 			continue
 		}
-		if st, ok := w.applyRow(pt, row, up, false, src); ok {
+		if st, ok := w.applyRow(pt, row, up, false, src, nil); ok {
 			changed = append(changed, st)
 		}
 	}
@@ -441,107 +445,18 @@ func (w *worker) refresh(ctx context.Context, restartedBefore bool) (changed []P
 		if err != nil {
 			st, ok = w.applyProblem(pt, err, up.At)
 		} else {
-			pt.st.MatchedBy = m.By
 			if pt.st.IfIndex != m.IfIndex && pt.known {
 				w.p.log.Debug("port has a new ifIndex", "switch", w.key, "port", name, "old", pt.st.IfIndex, "new", m.IfIndex)
 			}
-			pt.st.IfIndex = m.IfIndex
 			row := tab.Rows[m.IfIndex]
 			pt.ifName = row.Name
-			st, ok = w.applyRow(pt, row, up, restarted, SourcePoll)
+			st, ok = w.applyRow(pt, row, up, restarted, SourcePoll, &m)
 		}
 		if ok {
 			changed = append(changed, st)
 		}
 	}
 	return changed, restarted, nil
-}
-
-// applyRow sets a port's state from a row read at up. It keeps the
-// previous since when the link did not change and either ifLastChange did
-// not move or the agent restarted (a restart is not a change of every
-// port). It reports the new state and whether it changed.
-func (w *worker) applyRow(pt *port, row *ifmib.Row, up ifmib.Uptime, restarted bool, src Source) (PortState, bool) {
-	old := pt.st
-	st := old
-	st.Reachable, st.Problem = true, ""
-	st.Admin, st.Oper = row.Admin, row.Oper
-	st.Link = row.Oper.Link()
-	if mbps, ok := row.SpeedMbps(); ok {
-		st.SpeedMbps = mbps
-	}
-	st.PolledAt = up.At
-	same := pt.known && old.Link == st.Link && old.Admin == st.Admin
-	if !same || (!restarted && row.LastChange != pt.lastChange) {
-		st.Since, st.SinceExact = w.clock.Since(up, row.LastChange)
-	}
-	pt.lastChange = row.LastChange
-	pt.known = true
-	return w.commit(pt, st, src)
-}
-
-// applyProblem marks a port that could not be matched.
-func (w *worker) applyProblem(pt *port, err error, at time.Time) (PortState, bool) {
-	old := pt.st
-	st := PortState{Switch: old.Switch, Group: old.Group, Port: old.Port, Link: ifmib.LinkUnknown,
-		Reachable: true, Problem: err.Error(), PolledAt: at, Since: old.Since, SinceExact: true}
-	if old.Problem != st.Problem || old.Link != ifmib.LinkUnknown {
-		st.Since = at
-		w.p.log.Warn("port not matched on switch: link unknown", "switch", w.key, "group", w.cfg.Group, "port", old.Port, "err", err)
-	}
-	pt.known = false
-	return w.commit(pt, st, SourcePoll)
-}
-
-// commit stores st and reports whether anything but PolledAt and Source
-// changed (the source of an unchanged state stays what it was).
-func (w *worker) commit(pt *port, st PortState, src Source) (PortState, bool) {
-	old := pt.st
-	a, b := old, st
-	a.PolledAt, b.PolledAt, a.Source, b.Source = time.Time{}, time.Time{}, "", ""
-	changed := a != b || old.Source == ""
-	if changed {
-		st.Source = src
-	}
-	pt.st = st
-	return st, changed
-}
-
-func (w *worker) markReachable() {
-	if !w.sw.Reachable && !w.sw.UnreachableSince.IsZero() {
-		w.p.log.Info("switch answers again", "switch", w.key, "group", w.cfg.Group,
-			"unreachable_since", w.sw.UnreachableSince.UTC().Format(time.RFC3339))
-	}
-	w.sw.Reachable, w.sw.UnreachableSince, w.sw.Err = true, time.Time{}, ""
-	w.sw.LastSeen = time.Now()
-}
-
-// fail turns the switch and its ports to unreachable/UNKNOWN since the
-// start of the first failed cycle and drops the session.
-func (w *worker) fail(start time.Time, err error) []PortState {
-	if w.sw.Reachable || w.sw.UnreachableSince.IsZero() {
-		w.sw.UnreachableSince = start
-		w.p.log.Warn("switch does not answer: its ports are unknown", "switch", w.key, "group", w.cfg.Group,
-			"ports", len(w.ports), "err", err)
-	}
-	w.sw.Reachable, w.sw.Err = false, err.Error()
-	if w.cl != nil {
-		w.cl.Close()
-		w.cl = nil
-	}
-	w.needFull = true
-	var changed []PortState
-	for _, name := range slices.Sorted(maps.Keys(w.ports)) {
-		pt := w.ports[name]
-		old := pt.st
-		st := PortState{Switch: old.Switch, Group: old.Group, Port: old.Port, IfIndex: old.IfIndex, MatchedBy: old.MatchedBy,
-			Link: ifmib.LinkUnknown, Since: w.sw.UnreachableSince, SinceExact: true, PolledAt: start}
-		pt.known = false
-		if s, ok := w.commit(pt, st, SourcePoll); ok {
-			changed = append(changed, s)
-		}
-	}
-	return changed
 }
 
 // handleTriggers reads the rows of trapped ifIndexes now.
@@ -585,6 +500,6 @@ func (w *worker) handleTriggers(ctx context.Context) {
 		return
 	}
 	if len(changed) > 0 {
-		w.p.publish(w.sw, changed)
+		w.p.publish(w.sw, changed, w.all())
 	}
 }
