@@ -1,0 +1,297 @@
+package main_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// e2e is accessd and accessctl built from this tree and run as processes.
+type e2e struct {
+	t        *testing.T
+	dir      string
+	accessd  string
+	accessct string
+	cfg      string
+	base     string
+	sock     string
+	cmd      *exec.Cmd
+	log      *bytes.Buffer
+}
+
+func buildBinaries(t *testing.T, dir string) (string, string) {
+	t.Helper()
+	out := filepath.Join(dir, "bin")
+	cmd := exec.Command("go", "build", "-o", out+"/", "-ldflags", "-X main.version=e2e", "../../cmd/accessd", "../../cmd/accessctl")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, b)
+	}
+	return filepath.Join(out, "accessd"), filepath.Join(out, "accessctl")
+}
+
+func freePort(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+func startE2E(t *testing.T) *e2e {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("end-to-end test builds and runs the binaries; skipped with -short")
+	}
+	dir := t.TempDir()
+	e := &e2e{t: t, dir: dir, log: &bytes.Buffer{}}
+	e.accessd, e.accessct = buildBinaries(t, dir)
+	addr := freePort(t)
+	e.base = "http://" + addr
+	e.sock = filepath.Join(dir, "admin.sock")
+	e.cfg = filepath.Join(dir, "accessd.yaml")
+	e.writeConfig("")
+	e.cmd = exec.Command(e.accessd, "-config", e.cfg)
+	e.cmd.Stdout, e.cmd.Stderr = e.log, e.log
+	if err := e.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if e.cmd.ProcessState == nil {
+			e.cmd.Process.Kill()
+			e.cmd.Wait()
+		}
+		if t.Failed() {
+			t.Logf("accessd's log:\n%s", e.log)
+		}
+	})
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		resp, err := http.Get(e.base + "/readyz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return e
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("accessd not ready after 10s: %v", err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func (e *e2e) writeConfig(extraUser string) {
+	e.t.Helper()
+	y := fmt.Sprintf(`state_dir: %s
+ko_id: E2E
+environment: prod
+http: {listen: ["%s"]}
+admin: {socket: %s, mode: "0600"}
+users:
+  - {name: sp, password: pw, apis: [pi-v1, pi-api, on-api]}
+%s
+import:
+  api_keys: {test: k-test, prod: k-prod}
+snmp: {enabled: false}
+services:
+  - {uid: BB100100, type: broadband, capacity_kbit: 100000}
+`, filepath.Join(e.dir, "state"), strings.TrimPrefix(e.base, "http://"), e.sock, extraUser)
+	if err := os.WriteFile(e.cfg, []byte(y), 0o600); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+// ctl runs accessctl and returns its exit code and output.
+func (e *e2e) ctl(args ...string) (int, string, string) {
+	e.t.Helper()
+	cmd := exec.Command(e.accessct, append([]string{"-socket", e.sock}, args...)...)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		e.t.Fatal(err)
+	}
+	return code, out.String(), errb.String()
+}
+
+type reply struct {
+	status int
+	header http.Header
+	body   string
+}
+
+func (e *e2e) get(path string, hdr ...string) reply {
+	e.t.Helper()
+	return e.req("GET", path, "", hdr...)
+}
+
+func (e *e2e) req(method, path, body string, hdr ...string) reply {
+	e.t.Helper()
+	req, err := http.NewRequest(method, e.base+path, strings.NewReader(body))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	for i := 0; i+1 < len(hdr); i += 2 {
+		if hdr[i] == "basic" {
+			u, p, _ := strings.Cut(hdr[i+1], ":")
+			req.SetBasicAuth(u, p)
+			continue
+		}
+		req.Header.Set(hdr[i], hdr[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		e.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return reply{resp.StatusCode, resp.Header, string(b)}
+}
+
+func (e *e2e) expect(r reply, status int, contains ...string) {
+	e.t.Helper()
+	if r.status != status {
+		e.t.Errorf("status %d, want %d; body: %.300s", r.status, status, r.body)
+	}
+	for _, c := range contains {
+		if !strings.Contains(r.body, c) {
+			e.t.Errorf("body lacks %q: %.300s", c, r.body)
+		}
+	}
+}
+
+func TestEndToEnd(t *testing.T) {
+	e := startE2E(t)
+	demo := "../../testdata/demo/accesses.csv"
+
+	// Import the demo inventory with accessctl.
+	code, out, errOut := e.ctl("import", demo)
+	if code != 0 {
+		t.Fatalf("accessctl import: exit %d\n%s%s", code, out, errOut)
+	}
+	if !strings.Contains(out, "24 accesses") || !strings.Contains(out, "24 ") {
+		t.Errorf("import summary: %s", out)
+	}
+	code, out, _ = e.ctl("-json", "status")
+	var st struct {
+		Ready bool
+		Store struct{ Accesses int }
+	}
+	if code != 0 || json.Unmarshal([]byte(out), &st) != nil || !st.Ready || st.Store.Accesses != 24 {
+		t.Errorf("accessctl status: exit %d, %s", code, out)
+	}
+
+	sp := []string{"basic", "sp:pw"}
+	// PI V1: auth, full export, 304, Last-Modified.
+	e.expect(e.get("/ko/api/1/"), 401)
+	e.expect(e.get("/ko/api/1/", "basic", "sp:wrong"), 401)
+	full := e.get("/ko/api/1/", sp...)
+	e.expect(full, 200, `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>`, "<Count>24</Count>", "<AccessId>ALS10001</AccessId>")
+	lm := full.header.Get("Last-Modified")
+	if _, err := http.ParseTime(lm); err != nil {
+		t.Fatalf("Last-Modified %q: %v", lm, err)
+	}
+	nm := e.get("/ko/api/1/", append(sp, "If-Modified-Since", lm)...)
+	e.expect(nm, 304)
+	if nm.header.Get("Last-Modified") != lm {
+		t.Errorf("304 Last-Modified %q, want %q", nm.header.Get("Last-Modified"), lm)
+	}
+
+	// PI-API and ON-API.
+	e.expect(e.get("/api/2.3/accesses/", sp...), 200, `"accessId":"ALS10001"`)
+	e.expect(e.get("/api/2.3/accesses/ALS10001", sp...), 200, `"active":[]`)
+	e.expect(e.get("/api/2.3/accesses/NOSUCH", sp...), 404, `"cause"`)
+	e.expect(e.get("/onapi/2.6/", sp...), 200, `"name":"accesses"`)
+	e.expect(e.get("/onapi/2.6/accesses/", sp...), 200, `"accessState"`)
+	// ALS10001 is "127.0.0.1 acc0": remote-id 127.0.0.1, circuit-id acc0.
+	hexTLV := "5211" + "0104" + fmt.Sprintf("%X", "acc0") + "0209" + fmt.Sprintf("%X", "127.0.0.1")
+	e.expect(e.get("/api/2.3/option82/"+hexTLV, sp...), 200, `{"accessId":"ALS10001"}`)
+	e.expect(e.get("/onapi/2.6/option82/"+strings.ToLower(hexTLV), sp...), 200, `{"accessId":"ALS10001"}`)
+	e.expect(e.get("/onapi/2.6/dhcplookup/?ipv4CircuitId=acc0&ipv4RemoteId=127.0.0.1", sp...), 200, `{"accessId":"ALS10001"}`)
+	e.expect(e.get("/onapi/2.6/dhcplookup/?ipv4circuitid=rl-down", sp...), 200, `"accessId"`)
+
+	// The import API: keys and environments.
+	one := `{"accessId":"ALS10001","streetName":"Kungsgatan","streetNumber":"14","postalCode":"44130","city":"Alingsås",
+	"countryCode":"SE","premisesType":"RESIDENTIAL_HOUSE","activatable":"YES","sellable":"YES","option82":"127.0.0.1 acc0"}`
+	e.expect(e.req("POST", "/api/import/prod/access", one), 401)
+	e.expect(e.req("POST", "/api/import/prod/access", one, "api-key", "nope"), 401)
+	e.expect(e.req("POST", "/api/import/prod/access", one, "api-key", "k-test"), 400)
+	e.expect(e.req("POST", "/api/import/test/access", one, "api-key", "k-test"), 400)
+	e.expect(e.get("/api/access/environment/prod/byid/ALS10001", "api-key", "k-prod"), 200, `"streetNumber":"12"`)
+
+	// A bad CSV changes nothing, and says where.
+	before := e.get("/ko/api/1/", sp...).body
+	code, _, errOut = e.ctl("import", "../../testdata/demo/bad.csv")
+	if code == 0 || !strings.Contains(errOut, "line ") {
+		t.Errorf("bad CSV: exit %d, stderr %q", code, errOut)
+	}
+	if after := e.get("/ko/api/1/", sp...).body; after != before {
+		t.Error("a refused import changed the export")
+	}
+
+	// Change one access through the import API a second later: the
+	// incremental export has exactly that one.
+	time.Sleep(1100 * time.Millisecond)
+	e.expect(e.req("POST", "/api/import/prod/access", one, "api-key", "k-prod"), 200, `"updated":1`)
+	inc := e.get("/ko/api/1/", append(sp, "If-Modified-Since", lm)...)
+	e.expect(inc, 200, "<Count>1</Count>", "<StreetNumber>14</StreetNumber>")
+	incJSON := e.get("/api/2.3/accesses/", append(sp, "If-Modified-Since", lm)...)
+	e.expect(incJSON, 200, `"streetNumber":"14"`)
+	if n := strings.Count(incJSON.body, `"accessId"`); n != 1 {
+		t.Errorf("incremental PI-API export has %d accesses, want 1", n)
+	}
+	e.expect(e.get("/onapi/2.6/accesses/", append(sp, "If-Modified-Since", inc.header.Get("Last-Modified"))...), 304)
+
+	// Backup through the running daemon.
+	bk := filepath.Join(e.dir, "backup.db")
+	if code, out, errOut := e.ctl("backup", bk); code != 0 {
+		t.Errorf("backup: exit %d %s %s", code, out, errOut)
+	}
+	if fi, err := os.Stat(bk); err != nil || fi.Size() == 0 {
+		t.Errorf("backup file: %v", err)
+	}
+
+	// SIGHUP: a broken file keeps the old configuration; a good one adds a user.
+	os.WriteFile(e.cfg, []byte("state_dir: /x\nnonsense: true\n"), 0o600)
+	e.cmd.Process.Signal(syscall.SIGHUP)
+	time.Sleep(300 * time.Millisecond)
+	e.expect(e.get("/onapi/2.6/", sp...), 200)
+	e.writeConfig("  - {name: sp2, password: pw2, apis: [on-api]}")
+	e.cmd.Process.Signal(syscall.SIGHUP)
+	deadline := time.Now().Add(5 * time.Second)
+	for e.get("/onapi/2.6/", "basic", "sp2:pw2").status != 200 && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	e.expect(e.get("/onapi/2.6/", "basic", "sp2:pw2"), 200)
+	if !strings.Contains(e.log.String(), "configuration reload failed") {
+		t.Error("the failed reload was not logged")
+	}
+
+	// SIGTERM: a clean stop.
+	e.cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan error, 1)
+	go func() { done <- e.cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("accessd exited with %v after SIGTERM", err)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("accessd did not stop within 15s of SIGTERM")
+	}
+}
