@@ -59,7 +59,9 @@ func SniffFormat(head []byte) Format {
 
 // DetectFormat returns the format of the file called name whose content r
 // will read: by extension when it is .csv or .json, else by sniffing the
-// first non-space byte, which it peeks from r without consuming it.
+// first non-space byte, which it peeks from r without consuming anything.
+// It looks no further than r's buffer (r.Size() bytes); input that is all
+// white space that far counts as CSV.
 func DetectFormat(name string, r *bufio.Reader) (Format, error) {
 	if f, ok := FormatFromName(name); ok {
 		return f, nil

@@ -39,6 +39,8 @@ type jsonReader struct {
 	seen  *seen
 	yield func(int, Access) error
 	ps    Problems
+	raw   json.RawMessage // the current element; its buffer is reused
+	obj   objectDecoder   // reused for each element
 }
 
 // pos returns the line and column of a decoder offset.
@@ -107,10 +109,10 @@ func (jr *jsonReader) skipSpace() (byte, error) {
 // element decodes one access object and yields it when it is good. done is
 // true when a syntax error ended the reading.
 func (jr *jsonReader) element() (done bool, err error) {
-	var raw json.RawMessage
-	if err := jr.dec.Decode(&raw); err != nil {
+	if err := jr.dec.Decode(&jr.raw); err != nil {
 		return true, jr.syntax(err)
 	}
+	raw := jr.raw
 	end := jr.dec.InputOffset()
 	start := end - int64(len(raw))
 	line, col := jr.pos(start)
@@ -118,7 +120,8 @@ func (jr *jsonReader) element() (done bool, err error) {
 		jr.ps.add(Problem{Line: line, Column: col, Message: "found " + jsonKind(raw[0]) + " where an access object should be"})
 		return false, nil
 	}
-	obj := objectDecoder{raw: raw, line: line, col: col, ps: &jr.ps}
+	obj := &jr.obj
+	*obj = objectDecoder{raw: raw, line: line, col: col, ps: &jr.ps}
 	a, ok := obj.decode()
 	a = Normalize(a)
 	ok = obj.validate(&a) && ok

@@ -26,23 +26,24 @@ type objectDecoder struct {
 func (o *objectDecoder) decode() (Access, bool) {
 	var a Access
 	first := len(o.ps.List)
-	o.members(o.raw, func(key string, ks int, v []byte, vs int) {
-		fd, ok := jsonField(key)
+	for m := (memberIter{obj: o.raw}); m.next(); {
+		key, ks, v, vs := m.key, m.ks, m.v, m.vs
+		fd := jsonFieldBytes(key)
 		switch {
-		case key == "dhcpIdentifier" && o.dhcpAt != 0:
-			o.repeated(key, ks, o.dhcpAt)
-		case key == "dhcpIdentifier":
+		case string(key) == "dhcpIdentifier" && o.dhcpAt != 0:
+			o.repeated(string(key), ks, o.dhcpAt)
+		case string(key) == "dhcpIdentifier":
 			o.dhcpAt = vs
 			o.dhcpIdentifier(&a.DHCPIdentifier, v, vs)
-		case !ok:
-			o.unknownKey(key, ks, "")
+		case fd == fNone:
+			o.unknownKey(string(key), ks, "")
 		case o.at[fd] != 0:
-			o.repeated(key, ks, o.at[fd])
+			o.repeated(string(key), ks, o.at[fd])
 		default:
 			o.at[fd] = vs
 			o.set(&a, fd, JSON.name(fd), v, vs)
 		}
-	})
+	}
 	id := a.AccessID
 	for i := first; i < len(o.ps.List); i++ {
 		if o.ps.List[i].AccessID == "" {
@@ -54,16 +55,20 @@ func (o *objectDecoder) decode() (Access, bool) {
 
 // validate validates a, placing each problem at its field's value.
 func (o *objectDecoder) validate(a *Access) bool {
-	v := validator{f: JSON, line: o.line, id: a.AccessID, ps: o.ps, pos: func(fd field) (int, int) {
-		switch {
-		case o.at[fd] != 0:
-			return o.pos(o.at[fd])
-		case (fd == fCircuitID || fd == fRemoteID) && o.dhcpAt != 0:
-			return o.pos(o.dhcpAt)
-		}
-		return o.line, o.col
-	}, reported: func(fd field) bool { return o.bad[fd] }}
+	v := validator{f: JSON, line: o.line, id: a.AccessID, ps: o.ps, obj: o}
 	return v.check(a)
+}
+
+// fieldPos returns the line and column of a field's value, or of the object
+// when the field is absent.
+func (o *objectDecoder) fieldPos(fd field) (line, col int) {
+	switch {
+	case o.at[fd] != 0:
+		return o.pos(o.at[fd])
+	case (fd == fCircuitID || fd == fRemoteID) && o.dhcpAt != 0:
+		return o.pos(o.dhcpAt)
+	}
+	return o.line, o.col
 }
 
 // pos returns the file line and column of offset off in raw.
@@ -129,29 +134,30 @@ func (o *objectDecoder) dhcpIdentifier(d *DHCPIdentifier, v []byte, vs int) {
 		o.problem(vs, "dhcpIdentifier", "must be an object, not "+jsonKind(v[0]))
 		return
 	}
-	o.members(v, func(key string, ks int, w []byte, ws int) {
-		ks, ws = vs+ks, vs+ws
+	for m := (memberIter{obj: v}); m.next(); {
+		ks, w, ws := vs+m.ks, m.v, vs+m.vs
 		var dst *string
 		var at *int
-		switch key {
+		var name string
+		switch string(m.key) {
 		case "ipv4CircuitId":
-			dst, at = &d.IPv4CircuitID, &o.at[fCircuitID]
+			dst, at, name = &d.IPv4CircuitID, &o.at[fCircuitID], JSON.name(fCircuitID)
 		case "ipv4RemoteId":
-			dst, at = &d.IPv4RemoteID, &o.at[fRemoteID]
+			dst, at, name = &d.IPv4RemoteID, &o.at[fRemoteID], JSON.name(fRemoteID)
 		case "ipv6InterfaceId", "ipv6RemoteId":
-			o.problem(ks, prefix+key, "is not supported: accessd knows DHCPv4 only")
-			return
+			o.problem(ks, prefix+string(m.key), "is not supported: accessd knows DHCPv4 only")
+			continue
 		default:
-			o.unknownKey(key, ks, prefix)
-			return
+			o.unknownKey(string(m.key), ks, prefix)
+			continue
 		}
 		if *at != 0 {
-			o.repeated(prefix+key, ks, *at)
-			return
+			o.repeated(name, ks, *at)
+			continue
 		}
 		*at = ws
-		o.str(dst, prefix+key, w, ws, false)
-	})
+		o.str(dst, name, w, ws, false)
+	}
 }
 
 // set decodes the value v of field fd.
@@ -270,26 +276,41 @@ func (o *objectDecoder) bool(dst *bool, name string, v []byte, vs int) {
 	}
 }
 
-// members calls fn for each member of the valid JSON object obj with the
-// key, the key's offset, the value's bytes and the value's offset.
-func (o *objectDecoder) members(obj []byte, fn func(key string, ks int, v []byte, vs int)) {
-	i := skipSpace(obj, 1)
-	for i < len(obj) && obj[i] != '}' {
-		ks := i
-		ke := endOfString(obj, i)
-		key := string(obj[ks+1 : ke-1])
-		if bytes.IndexByte(obj[ks:ke], '\\') >= 0 {
-			_ = json.Unmarshal(obj[ks:ke], &key) // cannot fail on a valid string
-		}
-		i = skipSpace(obj, ke) + 1 // the ':'
-		vs := skipSpace(obj, i)
-		ve := endOfValue(obj, vs)
-		fn(key, ks, obj[vs:ve], vs)
-		i = skipSpace(obj, ve)
-		if i < len(obj) && obj[i] == ',' {
-			i = skipSpace(obj, i+1)
-		}
+// memberIter walks the members of a valid JSON object.
+type memberIter struct {
+	obj []byte
+	i   int
+	// The current member: key (unescaped), key offset, value, value offset.
+	key []byte
+	ks  int
+	v   []byte
+	vs  int
+}
+
+// next moves to the next member and reports whether there is one.
+func (m *memberIter) next() bool {
+	if m.i == 0 {
+		m.i = skipSpace(m.obj, 1)
 	}
+	if m.i >= len(m.obj) || m.obj[m.i] == '}' {
+		return false
+	}
+	m.ks = m.i
+	ke := endOfString(m.obj, m.i)
+	m.key = m.obj[m.ks+1 : ke-1]
+	if bytes.IndexByte(m.key, '\\') >= 0 {
+		var k string
+		_ = json.Unmarshal(m.obj[m.ks:ke], &k) // cannot fail on a valid string
+		m.key = []byte(k)
+	}
+	m.vs = skipSpace(m.obj, skipSpace(m.obj, ke)+1) // after the ':'
+	ve := endOfValue(m.obj, m.vs)
+	m.v = m.obj[m.vs:ve]
+	m.i = skipSpace(m.obj, ve)
+	if m.i < len(m.obj) && m.obj[m.i] == ',' {
+		m.i = skipSpace(m.obj, m.i+1)
+	}
+	return true
 }
 
 func skipSpace(b []byte, i int) int {
@@ -340,12 +361,67 @@ func endOfValue(b []byte, i int) int {
 // jsonField returns the field of a top-level JSON key other than
 // "dhcpIdentifier".
 func jsonField(key string) (field, bool) {
-	for fd := fNone + 1; fd < nFields; fd++ {
-		if jsonKey(fd) == key {
-			return fd, true
-		}
+	fd := jsonFieldBytes([]byte(key))
+	return fd, fd != fNone
+}
+
+// jsonFieldBytes is jsonField without allocating; fNone for an unknown key.
+func jsonFieldBytes(key []byte) field {
+	switch string(key) {
+	case "accessId":
+		return fAccessID
+	case "legacyAccessId":
+		return fLegacyAccessID
+	case "streetName":
+		return fStreetName
+	case "streetNumber":
+		return fStreetNumber
+	case "streetLittera":
+		return fStreetLittera
+	case "postalCode":
+		return fPostalCode
+	case "city":
+		return fCity
+	case "countryCode":
+		return fCountryCode
+	case "premisesType":
+		return fPremisesType
+	case "mduApartmentNumber":
+		return fMDUApartmentNumber
+	case "mduDistinguisher":
+		return fMDUDistinguisher
+	case "outlet":
+		return fOutlet
+	case "population":
+		return fPopulation
+	case "activatable":
+		return fActivatable
+	case "sellable":
+		return fSellable
+	case "coFiberConverter":
+		return fFiberConverter
+	case "coCpeSwitch":
+		return fCPESwitch
+	case "coCpeRouter":
+		return fCPERouter
+	case "option82":
+		return fOption82
+	case "portSpeed":
+		return fPortSpeed
+	case "media":
+		return fMedia
+	case "iptv":
+		return fIPTV
+	case "rfof":
+		return fRFoF
+	case "priceGroup":
+		return fPriceGroup
+	case "accessState":
+		return fAccessState
+	case "nationalAddressUUID":
+		return fNationalAddressUUID
 	}
-	return fNone, false
+	return fNone
 }
 
 // jsonKey returns the top-level JSON key of a field, "" for the

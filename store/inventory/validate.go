@@ -31,21 +31,20 @@ type validator struct {
 	id   string
 	ps   *Problems
 	bad  bool
-	// pos, when set, places a field's problem at a line and column.
-	pos func(field) (line, col int)
-	// reported, when set, says a field's value has a problem already (it
-	// could not be decoded), so that no second one is added.
-	reported func(field) bool
+	// obj, when set, is the JSON object the access was decoded from: it
+	// places each problem at its field's value and knows which values
+	// could not be decoded (and have a problem already).
+	obj *objectDecoder
 }
 
 func (v *validator) report(fd field, msg string) {
 	v.bad = true
-	if v.reported != nil && v.reported(fd) {
-		return
-	}
 	p := Problem{Line: v.line, AccessID: v.id, Field: v.f.name(fd), Message: msg}
-	if v.pos != nil {
-		p.Line, p.Column = v.pos(fd)
+	if v.obj != nil {
+		if v.obj.bad[fd] {
+			return
+		}
+		p.Line, p.Column = v.obj.fieldPos(fd)
 	}
 	v.ps.add(p)
 }
