@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"errors"
 	"net"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/insomniacslk/dhcp/dhcpv4"
@@ -18,6 +20,12 @@ func seeds(f *testing.F) {
 	f.Add(withOptions(header(), OptOverload, 1, 3, OptRelayAgent, 4, 1, 7, 'e', 't'))
 	f.Add(withOptions(header(), 82, 0))
 	f.Add(append(header(), 12, 5, 'a'))
+	files, _ := filepath.Glob("testdata/lab-*.bin")
+	for _, name := range files {
+		if b, err := os.ReadFile(name); err == nil {
+			f.Add(b)
+		}
+	}
 }
 
 // FuzzDecode is the differential test against insomniacslk/dhcp: for every

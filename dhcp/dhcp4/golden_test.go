@@ -1,0 +1,58 @@
+package dhcp4
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/stadsnat/accessd/dhcp/option82"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata/lab.golden")
+
+// TestLabPackets decodes packets that ISC dhcrelay 4.4.3 (-a) relayed in the
+// lab (../../shared/lab/dhcp-lab.sh: udhcpc and dhclient behind the relay,
+// captured on the second server address) and compares with lab.golden.
+func TestLabPackets(t *testing.T) {
+	files, err := filepath.Glob("testdata/lab-*.bin")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no lab packets: %v", err)
+	}
+	var b strings.Builder
+	for _, f := range files {
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := Decode(raw)
+		if err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		mac, _ := p.MAC()
+		fmt.Fprintf(&b, "%s: op=%d hops=%d type=%s mac=%s ciaddr=%s giaddr=%s requested=%v server=%v clientid=%x hostname-len=%d",
+			filepath.Base(f), p.Op, p.Hops, p.MessageType, mac, p.CIAddr, p.GIAddr, p.RequestedIP, p.ServerID, p.ClientID, len(p.Hostname))
+		for _, o := range p.Option82 {
+			for _, fd := range option82.Describe(o, nil) {
+				fmt.Fprintf(&b, " %s=%q", fd.Name, fd.Value)
+			}
+		}
+		b.WriteByte('\n')
+	}
+	golden := "testdata/lab.golden"
+	if *update {
+		if err := os.WriteFile(golden, []byte(b.String()), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(string(want), b.String()); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
