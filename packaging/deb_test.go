@@ -127,13 +127,19 @@ func testContents(t *testing.T, debs map[string]builtDeb) {
 }
 
 // testLintian runs lintian on both packages: no tag of any level may show.
-// The only override (packaging/lintian-overrides) is for the static binaries.
+// The shipped overrides (packaging/lintian-overrides) are for the static
+// binaries and the missing init.d script, each with its reason. One tag is
+// suppressed here rather than overridden: spelling-error-in-binary reads
+// every printable run of bytes of a stripped Go binary as words, so random
+// table bytes ("mor" in one amd64 build) come and go from build to build and
+// from one architecture to the other, and an override for them would itself
+// be reported as unused where they do not occur.
 func testLintian(t *testing.T, debs map[string]builtDeb) {
 	needTools(t, "lintian")
 	for _, arch := range []string{"amd64", "arm64"} {
 		out, errOut, err := tryCommand(5*time.Minute, "", nil, "lintian", "--allow-root", "--no-cfg",
 			"--display-level", ">=pedantic", "--display-experimental", "--fail-on", "error,warning,info,pedantic",
-			debs[arch].path)
+			"--suppress-tags", "spelling-error-in-binary", debs[arch].path)
 		if err != nil || strings.TrimSpace(out) != "" {
 			t.Errorf("lintian %s: %v\n%s%s", arch, err, out, errOut)
 		}

@@ -1,14 +1,19 @@
 package packaging
 
 import (
+	"bufio"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/stadsnat/accessd/store/inventory"
+	"github.com/stadsnat/accessd/store/inventory/invtest"
 )
 
 // The test system: a minimal Debian 12 with systemd as init and what the
@@ -81,6 +86,7 @@ func testBooted(t *testing.T, v1, v2 builtDeb) {
 		v1.path:                             "v1.deb",
 		v2.path:                             "v2.deb",
 		filepath.Join("nspawn", "check.sh"): "check.sh",
+		filepath.Join("..", "testdata", "demo", "accesses.csv"): "demo.csv",
 	} {
 		b, err := os.ReadFile(src)
 		if err != nil {
@@ -89,6 +95,16 @@ func testBooted(t *testing.T, v1, v2 builtDeb) {
 		if err := os.WriteFile(filepath.Join(work, dst), b, 0o644); err != nil {
 			t.Fatal(err)
 		}
+	}
+	// ACCESSD_FIGURES_ACCESSES=100000 adds the figures of a large store
+	// (import time, start to READY, idle RSS); the import takes minutes, so
+	// CI leaves it out.
+	if n := os.Getenv("ACCESSD_FIGURES_ACCESSES"); n != "" {
+		count, err := strconv.Atoi(n)
+		if err != nil || count <= 0 {
+			t.Fatalf("ACCESSD_FIGURES_ACCESSES=%q: want a positive number", n)
+		}
+		writeBigInventory(t, filepath.Join(work, "big.csv"), count)
 	}
 	unit, err := filepath.Abs(filepath.Join("nspawn", checkUnitName))
 	if err != nil {
@@ -127,6 +143,24 @@ func testBooted(t *testing.T, v1, v2 builtDeb) {
 		if diff, _, _ := tryCommand(time.Minute, work, nil, "diff", "before.list", "after.list"); diff != "" {
 			t.Logf("files left after purge:\n%s", diff)
 		}
+	}
+}
+
+// writeBigInventory writes n generated accesses as CSV, for the figures of
+// a large store.
+func writeBigInventory(t *testing.T, path string, n int) {
+	t.Helper()
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	w := bufio.NewWriter(f)
+	if err := inventory.WriteCSV(w, invtest.All(n, 1)); err != nil {
+		t.Fatalf("generating %d accesses: %v", n, err)
+	}
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
 	}
 }
 

@@ -10,7 +10,8 @@
 #   done                    the script reached its end
 #
 # $ADT (/adt) is bound from the host and holds v1.deb and v2.deb (v2 has the
-# higher version).
+# higher version), demo.csv (the demo inventory, ALS10001 among it) and,
+# optionally, big.csv (ACCESSD_FIGURES_ACCESSES generated accesses, for figures).
 set -uo pipefail
 
 ADT=/adt
@@ -79,24 +80,33 @@ check "ready status" "no STATUS= from the daemon" test -n "$(prop accessd.servic
 check "user accessd" "no system user accessd" getent passwd accessd
 check "config owner" "config is $(stat -c '%U:%G %a' $CONFIG)" test "$(stat -c '%U:%G %a' $CONFIG)" = "root:accessd 640"
 check "state dir" "no /var/lib/accessd/accessd.db" test -s /var/lib/accessd/accessd.db
+check "import demo" "accessctl import demo.csv failed (check.log)" accessctl import "$ADT/demo.csv"
+check "demo access" "accessctl access ALS10001 failed" accessctl access ALS10001
 
 # --- systemctl start to READY (Type=notify: start returns after READY=1) --
-systemctl stop accessd.service
-t0=$(now_ms)
-check "start" "systemctl start failed" systemctl start accessd.service
-figure start_to_ready_ms $(($(now_ms) - t0))
-sleep 5
-pid=$(prop accessd.service MainPID)
-figure idle_rss_kib "$(awk '/^VmRSS:/ {print $2}' "/proc/$pid/status")"
+# restart_figures SUFFIX: stop, time the start, then the idle RSS.
+restart_figures() {
+	systemctl stop accessd.service
+	t0=$(now_ms)
+	check "start$1" "systemctl start failed" systemctl start accessd.service
+	figure "start_to_ready_ms$1" $(($(now_ms) - t0))
+	sleep 5
+	pid=$(prop accessd.service MainPID)
+	figure "idle_rss_kib$1" "$(awk '/^VmRSS:/ {print $2}' "/proc/$pid/status")"
+}
+restart_figures _demo
 check "readyz" "GET /readyz gave '$(http_get /readyz)'" test "$(http_get /readyz)" = 200
 check "livez" "GET /livez gave '$(http_get /livez)'" test "$(http_get /livez)" = 200
 
 # --- socket activation: a connection to the HTTP port starts the daemon ---
 systemctl stop accessd.service
 check "socket still listening" "accessd.socket is $(prop accessd.socket ActiveState)" test "$(prop accessd.socket ActiveState)" = active
-code=$(http_get /readyz)
-check "activated by HTTP" "GET /readyz on the stopped service gave '$code'" test "$code" = 200
+# /livez: the daemon serves the activated socket at once, /readyz may still
+# say 503 then.
+code=$(http_get /livez)
+check "activated by HTTP" "GET /livez on the stopped service gave '$code'" test "$code" = 200
 check "active after activation" "accessd.service is $(prop accessd.service ActiveState)" wait_active accessd.service 30
+check "readyz after activation" "GET /readyz gave '$(http_get /readyz)'" test "$(http_get /readyz)" = 200
 systemctl stop accessd.service
 printf 'adt' >/dev/udp/127.0.0.1/67
 check "activated by DHCP" "a datagram to port 67 did not start accessd.service" wait_active accessd.service 30
@@ -159,6 +169,15 @@ check "sockets not restarted" "accessd.socket $sock_http -> $(prop accessd.socke
 	test "$(prop accessd.socket ActiveEnterTimestampMonotonic) $(prop accessd-dhcp4.socket ActiveEnterTimestampMonotonic)" = "$sock_http $sock_dhcp"
 check "readyz after upgrade" "GET /readyz gave '$(http_get /readyz)'" test "$(http_get /readyz)" = 200
 check "accessctl after upgrade" "$(accessctl status 2>&1 | tail -1)" accessctl status
+check "store data after upgrade" "accessctl access ALS10001 failed after the upgrade" accessctl access ALS10001
+
+# --- figures with a large store (big.csv) --------------------------------
+if [[ -f $ADT/big.csv ]]; then
+	t0=$(now_ms)
+	check "import big" "accessctl import big.csv failed (check.log)" accessctl import --replace "$ADT/big.csv"
+	figure import_big_ms $(($(now_ms) - t0))
+	restart_figures _big
+fi
 
 # --- purge: nothing left --------------------------------------------------
 check purge "dpkg -P accessd failed" dpkg -P accessd
