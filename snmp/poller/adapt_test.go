@@ -286,3 +286,31 @@ func TestConcurrencyBound(t *testing.T) {
 		}
 	})
 }
+
+// TestNewInterfaceMatchedAtOnce: a wanted port missing at first shows up
+// as a new row; the next (incremental) cycle sees the row set change and
+// refreshes, even without ifTableLastChange.
+func TestNewInterfaceMatchedAtOnce(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		net := fakeagent.NewNetwork()
+		agent := synthAgent(2, 0)
+		agent.Set(ifmib.Varbind{OID: ifmib.OIDIfTableLastChange, Type: ifmib.TypeNoSuchObject})
+		net.Add(swAddr, agent)
+		rec := &recorder{}
+		p, _ := New(rec, testOptions(net, nil))
+		p.SetSwitches([]Switch{{Address: swAddr, Credentials: v2c(), Ports: names(3)}})
+		defer start(t, p)()
+		<-p.Ready()
+		if got := changedPorts(rec.take())["p3"]; got.Link != ifmib.LinkUnknown || got.Problem == "" {
+			t.Fatalf("p3 before it exists = %+v", got)
+		}
+		for _, vb := range synthRow(3, "p3") {
+			agent.Set(vb)
+		}
+		time.Sleep(10 * time.Second)
+		synctest.Wait()
+		if got := changedPorts(rec.take())["p3"]; got.Link != ifmib.LinkUp || got.IfIndex != 3 || got.Problem != "" {
+			t.Errorf("p3 after it appeared = %+v", got)
+		}
+	})
+}

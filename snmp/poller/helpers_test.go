@@ -78,20 +78,23 @@ func synthAgent(n, base int) *fakeagent.Agent {
 		{OID: ifmib.OIDIfTableLastChange, Type: ifmib.TypeTimeTicks, Uint: 50},
 	}
 	for i := 1; i <= n; i++ {
-		idx := base + i
-		name := "p" + itoa(i)
-		vbs = append(vbs,
-			ifmib.Varbind{OID: ifmib.ColName.Instance(idx), Type: ifmib.TypeOctetString, Bytes: []byte(name)},
-			ifmib.Varbind{OID: ifmib.ColDescr.Instance(idx), Type: ifmib.TypeOctetString, Bytes: []byte("Port " + name)},
-			ifmib.Varbind{OID: ifmib.ColAlias.Instance(idx), Type: ifmib.TypeOctetString, Bytes: []byte{}},
-			ifmib.Varbind{OID: ifmib.ColAdmin.Instance(idx), Type: ifmib.TypeInteger, Int: 1},
-			ifmib.Varbind{OID: ifmib.ColOper.Instance(idx), Type: ifmib.TypeInteger, Int: 1},
-			ifmib.Varbind{OID: ifmib.ColHighSpeed.Instance(idx), Type: ifmib.TypeGauge32, Uint: 1000},
-			ifmib.Varbind{OID: ifmib.ColSpeed.Instance(idx), Type: ifmib.TypeGauge32, Uint: 1e9},
-			ifmib.Varbind{OID: ifmib.ColLastChange.Instance(idx), Type: ifmib.TypeTimeTicks, Uint: 100},
-		)
+		vbs = append(vbs, synthRow(base+i, "p"+itoa(i))...)
 	}
 	return fakeagent.New(vbs)
+}
+
+// synthRow is one up 1 Gbit/s interface.
+func synthRow(idx int, name string) []ifmib.Varbind {
+	return []ifmib.Varbind{
+		{OID: ifmib.ColName.Instance(idx), Type: ifmib.TypeOctetString, Bytes: []byte(name)},
+		{OID: ifmib.ColDescr.Instance(idx), Type: ifmib.TypeOctetString, Bytes: []byte("Port " + name)},
+		{OID: ifmib.ColAlias.Instance(idx), Type: ifmib.TypeOctetString, Bytes: []byte{}},
+		{OID: ifmib.ColAdmin.Instance(idx), Type: ifmib.TypeInteger, Int: 1},
+		{OID: ifmib.ColOper.Instance(idx), Type: ifmib.TypeInteger, Int: 1},
+		{OID: ifmib.ColHighSpeed.Instance(idx), Type: ifmib.TypeGauge32, Uint: 1000},
+		{OID: ifmib.ColSpeed.Instance(idx), Type: ifmib.TypeGauge32, Uint: 1e9},
+		{OID: ifmib.ColLastChange.Instance(idx), Type: ifmib.TypeTimeTicks, Uint: 100},
+	}
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }

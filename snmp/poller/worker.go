@@ -352,6 +352,9 @@ func (w *worker) incremental(ctx context.Context) (changed []PortState, escalate
 			return nil, true, false, nil
 		}
 	}
+	if rowsAddedOrRemoved(w.lastChange, tab) {
+		return nil, true, false, nil // matching may change: re-read names
+	}
 	var idxs []int
 	for _, pt := range w.ports {
 		if !pt.known || pt.st.IfIndex == 0 {
@@ -376,6 +379,22 @@ func (w *worker) incremental(ctx context.Context) (changed []PortState, escalate
 	}
 	changed, escalate, restarted, err = w.readRows(ctx, idxs, SourcePoll)
 	return changed, escalate, restarted, err
+}
+
+// rowsAddedOrRemoved reports whether the rows of tab are not those of
+// the previous walk (for agents without ifTableLastChange).
+func rowsAddedOrRemoved(prev map[int]uint32, tab *ifmib.Table) bool {
+	n := 0
+	for idx, r := range tab.Rows {
+		if !r.Has.Contains(ifmib.ColLastChange) {
+			continue
+		}
+		if _, ok := prev[idx]; !ok {
+			return true
+		}
+		n++
+	}
+	return n != len(prev)
 }
 
 func lastChanges(tab *ifmib.Table) map[int]uint32 {
