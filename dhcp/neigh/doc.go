@@ -1,0 +1,14 @@
+// Package neigh looks up the MAC address of an IPv4 neighbour in the
+// kernel's neighbour table (ARP cache) over rtnetlink: an RTM_GETNEIGH dump
+// through mdlayher/netlink, never by parsing `ip neigh` output.
+//
+// accessd uses it for customers with static addresses who have no DHCP
+// binding: the bounce URL maps the browser's IP to a MAC and the MAC to an
+// access. Callers depend on the Lookuper interface; Table is the real
+// implementation and Static a fake for tests.
+//
+// Entries in state INCOMPLETE or FAILED, and entries without a 6-byte link
+// layer address, are ignored. When one IP has entries on several interfaces
+// the most trustworthy state wins (permanent, then reachable, noarp, delay,
+// probe, stale), then the lowest interface index.
+package neigh
