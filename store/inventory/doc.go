@@ -37,7 +37,10 @@
 //     In CSV, a Lantmäteriet BYGGTYP code is mapped as the CSV 1.1 table says.
 //   - MDU_APARTMENT needs mduApartmentNumber or mduDistinguisher in JSON
 //     (PI V1, PI-API 2.3, ON-API); in CSV 1.1 an outletId suffices as well.
-//     Validate therefore takes the [Format] whose rule applies. PI-API 2.3's
+//     Validate therefore takes the [Format] whose rule applies; a store that
+//     re-validates must use the format the access came in, or CSV, the
+//     looser one. [Access.PIV1MDUDistinguisher] fills PI V1's field for such
+//     an access. PI-API 2.3's
 //     remark that MDU_COMMON needs one too contradicts its own field table and
 //     is not enforced. mduApartmentNumber, when present, is exactly 4 digits
 //     for every premises type.

@@ -75,3 +75,15 @@ func validAccessState(s string) bool {
 }
 
 const accessStateList = "PLANNED, DEPLOYING, HOMESPASSED, CONNECTED, DISCONNECTED, INMIGRATION or OUTMIGRATION"
+
+// PIV1MDUDistinguisher returns the MduDistinguisher to show in PI V1. PI V1
+// has no outlet field, yet CSV 1.1 accepts an MDU_APARTMENT identified by
+// its outletId alone; such an access shows its outlet as MduDistinguisher
+// ("identifies the apartment uniquely per address"), so that PI V1 still
+// gets one of the two fields it requires. Otherwise it is MDUDistinguisher.
+func (a *Access) PIV1MDUDistinguisher() string {
+	if a.PremisesType == MDUApartment && a.MDUApartmentNumber == "" && a.MDUDistinguisher == "" {
+		return a.Outlet
+	}
+	return a.MDUDistinguisher
+}

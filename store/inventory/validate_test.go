@@ -374,3 +374,20 @@ func fmtCode(n int) string {
 	}
 	return string(rune('0'+n/10)) + string(rune('0'+n%10))
 }
+
+func TestPIV1MDUDistinguisher(t *testing.T) {
+	for _, tc := range []struct {
+		pt              inventory.PremisesType
+		number, d, want string
+	}{
+		{inventory.MDUApartment, "", "", "A-11-14"},
+		{inventory.MDUApartment, "1001", "", ""},
+		{inventory.MDUApartment, "", "65113", "65113"},
+		{inventory.ResidentialHouse, "", "", ""},
+	} {
+		a := inventory.Access{PremisesType: tc.pt, MDUApartmentNumber: tc.number, MDUDistinguisher: tc.d, Outlet: "A-11-14"}
+		if got := a.PIV1MDUDistinguisher(); got != tc.want {
+			t.Errorf("PIV1MDUDistinguisher(%s, %q, %q) = %q, want %q", tc.pt, tc.number, tc.d, got, tc.want)
+		}
+	}
+}
