@@ -8,6 +8,11 @@ import (
 	"github.com/stadsnat/accessd/store/inventory/invtest"
 )
 
+// The figures of the import budget (100,000 accesses) come from
+//
+//	go test ./store/inventory -run '^$' -bench 'ReadCSV100k|ReadJSON100k|Validate|Normalize' -benchmem
+//	go test ./store/inventory/invtest -run '^$' -bench . -benchmem
+
 // benchRead reads an inventory of 100,000 generated accesses once per
 // iteration; run with -benchmem. The figure for the import budget is ns/op.
 func benchRead(b *testing.B, f inventory.Format) {

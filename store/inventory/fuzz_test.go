@@ -11,6 +11,15 @@ import (
 	"github.com/stadsnat/accessd/store/inventory"
 )
 
+// Run the fuzzers (one at a time, about a minute each on a shared machine):
+//
+//	go test ./store/inventory -run '^$' -fuzz FuzzReadCSV -fuzztime 60s -fuzzminimizetime 5s
+//	go test ./store/inventory -run '^$' -fuzz FuzzReadJSON -fuzztime 60s -fuzzminimizetime 5s
+//
+// Without -fuzzminimizetime, minimising a new interesting input (the seeds
+// are whole files) can pause the exec counter for a minute: that is not a
+// hang.
+
 // fuzzRead reads data in format f and checks what every input must satisfy:
 // no panic, only *Problems as errors, problems with lines, accepted
 // accesses normalised, valid and unique, and a stable round trip through

@@ -55,8 +55,10 @@ func (o *objectDecoder) decode() (Access, bool) {
 
 // validate validates a, placing each problem at its field's value.
 func (o *objectDecoder) validate(a *Access) bool {
-	v := validator{f: JSON, line: o.line, id: a.AccessID, ps: o.ps, obj: o}
-	return v.check(a)
+	v := validator{f: JSON, line: o.line, id: a.AccessID, list: o.ps.List, obj: o}
+	ok := v.check(a)
+	o.ps.List = v.list
+	return ok
 }
 
 // fieldPos returns the line and column of a field's value, or of the object

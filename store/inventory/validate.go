@@ -19,9 +19,11 @@ const (
 // spelled as format f spells them; the problems carry no line. Call
 // Normalize first: Validate judges the value as it is.
 func Validate(a Access, f Format) error {
-	var ps Problems
-	validate(&a, f, 0, &ps)
-	return ps.err()
+	v := validator{f: f, id: a.AccessID}
+	if v.check(&a) {
+		return nil
+	}
+	return &Problems{List: v.list}
 }
 
 // validator collects the problems of one access.
@@ -29,7 +31,7 @@ type validator struct {
 	f    Format
 	line int
 	id   string
-	ps   *Problems
+	list []Problem // problems found, appended to
 	bad  bool
 	// obj, when set, is the JSON object the access was decoded from: it
 	// places each problem at its field's value and knows which values
@@ -46,13 +48,15 @@ func (v *validator) report(fd field, msg string) {
 		}
 		p.Line, p.Column = v.obj.fieldPos(fd)
 	}
-	v.ps.add(p)
+	v.list = append(v.list, p)
 }
 
 // validate appends a's problems to ps and reports whether there were none.
 func validate(a *Access, f Format, line int, ps *Problems) (ok bool) {
-	v := validator{f: f, line: line, id: a.AccessID, ps: ps}
-	return v.check(a)
+	v := validator{f: f, line: line, id: a.AccessID, list: ps.List}
+	ok = v.check(a)
+	ps.List = v.list
+	return ok
 }
 
 // check appends a's problems to v.ps and reports whether there were none.
