@@ -82,8 +82,9 @@ func csvField(name string) (field, bool) {
 // the caller must then apply nothing. Bad rows are not yielded; good rows
 // are, also after a bad one. A problem in the header row stops the reading
 // at once. An error from yield stops it too and is returned wrapped with the
-// line, unless it is a [Problem] (or wraps one), which is collected with the
-// others (its Line set when zero) and reading goes on.
+// line, unless it is a [Problem] or *Problem (or wraps one), which is
+// collected with the others (its Line and AccessID set when zero) and
+// reading goes on.
 func ReadCSV(r io.Reader, yield func(line int, a Access) error) error {
 	br := bufio.NewReaderSize(r, 64<<10)
 	if b, err := br.Peek(len(utf8BOM)); err == nil && string(b) == utf8BOM {
@@ -142,7 +143,11 @@ func yieldAccess(yield func(int, Access) error, line int, a Access, ps *Problems
 		return nil
 	}
 	var p Problem
-	if errors.As(err, &p) {
+	var pp *Problem
+	if errors.As(err, &pp) && pp != nil {
+		p = *pp
+	}
+	if p.Message != "" || errors.As(err, &p) {
 		if p.Line == 0 {
 			p.Line = line
 		}

@@ -3,6 +3,7 @@ package inventory_test
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -337,12 +338,18 @@ func TestReadCSVYieldErrors(t *testing.T) {
 	var seen []string
 	err := inventory.ReadCSV(strings.NewReader(in), func(line int, a inventory.Access) error {
 		seen = append(seen, a.AccessID)
-		if a.AccessID == "3333" {
+		switch a.AccessID {
+		case "3333":
 			return inventory.Problem{Field: "option82", Message: `"jkl999" is used by access X9 in the store`}
+		case "5555":
+			return fmt.Errorf("store: %w", &inventory.Problem{Line: 99, Field: "accessId", Message: "is removed"})
 		}
 		return nil
 	})
-	if diff := cmp.Diff([]string{`line 3: accessId "3333": option82: "jkl999" is used by access X9 in the store`}, problemStrings(t, err)); diff != "" {
+	if diff := cmp.Diff([]string{
+		`line 3: accessId "3333": option82: "jkl999" is used by access X9 in the store`,
+		`line 99: accessId: is removed`,
+	}, problemStrings(t, err)); diff != "" {
 		t.Errorf("problems (-want +got):\n%s", diff)
 	}
 	if len(seen) != 4 {
