@@ -144,20 +144,21 @@ func yieldAccess(yield func(int, Access) error, line int, a Access, ps *Problems
 	}
 	var p Problem
 	var pp *Problem
-	if errors.As(err, &pp) && pp != nil {
+	switch {
+	case errors.As(err, &pp) && pp != nil:
 		p = *pp
+	case errors.As(err, &p):
+	default:
+		return fmt.Errorf("line %d: accessId %s: %w", line, quote(a.AccessID), err)
 	}
-	if p.Message != "" || errors.As(err, &p) {
-		if p.Line == 0 {
-			p.Line = line
-		}
-		if p.AccessID == "" {
-			p.AccessID = a.AccessID
-		}
-		ps.add(p)
-		return nil
+	if p.Line == 0 {
+		p.Line = line
 	}
-	return fmt.Errorf("line %d: accessId %s: %w", line, quote(a.AccessID), err)
+	if p.AccessID == "" {
+		p.AccessID = a.AccessID
+	}
+	ps.add(p)
+	return nil
 }
 
 // readCSVHeader reads the header row and returns the field of each column.
