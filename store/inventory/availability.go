@@ -72,7 +72,7 @@ func daysIn(m time.Month, y int) int {
 	return 31
 }
 
-// epoch is the earliest date an Availability may name.
+// epochYear is the earliest year an Availability date may name.
 const epochYear = 1970
 
 // Date returns the date of a date-valued Availability, and false for "YES",
