@@ -3,7 +3,6 @@ package store
 import (
 	"bytes"
 	"encoding/binary"
-	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -20,39 +19,6 @@ type AccessRecord struct {
 	Created  time.Time // first import
 	Modified time.Time // latest change (a stamp, see doc.go)
 	Removed  bool      // a tombstone
-}
-
-// accessRecord is the stored JSON form (times as unix nanoseconds).
-type accessRecord struct {
-	inventory.Access
-	Seq      uint64 `json:"_seq"`
-	Created  int64  `json:"_created"`
-	Modified int64  `json:"_modified"`
-	Removed  bool   `json:"_removed,omitempty"`
-}
-
-func decodeRecord(v []byte) (AccessRecord, error) {
-	var r accessRecord
-	if err := json.Unmarshal(v, &r); err != nil {
-		return AccessRecord{}, fmt.Errorf("decode access record: %w", err)
-	}
-	return AccessRecord{
-		Access:   r.Access,
-		Seq:      r.Seq,
-		Created:  time.Unix(0, r.Created).UTC(),
-		Modified: time.Unix(0, r.Modified).UTC(),
-		Removed:  r.Removed,
-	}, nil
-}
-
-func encodeRecord(r *AccessRecord) ([]byte, error) {
-	return json.Marshal(accessRecord{
-		Access:   r.Access,
-		Seq:      r.Seq,
-		Created:  r.Created.UnixNano(),
-		Modified: r.Modified.UnixNano(),
-		Removed:  r.Removed,
-	})
 }
 
 // circuitOf gives the (circuit-id, remote-id) pair an access is found by:
@@ -84,22 +50,46 @@ func mtimeKey(t time.Time, seq uint64) []byte {
 }
 
 func putSubOptionIndexes(cb, rb *bolt.Bucket, circuitID, remoteID, id string) error {
+	return indexes{circuitID: cb, remoteID: rb}.putSubOptions(circuitID, remoteID, id)
+}
+
+func (ix indexes) putSubOptions(circuitID, remoteID, id string) error {
 	if circuitID != "" {
-		if err := cb.Put(pairKey(circuitID, id), nil); err != nil {
+		if err := ix.set(ix.circuitID, pairKey(circuitID, id), nil); err != nil {
 			return err
 		}
 	}
 	if remoteID != "" {
-		if err := rb.Put(pairKey(remoteID, id), nil); err != nil {
+		if err := ix.set(ix.remoteID, pairKey(remoteID, id), nil); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// indexes are the lookup buckets of one write transaction.
+// indexes are the lookup buckets of one write transaction. With a batch,
+// writes are collected and applied sorted by key at flush: bbolt splits
+// nodes only at commit, so many random inserts in one transaction would
+// each move the whole growing node (quadratic); sorted inserts append.
 type indexes struct {
 	accesses, mtime, opt82, pair, circuitID, remoteID, meta *bolt.Bucket
+	batch *writeBatch
+}
+
+func (ix indexes) set(b *bolt.Bucket, k, v []byte) error {
+	if ix.batch != nil {
+		ix.batch.put(b, k, v)
+		return nil
+	}
+	return b.Put(k, v)
+}
+
+func (ix indexes) del(b *bolt.Bucket, k []byte) error {
+	if ix.batch != nil {
+		ix.batch.del(b, k)
+		return nil
+	}
+	return b.Delete(k)
 }
 
 func openIndexes(tx *bolt.Tx) indexes {
@@ -116,20 +106,20 @@ func openIndexes(tx *bolt.Tx) indexes {
 
 // unindex removes a live access from the lookup indexes.
 func (ix indexes) unindex(a *inventory.Access) error {
-	if err := ix.opt82.Delete([]byte(strings.TrimSpace(a.Option82))); err != nil {
+	if err := ix.del(ix.opt82, []byte(strings.TrimSpace(a.Option82))); err != nil {
 		return err
 	}
 	c, r := circuitOf(a)
-	if err := ix.pair.Delete(pairKey(c, r)); err != nil {
+	if err := ix.del(ix.pair, pairKey(c, r)); err != nil {
 		return err
 	}
 	if c != "" {
-		if err := ix.circuitID.Delete(pairKey(c, a.AccessID)); err != nil {
+		if err := ix.del(ix.circuitID, pairKey(c, a.AccessID)); err != nil {
 			return err
 		}
 	}
 	if r != "" {
-		return ix.remoteID.Delete(pairKey(r, a.AccessID))
+		return ix.del(ix.remoteID, pairKey(r, a.AccessID))
 	}
 	return nil
 }
@@ -137,20 +127,20 @@ func (ix indexes) unindex(a *inventory.Access) error {
 // index adds a live access to the lookup indexes.
 func (ix indexes) index(a *inventory.Access) error {
 	id := []byte(a.AccessID)
-	if err := ix.opt82.Put([]byte(strings.TrimSpace(a.Option82)), id); err != nil {
+	if err := ix.set(ix.opt82, []byte(strings.TrimSpace(a.Option82)), id); err != nil {
 		return err
 	}
 	c, r := circuitOf(a)
-	if err := ix.pair.Put(pairKey(c, r), id); err != nil {
+	if err := ix.set(ix.pair, pairKey(c, r), id); err != nil {
 		return err
 	}
-	return putSubOptionIndexes(ix.circuitID, ix.remoteID, c, r, a.AccessID)
+	return ix.putSubOptions(c, r, a.AccessID)
 }
 
 // put writes a record and moves its change-feed entry.
 func (ix indexes) put(rec *AccessRecord, old *AccessRecord) error {
 	if old != nil {
-		if err := ix.mtime.Delete(mtimeKey(old.Modified, old.Seq)); err != nil {
+		if err := ix.del(ix.mtime, mtimeKey(old.Modified, old.Seq)); err != nil {
 			return err
 		}
 	}
@@ -158,10 +148,10 @@ func (ix indexes) put(rec *AccessRecord, old *AccessRecord) error {
 	if err != nil {
 		return err
 	}
-	if err := ix.accesses.Put([]byte(rec.AccessID), v); err != nil {
+	if err := ix.set(ix.accesses, []byte(rec.AccessID), v); err != nil {
 		return err
 	}
-	return ix.mtime.Put(mtimeKey(rec.Modified, rec.Seq), []byte(rec.AccessID))
+	return ix.set(ix.mtime, mtimeKey(rec.Modified, rec.Seq), []byte(rec.AccessID))
 }
 
 // Access returns the live access with the given id; a missing or removed

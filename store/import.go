@@ -196,6 +196,7 @@ func (d *DB) importTx(tx *bolt.Tx, in []Incoming, opts ImportOptions) (ImportSum
 	}
 
 	stamp := d.stamp()
+	ix.batch = newWriteBatch()
 	// Unindex first, so that accesses swapping Option82 texts do not
 	// delete each other's new entries.
 	for i := range removed {
@@ -255,6 +256,9 @@ func (d *DB) importTx(tx *bolt.Tx, in []Incoming, opts ImportOptions) (ImportSum
 		if err := ix.index(&rec.Access); err != nil {
 			return sum, err
 		}
+	}
+	if err := ix.batch.flush(); err != nil {
+		return sum, err
 	}
 	if err := addUint(ix.meta, keyAccessCount, sum.Created-sum.Removed); err != nil {
 		return sum, err
