@@ -73,7 +73,7 @@ func (ix indexes) putSubOptions(circuitID, remoteID, id string) error {
 // each move the whole growing node (quadratic); sorted inserts append.
 type indexes struct {
 	accesses, mtime, opt82, pair, circuitID, remoteID, meta *bolt.Bucket
-	batch *writeBatch
+	batch                                                   *writeBatch
 }
 
 func (ix indexes) set(b *bolt.Bucket, k, v []byte) error {
