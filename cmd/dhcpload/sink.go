@@ -1,0 +1,156 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/net/ipv4"
+
+	"github.com/stadsnat/accessd/dhcp/circuit"
+	"github.com/stadsnat/accessd/dhcp/dhcp4"
+)
+
+type sinkConfig struct {
+	Listen     string
+	Duration   time.Duration
+	Decode     bool
+	ReadBuffer int
+	Interval   time.Duration
+	Out        io.Writer
+	// ready, when set, receives the bound address once listening.
+	ready chan<- net.Addr
+	// packets, when set, is kept up to date with the count (for tests).
+	packets *atomic.Int64
+}
+
+type sinkResult struct {
+	Packets, Bytes, DecodeErrors int64
+	First, Last                  time.Time
+	Decode                       bool
+}
+
+func (s sinkResult) String() string {
+	span := s.Last.Sub(s.First)
+	rate := 0.0
+	if span > 0 && s.Packets > 1 {
+		rate = float64(s.Packets-1) / span.Seconds()
+	}
+	what := "do-nothing listener"
+	if s.Decode {
+		what = fmt.Sprintf("decoding listener, %d decode errors", s.DecodeErrors)
+	}
+	return fmt.Sprintf("received %d packets (%d bytes) in %.3fs from first to last: %.0f pkt/s (%s)",
+		s.Packets, s.Bytes, span.Seconds(), rate, what)
+}
+
+func runSink(ctx context.Context, cfg sinkConfig) (sinkResult, error) {
+	laddr, err := net.ResolveUDPAddr("udp4", cfg.Listen)
+	if err != nil {
+		return sinkResult{}, fmt.Errorf("-listen %q: %w", cfg.Listen, err)
+	}
+	c, err := net.ListenUDP("udp4", laddr)
+	if err != nil {
+		return sinkResult{}, fmt.Errorf("listen %s: %w", cfg.Listen, err)
+	}
+	defer c.Close()
+	if cfg.ReadBuffer > 0 {
+		_ = c.SetReadBuffer(cfg.ReadBuffer)
+	}
+	if cfg.ready != nil {
+		cfg.ready <- c.LocalAddr()
+	}
+	var dec *circuit.Decoder
+	if cfg.Decode {
+		if dec, err = circuit.NewDecoder(nil); err != nil {
+			return sinkResult{}, err
+		}
+	}
+	pc := ipv4.NewPacketConn(c)
+	const batch = 64
+	msgs := make([]ipv4.Message, batch)
+	for i := range msgs {
+		msgs[i].Buffers = [][]byte{make([]byte, 1500)}
+	}
+	var (
+		res sinkResult
+		p   dhcp4.Packet
+	)
+	packets := cfg.packets
+	if packets == nil {
+		packets = new(atomic.Int64)
+	}
+	res.Decode = cfg.Decode
+	end := time.Time{}
+	if cfg.Duration > 0 {
+		end = time.Now().Add(cfg.Duration)
+	}
+	stopReport := make(chan struct{})
+	defer close(stopReport)
+	if cfg.Interval > 0 && cfg.Out != nil {
+		go report(cfg.Out, cfg.Interval, packets, stopReport)
+	}
+	for ctx.Err() == nil {
+		// Short read deadlines so that ctx and the duration are honoured.
+		dl := time.Now().Add(200 * time.Millisecond)
+		if !end.IsZero() {
+			if !time.Now().Before(end) {
+				break
+			}
+			if end.Before(dl) {
+				dl = end
+			}
+		}
+		_ = c.SetReadDeadline(dl)
+		n, err := pc.ReadBatch(msgs, 0)
+		if err != nil {
+			if errors.Is(err, os.ErrDeadlineExceeded) {
+				continue
+			}
+			return res, fmt.Errorf("read: %w", err)
+		}
+		now := time.Now()
+		if res.Packets == 0 && n > 0 {
+			res.First = now
+		}
+		for i := range n {
+			res.Bytes += int64(msgs[i].N)
+			if dec != nil {
+				if err := p.Decode(msgs[i].Buffers[0][:msgs[i].N]); err != nil {
+					res.DecodeErrors++
+				} else if _, err := dec.Decode(p.GIAddr, p.Option82); err != nil {
+					res.DecodeErrors++
+				}
+			}
+		}
+		res.Packets += int64(n)
+		packets.Store(res.Packets)
+		if n > 0 {
+			res.Last = now
+		}
+	}
+	return res, nil
+}
+
+func report(out io.Writer, every time.Duration, packets *atomic.Int64, stop <-chan struct{}) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	prev := int64(0)
+	for {
+		select {
+		case <-stop:
+			return
+		case <-t.C:
+			n := packets.Load()
+			if n != prev {
+				fmt.Fprintf(out, "sink: %d packets, %.0f pkt/s\n", n, float64(n-prev)/every.Seconds())
+			}
+			prev = n
+		}
+	}
+}
