@@ -58,9 +58,10 @@ const (
 	Continued
 	// Wrapped: sysUpTime passed 2³² and started again from zero.
 	Wrapped
-	// Restarted: sysUpTime went back (or advanced clearly less than the
-	// wall clock): the agent re-initialised. ifIndex values may have
-	// changed and ifLastChange values restarted from zero.
+	// Restarted: sysUpTime went back (and not across 2³²), or is smaller
+	// than the wall-clock time since the previous reading (the agent
+	// booted after it, e.g. during an outage): the agent re-initialised.
+	// ifIndex values may have changed and ifLastChange restarted from 0.
 	Restarted
 )
 
@@ -88,9 +89,9 @@ type AgentClock struct {
 	wraps uint32
 }
 
-// slack is how far sysUpTime may lag the wall clock between two readings
-// before the agent counts as restarted: 2 s plus 2 % of the time elapsed
-// (agent clocks drift, responses take time).
+// slack is the tolerance of the comparisons between sysUpTime and the
+// wall clock: 2 s plus 2 % of the time elapsed (agent clocks drift,
+// responses take time).
 func slack(elapsed time.Duration) uint64 {
 	return uint64((2*time.Second + elapsed/50) / tick)
 }
@@ -104,17 +105,20 @@ func (c *AgentClock) Observe(u Uptime) Observation {
 	prev := c.last
 	c.last = u
 	elapsed := max(u.At.Sub(prev.At), 0) // a wall clock stepped back counts as no time
-	expected := uint64(prev.Ticks) + uint64(elapsed/tick)
 	tol := slack(elapsed)
 	cur := uint64(u.Ticks)
 	if u.Ticks >= prev.Ticks {
-		if cur+tol >= expected {
-			return Continued
+		// Up for less time than passed since the last reading: it booted
+		// after it. (An agent whose sysUpTime merely lags or stands still,
+		// like a simulator's, is not restarting.)
+		if cur+tol < uint64(elapsed/tick) {
+			c.wraps = 0
+			return Restarted
 		}
-		c.wraps = 0
-		return Restarted
+		return Continued
 	}
 	// Went back: a wrap only if the wall clock says we crossed 2³².
+	expected := uint64(prev.Ticks) + uint64(elapsed/tick)
 	if wrapped := cur + wrapTicks; wrapped+tol >= expected && wrapped <= expected+tol {
 		c.wraps++
 		return Wrapped

@@ -56,6 +56,11 @@ func TestAgentClock(t *testing.T) {
 		{"wrap", []step{{wrap - 3000, 0, ifmib.First, 0}, {3000, time.Minute, ifmib.Wrapped, 1}, {9000, time.Minute, ifmib.Continued, 1}}},
 		{"back near the top is not a wrap", []step{{wrap - 3000, 0, ifmib.First, 0}, {wrap - 9000, time.Minute, ifmib.Restarted, 0}}},
 		{"restart after wrap forgets wraps", []step{{wrap - 3000, 0, ifmib.First, 0}, {3000, time.Minute, ifmib.Wrapped, 1}, {50, time.Minute, ifmib.Restarted, 0}}},
+		{"frozen sysUpTime (a simulator) is no restart", []step{{8640000, 0, ifmib.First, 0}, {8640000, time.Minute, ifmib.Continued, 0},
+			{8640000, time.Hour, ifmib.Continued, 0}}},
+		{"frozen at 10 s, an hour later: booted since", []step{{1000, 0, ifmib.First, 0}, {1000, time.Hour, ifmib.Restarted, 0}}},
+		{"rebooted during a long outage, up longer than the last reading", []step{
+			{10000, 0, ifmib.First, 0}, {360000, 2 * time.Hour, ifmib.Restarted, 0}}},
 		{"wall clock stepped back", []step{{1000, 0, ifmib.First, 0}, {1500, -time.Hour, ifmib.Continued, 0}}},
 	}
 	for _, tt := range tests {

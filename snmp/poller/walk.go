@@ -62,13 +62,13 @@ func (w *worker) walk(ctx context.Context, nonRep []string, cols []ifmib.Column)
 			switch {
 			case errors.Is(err, client.ErrTooBig) && reps > 1 && shrinks < 8:
 				w.p.m.tooBig(w.cfg.Group)
-				w.shrink(reps*len(active), "tooBig")
+				w.shrink(reps*len(active), true, "tooBig")
 				shrinks++
 				continue
 			case errors.Is(err, client.ErrTimeout):
 				w.p.m.timeout(w.cfg.Group)
 				if reps > 1 && shrinks < 8 && w.probe(ctx) {
-					w.shrink(reps*len(active), "timeout while the agent answers small requests")
+					w.shrink(reps*len(active), false, "timeout while the agent answers small requests")
 					shrinks++
 					continue
 				}
@@ -137,12 +137,16 @@ func (w *worker) probe(ctx context.Context) bool {
 	return err == nil
 }
 
-// shrink lowers the budget below asked (the size that failed) and makes
-// it the ceiling.
-func (w *worker) shrink(asked int, why string) {
+// shrink lowers the budget below asked (the size that failed). A tooBig
+// is proof of size: the new budget becomes the switch's ceiling. A timeout
+// may be load as well as size: the budget may grow again once responses
+// are fast.
+func (w *worker) shrink(asked int, ceiling bool, why string) {
 	old := w.budget
 	w.budget = max(1, min(w.budget, asked)/2)
-	w.ceiling = w.budget
+	if ceiling {
+		w.ceiling = w.budget
+	}
 	w.p.rememberBudget(w.key, w.budget, w.ceiling)
 	w.p.log.Debug("smaller GETBULK", "switch", w.key, "why", why, "from", old, "to", w.budget)
 }
