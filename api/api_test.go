@@ -32,7 +32,7 @@ type fixture struct {
 	h   http.Handler
 }
 
-func newFixture(t *testing.T, accesses ...inventory.Access) *fixture {
+func newFixture(t testing.TB, accesses ...inventory.Access) *fixture {
 	t.Helper()
 	f := &fixture{now: time.Date(2026, 3, 2, 9, 30, 15, 0, time.UTC)}
 	db, err := store.Open(filepath.Join(t.TempDir(), store.FileName), store.Options{Now: func() time.Time { return f.now }, NoSync: true})
@@ -69,7 +69,7 @@ func newFixture(t *testing.T, accesses ...inventory.Access) *fixture {
 	return f
 }
 
-func (f *fixture) importAll(t *testing.T, as ...inventory.Access) {
+func (f *fixture) importAll(t testing.TB, as ...inventory.Access) {
 	t.Helper()
 	in := make([]store.Incoming, len(as))
 	for i, a := range as {

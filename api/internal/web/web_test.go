@@ -15,7 +15,7 @@ func TestIfModifiedSince(t *testing.T) {
 	}{
 		{"Fri, 31 Aug 2012 12:03:28 GMT", time.Date(2012, 8, 31, 12, 3, 28, 0, time.UTC), true},
 		{"Friday, 31-Aug-12 12:03:28 GMT", time.Date(2012, 8, 31, 12, 3, 28, 0, time.UTC), true}, // RFC 850
-		{"Fri Aug 31 12:03:28 2012", time.Date(2012, 8, 31, 12, 3, 28, 0, time.UTC), true},     // asctime
+		{"Fri Aug 31 12:03:28 2012", time.Date(2012, 8, 31, 12, 3, 28, 0, time.UTC), true},       // asctime
 		{"", time.Time{}, false},
 		{"yesterday", time.Time{}, false},
 		{"2012-08-31T12:03:28Z", time.Time{}, false},
