@@ -46,14 +46,18 @@ func (c *countSink) Update(sw poller.SwitchState, changed []poller.PortState) {
 //
 //   - net-snmp's snmpbulkwalk walking the 8 columns the poller reads, of
 //     every agent, one after the other (the baseline);
+//
 //   - the poller's first contact (probe + full walk) over all agents;
+//
 //   - a full refresh cycle over all agents, with ACCESSD_SCALE_CONCURRENCY
 //     (16) switches at once and with 1 (the ratio to the baseline);
+//
 //   - an idle cycle (nothing changed): request packets per switch (goal
 //     ≤ 3), wall time, poller CPU time per 1,000 ports (getrusage);
+//
 //   - the projection for 1,000 switches × 48 ports from these costs.
 //
-//	ACCESSD_SCALE=1 go test -run TestScale -v -timeout 30m ./snmp/integration/
+//     ACCESSD_SCALE=1 go test -run TestScale -v -timeout 30m ./snmp/integration/
 func TestScale(t *testing.T) {
 	if os.Getenv("ACCESSD_SCALE") != "1" {
 		t.Skip("scale harness: set ACCESSD_SCALE=1 (takes a few minutes; needs root, snmpsim, snmp)")
