@@ -49,10 +49,12 @@ func atSchema(t *testing.T, v uint64, fn func(tx *bolt.Tx) error) string {
 	return path
 }
 
+// Versions run 1, 2, 3, … with no gap or repeat: take the next free number
+// when adding one.
 func TestMigrationsAreOrdered(t *testing.T) {
 	for i, m := range migrations() {
 		if m.Version != uint64(i+1) {
-			t.Errorf("migration %d has version %d", i, m.Version)
+			t.Errorf("migration %d (%s) has version %d, want %d", i, m.Name, m.Version, i+1)
 		}
 	}
 }

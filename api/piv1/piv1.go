@@ -80,9 +80,10 @@ func writeEntry(bw *bufio.Writer, rec *store.AccessRecord) {
 	elem(bw, in, "PostalCode", a.PostalCode)
 	elem(bw, in, "City", a.City)
 	elem(bw, in, "CountryCode", a.CountryCode)
-	elem(bw, in, "PremisesType", string(a.PremisesType))
+	pt, _ := a.PremisesType.PIV1() // PI V1 knows five types: MDU_TECHNICAL is sent as MDU_COMMON
+	elem(bw, in, "PremisesType", string(pt))
 	elem(bw, in, "MduApartmentNumber", a.MDUApartmentNumber)
-	elem(bw, in, "MduDistinguisher", a.MDUDistinguisher)
+	elem(bw, in, "MduDistinguisher", a.PIV1MDUDistinguisher())
 	elem(bw, in, "Activatable", string(activatable))
 	elem(bw, in, "Sellable", string(sellable))
 	elem(bw, in, "FiberConverter", a.FiberConverter)
