@@ -188,3 +188,29 @@ func (ix *Index) Find(port string, rewrites []Rewrite) (Match, error) {
 	}
 	return Match{}, fmt.Errorf("port %q: %w", port, ErrNotFound)
 }
+
+// Group splits inventory Option82 texts into the port names wanted per
+// switch (sorted, without duplicates), for feeding the poller. Texts that
+// name no switch (no space) are returned apart, sorted, for reporting.
+func Group(texts []string) (bySwitch map[string][]string, noSwitch []string) {
+	bySwitch = make(map[string][]string)
+	seen := make(map[[2]string]bool)
+	for _, text := range texts {
+		sw, port, ok := SplitOption82(text)
+		if !ok {
+			if port != "" && !slices.Contains(noSwitch, port) {
+				noSwitch = append(noSwitch, port)
+			}
+			continue
+		}
+		if k := [2]string{sw, port}; !seen[k] {
+			seen[k] = true
+			bySwitch[sw] = append(bySwitch[sw], port)
+		}
+	}
+	for _, ports := range bySwitch {
+		slices.Sort(ports)
+	}
+	slices.Sort(noSwitch)
+	return bySwitch, noSwitch
+}

@@ -125,3 +125,14 @@ func FuzzSplitOption82(f *testing.F) {
 		NewIndex([]Interface{{IfIndex: 1, Name: port}}).Find(port, nil)
 	})
 }
+
+func TestGroup(t *testing.T) {
+	by, none := Group([]string{"10.0.0.2 ge-0/0/2", "10.0.0.1 Gi1/0/3", "10.0.0.2 ge-0/0/1", "rl-down", "10.0.0.2 ge-0/0/1", "", "rl-down"})
+	want := map[string][]string{"10.0.0.1": {"Gi1/0/3"}, "10.0.0.2": {"ge-0/0/1", "ge-0/0/2"}}
+	if diff := cmp.Diff(want, by); diff != "" {
+		t.Errorf("by switch (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"rl-down"}, none); diff != "" {
+		t.Errorf("no switch (-want +got):\n%s", diff)
+	}
+}
