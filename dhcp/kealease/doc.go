@@ -36,5 +36,5 @@
 // stop the stream: Reader records a *RowError with its line number and
 // column, counts it and goes on with the next row; the caller reports them.
 // Only a missing or unusable header line and I/O errors stop the stream.
-// Lines longer than MaxLineBytes are bad rows too.
+// A line longer than MaxLineBytes is a bad row too (skipped to its end).
 package kealease

@@ -49,15 +49,14 @@ func (e *RowError) Unwrap() []error { return []error{ErrRow, e.Err} }
 
 // Reader streams leases from a lease file.
 type Reader struct {
-	sc        *bufio.Scanner
-	line      int
-	header    string
-	cols      columns
-	lease     Lease
-	err       error
-	rowErrs   []*RowError
-	badRows   int
-	longLines bool
+	br      *bufio.Reader
+	line    int
+	header  string
+	cols    columns
+	lease   Lease
+	err     error
+	rowErrs []*RowError
+	badRows int
 }
 
 type columns struct {
@@ -68,9 +67,28 @@ type columns struct {
 
 // NewReader returns a Reader of r.
 func NewReader(r io.Reader) *Reader {
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 0, 4096), MaxLineBytes)
-	return &Reader{sc: sc}
+	return &Reader{br: bufio.NewReaderSize(r, MaxLineBytes)}
+}
+
+// readLine returns the next line without its line ending. A line longer
+// than MaxLineBytes is skipped to its end and reported with tooLong.
+func (r *Reader) readLine() (line string, tooLong bool, err error) {
+	b, err := r.br.ReadSlice('\n')
+	if errors.Is(err, bufio.ErrBufferFull) {
+		for errors.Is(err, bufio.ErrBufferFull) {
+			_, err = r.br.ReadSlice('\n')
+		}
+		if err != nil && !errors.Is(err, io.EOF) {
+			return "", true, err
+		}
+		return "", true, nil
+	}
+	if err != nil && (!errors.Is(err, io.EOF) || len(b) == 0) {
+		return "", false, err
+	}
+	b = bytes.TrimSuffix(b, []byte("\n"))
+	b = bytes.TrimSuffix(b, []byte("\r"))
+	return string(b), false, nil
 }
 
 // Next advances to the next good row and reports whether there is one. Bad
@@ -79,9 +97,20 @@ func (r *Reader) Next() bool {
 	if r.err != nil {
 		return false
 	}
-	for r.sc.Scan() {
+	for {
+		text, tooLong, err := r.readLine()
+		if err != nil {
+			if !errors.Is(err, io.EOF) {
+				r.err = fmt.Errorf("kealease: read after line %d: %w", r.line, err)
+				return false
+			}
+			break
+		}
 		r.line++
-		text := r.sc.Text()
+		if tooLong {
+			r.addRowError(&RowError{Line: r.line, Err: fmt.Errorf("line longer than %d bytes", MaxLineBytes)})
+			continue
+		}
 		if strings.TrimSpace(text) == "" {
 			continue
 		}
@@ -102,16 +131,6 @@ func (r *Reader) Next() bool {
 		}
 		r.lease = l
 		return true
-	}
-	if err := r.sc.Err(); err != nil {
-		if errors.Is(err, bufio.ErrTooLong) {
-			// bufio.Scanner cannot resume after a too-long line.
-			r.addRowError(&RowError{Line: r.line + 1, Err: fmt.Errorf("line longer than %d bytes; rest of file not read", MaxLineBytes)})
-			r.err = fmt.Errorf("kealease: line %d: %w", r.line+1, err)
-			return false
-		}
-		r.err = fmt.Errorf("kealease: read after line %d: %w", r.line, err)
-		return false
 	}
 	if r.header == "" {
 		r.err = fmt.Errorf("kealease: %w", ErrNoHeader)

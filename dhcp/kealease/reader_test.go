@@ -4,11 +4,13 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"testing/iotest"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
@@ -211,13 +213,17 @@ func TestRowErrors(t *testing.T) {
 
 func TestLongLine(t *testing.T) {
 	hdr := "address,hwaddr,valid_lifetime,expire\n10.0.0.1,00:11,60,100\n"
-	rd := NewReader(strings.NewReader(hdr + strings.Repeat("x", MaxLineBytes+10) + "\n"))
-	n := 0
+	rd := NewReader(strings.NewReader(hdr + strings.Repeat("x", 3*MaxLineBytes+10) + "\n10.0.0.2,00:11,60,100\r\n10.0.0.3,00:11,60,100"))
+	var got []string
 	for rd.Next() {
-		n++
+		l := rd.Lease()
+		got = append(got, fmt.Sprintf("%d:%s", l.Line, l.Address))
 	}
-	if n != 1 || rd.Err() == nil || rd.BadRows() != 1 {
-		t.Errorf("%d good, err %v, %d bad", n, rd.Err(), rd.BadRows())
+	if diff := cmp.Diff([]string{"2:10.0.0.1", "4:10.0.0.2", "5:10.0.0.3"}, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+	if rd.Err() != nil || rd.BadRows() != 1 || rd.RowErrors()[0].Line != 3 {
+		t.Errorf("err %v, bad rows %v", rd.Err(), rd.RowErrors())
 	}
 }
 
@@ -232,5 +238,17 @@ func TestRowErrorCap(t *testing.T) {
 	}
 	if rd.BadRows() != MaxRowErrors+50 || len(rd.RowErrors()) != MaxRowErrors {
 		t.Errorf("bad %d, kept %d", rd.BadRows(), len(rd.RowErrors()))
+	}
+}
+
+func TestReadError(t *testing.T) {
+	boom := errors.New("disk on fire")
+	rd := NewReader(io.MultiReader(strings.NewReader("address,hwaddr,valid_lifetime,expire\n10.0.0.1,00:11,60,100\n"), iotest.ErrReader(boom)))
+	n := 0
+	for rd.Next() {
+		n++
+	}
+	if n != 1 || !errors.Is(rd.Err(), boom) {
+		t.Errorf("%d rows, Err %v", n, rd.Err())
 	}
 }
