@@ -102,6 +102,15 @@ func (s *session) result(op string, pkt *gosnmp.SnmpPacket, err error) ([]ifmib.
 	if pkt == nil {
 		return nil, fmt.Errorf("%s from %s: no response packet", op, s.addr)
 	}
+	if pkt.PDUType == gosnmp.Report {
+		// an SNMPv3 report gosnmp did not resolve (e.g. out of the time
+		// window twice): not data
+		name := ""
+		if len(pkt.Variables) > 0 {
+			name = pkt.Variables[0].Name
+		}
+		return nil, fmt.Errorf("%s from %s: %w: agent sent a report (%s)", op, s.addr, ErrAuth, name)
+	}
 	if pkt.Error != gosnmp.NoError {
 		return nil, fmt.Errorf("%s from %s: %w", op, s.addr, &StatusError{Status: int(pkt.Error), Index: int(pkt.ErrorIndex)})
 	}
