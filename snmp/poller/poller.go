@@ -30,9 +30,9 @@ type Poller struct {
 	runCtx  context.Context
 	wg      sync.WaitGroup
 	snaps   map[string]*snapshot
-	byIP    map[netip.Addr]string
-	budgets map[string][2]int // remembered budget and ceiling per switch
-	pending map[string]bool   // switches whose first cycle is not done
+	byIP    map[netip.Addr][]string // switches by management IP (several when they differ by port only)
+	budgets map[string][2]int       // remembered budget and ceiling per switch
+	pending map[string]bool         // switches whose first cycle is not done
 	ready   chan struct{}
 	isReady bool
 }
@@ -77,7 +77,7 @@ func New(sink Sink, opts Options) (*Poller, error) {
 		cfg:     make(map[string]Switch),
 		workers: make(map[string]*worker),
 		snaps:   make(map[string]*snapshot),
-		byIP:    make(map[netip.Addr]string),
+		byIP:    make(map[netip.Addr][]string),
 		budgets: make(map[string][2]int),
 		ready:   make(chan struct{}),
 	}
@@ -225,7 +225,7 @@ func (p *Poller) startLocked(sw Switch, after <-chan struct{}) {
 	}
 	p.workers[sw.Address] = w
 	if addr, err := netip.ParseAddr(hostOf(sw.Address)); err == nil {
-		p.byIP[addr.Unmap()] = sw.Address
+		p.addIPLocked(addr, sw.Address)
 	}
 	p.wg.Add(1)
 	go func() {
@@ -250,7 +250,14 @@ func (p *Poller) registerIP(key string, addr netip.Addr) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if _, ok := p.workers[key]; ok {
-		p.byIP[addr.Unmap()] = key
+		p.addIPLocked(addr, key)
+	}
+}
+
+func (p *Poller) addIPLocked(addr netip.Addr, key string) {
+	addr = addr.Unmap()
+	if !slices.Contains(p.byIP[addr], key) {
+		p.byIP[addr] = append(p.byIP[addr], key)
 	}
 }
 
@@ -263,9 +270,11 @@ func (p *Poller) forget(key string) {
 	}
 	delete(p.snaps, key)
 	delete(p.budgets, key)
-	for ip, k := range p.byIP {
-		if k == key {
+	for ip, keys := range p.byIP {
+		if keys = slices.DeleteFunc(keys, func(k string) bool { return k == key }); len(keys) == 0 {
 			delete(p.byIP, ip)
+		} else {
+			p.byIP[ip] = keys
 		}
 	}
 }
@@ -353,14 +362,20 @@ func (p *Poller) Port(sw, port string) (PortState, bool) {
 // never blocks (requests for one switch coalesce).
 func (p *Poller) LinkTrap(from netip.Addr, ifIndex int) bool {
 	p.mu.Lock()
-	key, ok := p.byIP[from.Unmap()]
-	w := p.workers[key]
-	p.mu.Unlock()
-	if !ok || w == nil {
-		return false
+	var ws []*worker
+	for _, key := range p.byIP[from.Unmap()] {
+		if w := p.workers[key]; w != nil {
+			ws = append(ws, w)
+		}
 	}
-	w.trigger(ifIndex)
-	return true
+	p.mu.Unlock()
+	// Switches that share an address (differing by port) cannot be told
+	// apart by a trap's source: each reads the ifIndex if it is a wanted
+	// port of its own.
+	for _, w := range ws {
+		w.trigger(ifIndex)
+	}
+	return len(ws) > 0
 }
 
 // PollNow runs one cycle (a full refresh if full) on every switch now and
