@@ -19,7 +19,8 @@ import (
 // Since is exact whichever response a row came in.
 //
 // The switch's budget (varbinds asked per request, split over the open
-// columns) shrinks on tooBig, and on a timeout when a probe shows the
+// columns, and never more repetitions than the last walk's rows + 2)
+// shrinks on tooBig, and on a timeout when a probe shows the
 // agent alive (an agent that drops what it cannot send); that size is
 // then the switch's ceiling. It grows when the walk needed several
 // requests that all came back fast.
@@ -47,6 +48,12 @@ func (w *worker) walk(ctx context.Context, nonRep []string, cols []ifmib.Column)
 			nr = []string{ifmib.OIDSysUpTimeObject}
 		}
 		reps := max(1, w.budget/len(active))
+		if w.rows > 0 {
+			// no need to ask far past the end of the table: the last walk
+			// saw w.rows rows; +2 leaves room for one new row and the
+			// varbind that shows the end
+			reps = min(reps, w.rows+2)
+		}
 		oids := make([]string, len(active))
 		for i, ci := range active {
 			oids[i] = cursor[ci]
@@ -122,6 +129,7 @@ func (w *worker) walk(ctx context.Context, nonRep []string, cols []ifmib.Column)
 		w.p.log.Warn("switch sent values that do not fit IF-MIB: skipped them", "switch", w.key,
 			"group", w.cfg.Group, "err", errors.Join(decodeErrs...))
 	}
+	w.rows = slices.Max(count)
 	if requests > 1 && !slow && shrinks == 0 {
 		w.grow((slices.Max(count) + 2) * len(cols))
 	}

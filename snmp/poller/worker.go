@@ -41,6 +41,7 @@ type worker struct {
 	clock      ifmib.AgentClock
 	budget     int
 	ceiling    int // 0: none learnt
+	rows       int // rows of the last complete walk (0: none yet)
 	cycles     int // cycles since the last full refresh
 	needFull   bool
 	firstDone  bool
