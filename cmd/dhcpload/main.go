@@ -27,7 +27,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		sink   = fs.Bool("sink", false, "run the do-nothing UDP listener instead of the generator")
 		listen = fs.String("listen", "127.0.0.1:6767", "sink: address to listen on")
 		decode = fs.Bool("decode", false, "sink: decode every packet (DHCP + default circuit profile)")
-		rcvbuf = fs.Int("rcvbuf", 8<<20, "sink: socket receive buffer in bytes")
+		rcvbuf = fs.Int("rcvbuf", 32<<20, "sink: socket receive buffer in bytes (SO_RCVBUFFORCE when root)")
 		every  = fs.Duration("interval", time.Second, "sink: progress report interval (0: none)")
 		g      genConfig
 	)

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"golang.org/x/net/ipv4"
+	"golang.org/x/sys/unix"
 
 	"github.com/stadsnat/accessd/dhcp/circuit"
 	"github.com/stadsnat/accessd/dhcp/dhcp4"
@@ -60,7 +61,10 @@ func runSink(ctx context.Context, cfg sinkConfig) (sinkResult, error) {
 	}
 	defer c.Close()
 	if cfg.ReadBuffer > 0 {
-		_ = c.SetReadBuffer(cfg.ReadBuffer)
+		setReadBuffer(c, cfg.ReadBuffer)
+	}
+	if cfg.Out != nil && cfg.Interval > 0 {
+		fmt.Fprintf(cfg.Out, "sink: listening on %s, receive buffer %d bytes\n", c.LocalAddr(), readBuffer(c))
 	}
 	if cfg.ready != nil {
 		cfg.ready <- c.LocalAddr()
@@ -153,4 +157,33 @@ func report(out io.Writer, every time.Duration, packets *atomic.Int64, stop <-ch
 			prev = n
 		}
 	}
+}
+
+// setReadBuffer asks for n bytes of receive buffer, with SO_RCVBUFFORCE
+// (root) first so that net.core.rmem_max does not cap it.
+func setReadBuffer(c *net.UDPConn, n int) {
+	if rc, err := c.SyscallConn(); err == nil {
+		var serr error
+		_ = rc.Control(func(fd uintptr) {
+			serr = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_RCVBUFFORCE, n)
+		})
+		if serr == nil {
+			return
+		}
+	}
+	_ = c.SetReadBuffer(n)
+}
+
+// readBuffer returns the socket's receive buffer as the kernel reports it
+// (twice the requested size: the kernel's bookkeeping share).
+func readBuffer(c *net.UDPConn) int {
+	rc, err := c.SyscallConn()
+	if err != nil {
+		return 0
+	}
+	v := 0
+	_ = rc.Control(func(fd uintptr) {
+		v, _ = unix.GetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_RCVBUF)
+	})
+	return v
 }
