@@ -33,9 +33,9 @@
 // -decode makes it decode every packet with accessd's decoder and the
 // default circuit profile, to show what decoding costs. -rcvbuf sets the
 // socket receive buffer (default 32 MiB, with SO_RCVBUFFORCE when root, so
-// net.core.rmem_max does not cap it): with the 212 KiB default of a plain
-// socket, a listener on a busy two-core machine drops about 1% of a
-// 100,000 packets/s stream in scheduling hiccups; with 32 MiB none.
+// net.core.rmem_max does not cap it): capped at this machine's rmem_max
+// (4 MiB), the sink on a busy two-core machine dropped about 0.9% of a
+// 100,000 packets/s stream in scheduling hiccups; with 32 MiB, none.
 //
 // A measurement: start the sink (or accessd) first, then the generator with
 // the same duration, and compare the counts:
