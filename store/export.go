@@ -55,15 +55,16 @@ func (s *Snapshot) seek() []byte { return mtimeKey(s.since.Add(time.Second), 0) 
 // Incremental reports whether the snapshot gives changes only.
 func (s *Snapshot) Incremental() bool { return !s.since.IsZero() }
 
-// Each calls fn for every record of the export. The record is only valid
-// during the call.
+// Each calls fn for every record of the export. The record, and every
+// string in it, is only valid during the call: its text aliases the
+// store's memory map (no copy per record), so fn must copy what it keeps.
 func (s *Snapshot) Each(fn func(*AccessRecord) error) error {
 	acc := s.tx.Bucket(bucketAccesses)
 	if s.since.IsZero() {
 		c := acc.Cursor()
+		var rec AccessRecord
 		for k, v := c.First(); k != nil; k, v = c.Next() {
-			rec, err := decodeRecord(v)
-			if err != nil {
+			if err := decodeRecordView(&rec, v); err != nil {
 				return fmt.Errorf("access %q: %w", k, err)
 			}
 			if rec.Removed {
@@ -76,13 +77,13 @@ func (s *Snapshot) Each(fn func(*AccessRecord) error) error {
 		return nil
 	}
 	c := s.tx.Bucket(bucketAccessMtime).Cursor()
+	var rec AccessRecord
 	for k, id := c.Seek(s.seek()); k != nil; k, id = c.Next() {
 		v := acc.Get(id)
 		if v == nil {
 			continue
 		}
-		rec, err := decodeRecord(v)
-		if err != nil {
+		if err := decodeRecordView(&rec, v); err != nil {
 			return fmt.Errorf("access %q: %w", id, err)
 		}
 		if err := fn(&rec); err != nil {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"time"
+	"unsafe"
 
 	"github.com/stadsnat/accessd/store/inventory"
 )
@@ -76,14 +77,31 @@ func encodeRecord(r *AccessRecord) ([]byte, error) {
 
 var errShortRecord = errors.New("record ends early")
 
+// decodeRecord decodes a record whose text fields share one new string:
+// one allocation, valid after the transaction.
 func decodeRecord(v []byte) (AccessRecord, error) {
 	var r AccessRecord
-	if len(v) == 0 || v[0] != recordFormat {
-		return r, fmt.Errorf("decode access record: unknown format %v", v[:min(len(v), 1)])
+	err := decodeRecordText(&r, v, string(v))
+	return r, err
+}
+
+// decodeRecordView decodes a record whose text fields alias v itself, the
+// store's read-only memory map: no allocation, but the record is only valid
+// until the transaction ends. Exports use it for every record they stream.
+func decodeRecordView(r *AccessRecord, v []byte) error {
+	if len(v) == 0 {
+		return decodeRecordText(r, v, "")
 	}
-	// One string for all text fields: they share its memory (one
-	// allocation per record) and stay valid after the transaction.
-	s := string(v)
+	return decodeRecordText(r, v, unsafe.String(&v[0], len(v)))
+}
+
+// decodeRecordText decodes v into r, taking text fields from s, which
+// holds the same bytes as v.
+func decodeRecordText(r *AccessRecord, v []byte, s string) error {
+	*r = AccessRecord{}
+	if len(v) == 0 || v[0] != recordFormat {
+		return fmt.Errorf("decode access record: unknown format %v", v[:min(len(v), 1)])
+	}
 	p := 1
 	uv := func() uint64 {
 		if p >= len(v) {
@@ -115,7 +133,7 @@ func decodeRecord(v []byte) (AccessRecord, error) {
 	r.Created = time.Unix(0, sv()).UTC()
 	r.Modified = time.Unix(0, sv()).UTC()
 	if p >= len(v) {
-		return r, fmt.Errorf("decode access record: %w", errShortRecord)
+		return fmt.Errorf("decode access record: %w", errShortRecord)
 	}
 	flags := v[p]
 	p++
@@ -130,13 +148,13 @@ func decodeRecord(v []byte) (AccessRecord, error) {
 		}
 		l := int(uv())
 		if l < 0 || p+l > len(v) {
-			return r, fmt.Errorf("decode access record: %w", errShortRecord)
+			return fmt.Errorf("decode access record: %w", errShortRecord)
 		}
 		*f = s[p : p+l]
 		p += l
 	}
 	if p > len(v) {
-		return r, fmt.Errorf("decode access record: %w", errShortRecord)
+		return fmt.Errorf("decode access record: %w", errShortRecord)
 	}
-	return r, nil
+	return nil
 }
