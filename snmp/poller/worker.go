@@ -205,12 +205,13 @@ func (w *worker) cycle(ctx context.Context, forceFull bool) {
 		return
 	}
 	w.pkts = 0
+	began := time.Now() // the duration leaves out the wait for the semaphore
 	full, changed, err := w.poll(ctx, forceFull)
 	w.release()
 	if ctx.Err() != nil {
 		return // shutting down: not the switch's fault
 	}
-	w.p.m.cycle(w.cfg.Group, time.Since(start), err)
+	w.p.m.cycle(w.cfg.Group, time.Since(began), err)
 	w.sw.PolledAt = time.Now()
 	w.sw.LastCyclePackets = w.pkts
 	w.sw.LastCycleFull = full
