@@ -20,6 +20,18 @@ type Service struct {
 	Hardware         string   // CPE | DRG | "" (none)
 	DirectActivation bool
 	MaxPerAccess     int // active services of this Type per access; 0 means 1
+	// CommitmentMonths is the binding period: an activated service's
+	// commitment date (earliest deactivation) is its activation date plus
+	// this many months; 0 = none.
+	CommitmentMonths int
+}
+
+// Max is how many services of s's type an access may have active at once.
+func (s Service) Max() int {
+	if s.MaxPerAccess <= 0 {
+		return 1
+	}
+	return s.MaxPerAccess
 }
 
 // Catalog is an immutable set of services in configuration order.
