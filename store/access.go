@@ -208,7 +208,9 @@ func (d *DB) AccessByCircuit(circuitID, remoteID string) (string, error) {
 }
 
 func accessByCircuit(tx *bolt.Tx, circuitID, remoteID string) (string, error) {
-	what := fmt.Sprintf("circuit-id %q remote-id %q", circuitID, remoteID)
+	fail := func(err error) (string, error) {
+		return "", fmt.Errorf("circuit-id %q remote-id %q: %w", circuitID, remoteID, err)
+	}
 	var b *bolt.Bucket
 	var prefix []byte
 	switch {
@@ -218,7 +220,7 @@ func accessByCircuit(tx *bolt.Tx, circuitID, remoteID string) (string, error) {
 		if v := tx.Bucket(bucketAccessCircuit).Get(pairKey(circuitID, remoteID)); v != nil {
 			return string(v), nil
 		}
-		return "", fmt.Errorf("%s: %w", what, ErrNotFound)
+		return fail(ErrNotFound)
 	case circuitID != "":
 		b, prefix = tx.Bucket(bucketAccessCircuitID), pairKey(circuitID, "")
 	default:
@@ -228,12 +230,12 @@ func accessByCircuit(tx *bolt.Tx, circuitID, remoteID string) (string, error) {
 	c := b.Cursor()
 	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
 		if found != "" {
-			return "", fmt.Errorf("%s: %w", what, ErrAmbiguous)
+			return fail(ErrAmbiguous)
 		}
 		found = string(k[len(prefix):])
 	}
 	if found == "" {
-		return "", fmt.Errorf("%s: %w", what, ErrNotFound)
+		return fail(ErrNotFound)
 	}
 	return found, nil
 }
