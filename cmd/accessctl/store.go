@@ -11,6 +11,7 @@ import (
 
 	"github.com/stadsnat/accessd/cmd/internal/admin"
 	"github.com/stadsnat/accessd/store"
+	"github.com/stadsnat/accessd/store/inventory"
 )
 
 func cmdStatus(ctx context.Context, c *cli, args []string) error {
@@ -82,6 +83,7 @@ func cmdAccess(ctx context.Context, c *cli, args []string) error {
 			{"option82", a.Option82},
 			{"sellable", string(a.Sellable)},
 			{"activatable", string(a.Activatable)},
+			{"sales state", salesState(&a)},
 			{"port speed", mbps(a.PortSpeedMbps)},
 			{"changed", fmt.Sprintf("%s (change %d)", rec.Modified.Local().Format(time.DateTime), rec.Seq)},
 		}
@@ -90,6 +92,16 @@ func cmdAccess(ctx context.Context, c *cli, args []string) error {
 		}
 		return pairs(w, kv)
 	})
+}
+
+// salesState is the PI V1 sellability/deliverability state today, as a
+// Stockholm date.
+func salesState(a *inventory.Access) string {
+	cal, err := inventory.Stockholm()
+	if err != nil {
+		return "unknown (" + err.Error() + ")"
+	}
+	return a.State(cal, time.Now()).String()
 }
 
 func apartment(num, dist string) string {

@@ -295,3 +295,34 @@ func TestEndToEnd(t *testing.T) {
 		t.Fatal("accessd did not stop within 15s of SIGTERM")
 	}
 }
+
+// -check-config prints every problem with its line and exits non-zero; a
+// good file exits 0. The shipped reference configuration is good.
+func TestCheckConfig(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the daemon; skipped with -short")
+	}
+	dir := t.TempDir()
+	accessd, _ := buildBinaries(t, dir)
+	bad := filepath.Join(dir, "bad.yaml")
+	os.WriteFile(bad, []byte("environment: staging\nhttp:\n  listen: [nowhere]\nusers:\n  - {name: x, apis: [soap]}\n"), 0o600)
+	out, err := exec.Command(accessd, "-check-config", "-config", bad).CombinedOutput()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 {
+		t.Errorf("bad config: %v, want exit 1", err)
+	}
+	for _, want := range []string{
+		bad + ":1: environment:", bad + ":3: http.listen[0]:", bad + ":5: users[0]: needs password", bad + ":5: users[0].apis[0]:",
+	} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	out, err = exec.Command(accessd, "-check-config", "-config", "../../packaging/accessd.yaml").CombinedOutput()
+	if err != nil {
+		t.Errorf("packaging/accessd.yaml: %v\n%s", err, out)
+	}
+	out, err = exec.Command(accessd, "-version").CombinedOutput()
+	if err != nil || string(out) != "accessd e2e\n" {
+		t.Errorf("-version: %q, %v", out, err)
+	}
+}
