@@ -28,6 +28,23 @@
 //	  circuit-id 0x00 AccessId  ⇒ ∅
 //	access_remote_id/         not unique: "is this remote-id alone unique?"
 //	  remote-id 0x00 AccessId   ⇒ ∅
+//	orders/                   (sequence: order numbers; orders_tx.go)
+//	  seq(8)                  ⇒ Order (JSON)
+//	order_id/                 maps: OrderId ⇒ seq(8)
+//	order_key/                maps: idempotency key (Atlas: order 0x00 socket 0x00 service_uid) ⇒ seq(8)
+//	order_access/             maps: AccessId 0x00 seq(8) ⇒ ∅
+//	order_owner/              maps: owner 0x00 seq(8) ⇒ ∅
+//	order_open/               maps: seq(8) ⇒ ∅ for RECEIVED and IN_PROGRESS orders
+//	order_due/                the scheduler's queue; maps: due unix ns(8) | seq(8) ⇒ ∅ (RECEIVED only)
+//	order_events/             (sequence: event numbers) the change log of orders and services
+//	  seq(8)                  ⇒ OrderEvent (JSON), immutable
+//	order_feed/               orderevents/; maps: owner 0x00 event seq(8) ⇒ ∅ (DONE_* only)
+//	order_history/            maps: order seq(8) | event seq(8) ⇒ ∅
+//	order_stats/              maps: OrderState ⇒ uint64 count
+//	services/                 active services
+//	  AccessId 0x00 SubscriptionId ⇒ Service (JSON)
+//	service_sub/              maps: SubscriptionId ⇒ AccessId
+//	service_owner/            maps: owner 0x00 AccessId 0x00 SubscriptionId ⇒ ∅
 //
 // An access's (circuit-id, remote-id) pair comes from its dhcpIdentifier
 // when it has one, else from its Option82 text read with the default key

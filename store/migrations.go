@@ -40,6 +40,7 @@ func migrations() []migration {
 	return []migration{
 		{1, "create the access buckets", migrateCreateAccessBuckets},
 		{2, "index accesses by circuit-id alone and by remote-id alone", migrateSingleSubOptionIndexes},
+		{3, "create the order and service buckets", migrateCreateOrderBuckets},
 	}
 }
 

@@ -1,0 +1,126 @@
+package store
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Services returns the services active on an access, in subscription id
+// order.
+func (o *OrderTx) Services(accessID string) ([]Service, error) {
+	var out []Service
+	p := append([]byte(accessID), 0)
+	c := o.b(bucketServices).Cursor()
+	for k, v := c.Seek(p); k != nil && bytes.HasPrefix(k, p); k, v = c.Next() {
+		s, err := decodeJSON[Service]("service", v)
+		if err != nil {
+			return nil, fmt.Errorf("access %q: %w", accessID, err)
+		}
+		out = append(out, s)
+	}
+	return out, nil
+}
+
+// ServiceBySubscription finds an active service by its subscription id.
+func (o *OrderTx) ServiceBySubscription(id string) (Service, error) {
+	acc := o.b(bucketServiceSub).Get([]byte(id))
+	if acc == nil {
+		return Service{}, fmt.Errorf("subscription %q: %w", id, ErrNotFound)
+	}
+	v := o.b(bucketServices).Get(keyStr(string(acc), id))
+	if v == nil {
+		return Service{}, fmt.Errorf("subscription %q: %w", id, ErrNotFound)
+	}
+	return decodeJSON[Service]("service", v)
+}
+
+// PutService stores a new or changed active service. A new one goes to
+// the change log as service-started, a change as service-changed.
+func (o *OrderTx) PutService(s *Service) error {
+	if s.SubscriptionID == "" || s.AccessID == "" {
+		return fmt.Errorf("put service: subscription id and access id are required")
+	}
+	k := keyStr(s.AccessID, s.SubscriptionID)
+	kind := EventServiceChanged
+	if old := o.b(bucketServices).Get(k); old == nil {
+		if acc := o.b(bucketServiceSub).Get([]byte(s.SubscriptionID)); acc != nil {
+			return fmt.Errorf("put service: subscription %q is on access %q: %w", s.SubscriptionID, acc, ErrExists)
+		}
+		kind = EventServiceStarted
+	} else {
+		prev, err := decodeJSON[Service]("service", old)
+		if err != nil {
+			return err
+		}
+		if prev.Owner != s.Owner {
+			if err := o.b(bucketServiceOwner).Delete(keyStr(prev.Owner, s.AccessID, s.SubscriptionID)); err != nil {
+				return err
+			}
+		}
+	}
+	v, err := json.Marshal(s)
+	if err != nil {
+		return err
+	}
+	if err := o.b(bucketServices).Put(k, v); err != nil {
+		return err
+	}
+	if err := o.b(bucketServiceSub).Put([]byte(s.SubscriptionID), []byte(s.AccessID)); err != nil {
+		return err
+	}
+	if err := o.b(bucketServiceOwner).Put(keyStr(s.Owner, s.AccessID, s.SubscriptionID), nil); err != nil {
+		return err
+	}
+	_, err = o.logEvent(&OrderEvent{Kind: kind, OrderID: s.OrderID, Owner: s.Owner, AccessID: s.AccessID, Service: s.UID,
+		Message: s.Message, SubscriptionID: s.SubscriptionID})
+	return err
+}
+
+// EndService removes an active service; the change log records by which
+// order (orderID may be empty).
+func (o *OrderTx) EndService(subscriptionID, orderID string) error {
+	s, err := o.ServiceBySubscription(subscriptionID)
+	if err != nil {
+		return err
+	}
+	if err := o.b(bucketServices).Delete(keyStr(s.AccessID, s.SubscriptionID)); err != nil {
+		return err
+	}
+	if err := o.b(bucketServiceSub).Delete([]byte(s.SubscriptionID)); err != nil {
+		return err
+	}
+	if err := o.b(bucketServiceOwner).Delete(keyStr(s.Owner, s.AccessID, s.SubscriptionID)); err != nil {
+		return err
+	}
+	_, err = o.logEvent(&OrderEvent{Kind: EventServiceEnded, OrderID: orderID, Owner: s.Owner, AccessID: s.AccessID,
+		Service: s.UID, SubscriptionID: s.SubscriptionID})
+	return err
+}
+
+// EachServiceOf calls fn for every active service of owner, by access id,
+// from one read transaction: what PI-API's services/ streams. fn must not
+// keep the transaction's memory (Service values are decoded copies).
+func (d *DB) EachServiceOf(owner string, fn func(Service) error) error {
+	return d.view(func(tx *bolt.Tx) error {
+		svc := tx.Bucket(bucketServices)
+		p := append([]byte(owner), 0)
+		c := tx.Bucket(bucketServiceOwner).Cursor()
+		for k, _ := c.Seek(p); k != nil && bytes.HasPrefix(k, p); k, _ = c.Next() {
+			v := svc.Get(k[len(p):])
+			if v == nil {
+				return fmt.Errorf("service index entry %q has no service", k)
+			}
+			s, err := decodeJSON[Service]("service", v)
+			if err != nil {
+				return err
+			}
+			if err := fn(s); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
