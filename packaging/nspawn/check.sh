@@ -77,6 +77,10 @@ for unit in accessd.service accessd.socket accessd-dhcp4.socket; do
 	check "active $unit" "$unit is $(prop $unit ActiveState)/$(prop $unit SubState)" wait_active "$unit" 30
 done
 check "ready status" "no STATUS= from the daemon" test -n "$(prop accessd.service StatusText)"
+# stderr is the journal: the daemon logs native entries with fields, which
+# the sandbox must allow (AF_UNIX to /run/systemd/journal/socket).
+check "native journal" "no entry of accessd.service with _TRANSPORT=journal" \
+	test -n "$(journalctl -q -u accessd.service _TRANSPORT=journal -o cat -n 1)"
 check "user accessd" "no system user accessd" getent passwd accessd
 check "config owner" "config is $(stat -c '%U:%G %a' $CONFIG)" test "$(stat -c '%U:%G %a' $CONFIG)" = "root:accessd 640"
 check "state dir" "no /var/lib/accessd/accessd.db" test -s /var/lib/accessd/accessd.db
