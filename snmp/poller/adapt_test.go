@@ -314,3 +314,36 @@ func TestNewInterfaceMatchedAtOnce(t *testing.T) {
 		}
 	})
 }
+
+// TestSetSwitchesUnchangedCostsNothing: handing the poller the same list
+// again (an inventory change that touches no port of a switch) neither
+// polls the switch nor reports anything; a changed port list does.
+func TestSetSwitchesUnchangedCostsNothing(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		net := fakeagent.NewNetwork()
+		net.Add("10.9.0.1:161", synthAgent(4, 0))
+		rec := &recorder{}
+		p, _ := New(rec, testOptions(net, nil))
+		rw, _ := portmatch.NewRewrite(`port(\d+)`, `p$1`)
+		list := func(ports ...string) []Switch {
+			return []Switch{{Address: "10.9.0.1", Group: "g", Credentials: v2c(), Ports: ports, Rewrites: []portmatch.Rewrite{rw}}}
+		}
+		p.SetSwitches(list("p1", "p2"))
+		defer start(t, p)()
+		<-p.Ready()
+		rec.take()
+
+		if err := p.SetSwitches(list("p1", "p2")); err != nil {
+			t.Fatal(err)
+		}
+		synctest.Wait()
+		if us := rec.take(); len(us) != 0 {
+			t.Errorf("the same list again polled the switch: %d updates", len(us))
+		}
+		p.SetSwitches(list("p1", "p2", "p3"))
+		synctest.Wait()
+		if got := changedPorts(rec.take()); len(got) != 1 || got["p3"].Link != ifmib.LinkUp {
+			t.Errorf("after adding p3: %+v", got)
+		}
+	})
+}

@@ -13,6 +13,7 @@ import (
 	"sync"
 
 	"github.com/stadsnat/accessd/snmp/client"
+	"github.com/stadsnat/accessd/snmp/portmatch"
 )
 
 // Poller polls a replaceable set of switches. Create it with New, feed it
@@ -117,9 +118,10 @@ func (p *Poller) SetSwitches(sws []Switch) error {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	prev := p.cfg
 	p.cfg = cfg
 	if p.runCtx != nil {
-		p.reconcileLocked()
+		p.reconcileLocked(prev)
 	}
 	return nil
 }
@@ -151,7 +153,7 @@ func (p *Poller) Run(ctx context.Context) error {
 		p.pending[key] = true
 	}
 	p.checkReadyLocked()
-	p.reconcileLocked()
+	p.reconcileLocked(nil)
 	p.mu.Unlock()
 
 	<-ctx.Done()
@@ -182,8 +184,11 @@ func (p *Poller) firstCycleDone(key string) {
 	p.checkReadyLocked()
 }
 
-// reconcileLocked makes the workers match p.cfg.
-func (p *Poller) reconcileLocked() {
+// reconcileLocked makes the workers match p.cfg. prev is the
+// configuration the workers run with: a switch whose entry did not change
+// is left alone (an inventory reload that does not touch a switch must not
+// cost it a full refresh).
+func (p *Poller) reconcileLocked(prev map[string]Switch) {
 	for key, w := range p.workers {
 		if _, ok := p.cfg[key]; !ok {
 			w.stop(true)
@@ -200,6 +205,8 @@ func (p *Poller) reconcileLocked() {
 		case !sameSession(old.initial, sw):
 			old.stop(false)
 			p.startLocked(sw, old.done)
+		case sameSwitch(prev[key], sw):
+			// unchanged
 		default:
 			old.update(sw)
 		}
@@ -215,6 +222,13 @@ func sameSession(a, b Switch) bool {
 		return false
 	}
 	return a.Credentials.V3 == nil || *a.Credentials.V3 == *b.Credentials.V3
+}
+
+// sameSwitch reports whether two entries of one switch are the same
+// configuration: session, group, wanted ports (in order) and rewrites.
+func sameSwitch(a, b Switch) bool {
+	return sameSession(a, b) && a.Group == b.Group && slices.Equal(a.Ports, b.Ports) &&
+		slices.EqualFunc(a.Rewrites, b.Rewrites, func(x, y portmatch.Rewrite) bool { return x.String() == y.String() })
 }
 
 func (p *Poller) startLocked(sw Switch, after <-chan struct{}) {
