@@ -400,6 +400,15 @@ func (o *OrderTx) NextDue() (time.Time, bool) {
 	return time.Unix(0, int64(binary.BigEndian.Uint64(k))), true
 }
 
+// NextDueAfter is when the earliest RECEIVED order due after t is due.
+func (o *OrderTx) NextDueAfter(t time.Time) (time.Time, bool) {
+	k, _ := o.b(bucketOrderDue).Cursor().Seek(dueKey(t.Add(time.Nanosecond), 0))
+	if len(k) != 16 {
+		return time.Time{}, false
+	}
+	return time.Unix(0, int64(binary.BigEndian.Uint64(k))), true
+}
+
 // InProgress returns the orders left IN_PROGRESS (by a stop in the middle
 // of their activation hook).
 func (o *OrderTx) InProgress() ([]Order, error) {
