@@ -44,12 +44,12 @@ func (v Verdict) OK() bool { return v.Code == CodeOK }
 
 // Rule conditions.
 const (
-	WhenNotSellable       = "not_sellable"        // the access is not sales-started (PI V1's table)
-	WhenNotDeliverable    = "not_deliverable"     // the access is not deliverable yet
-	WhenLinkDown          = "link_down"           // SNMP says the port's link is down
-	WhenPopulationIn      = "population_in"       // the access's population is one of Values
-	WhenPopulationNotIn   = "population_not_in"   // … is none of Values
-	WhenPremisesTypeIn    = "premises_type_in"    // the premises type is one of Values
+	WhenNotSellable       = "not_sellable"      // the access is not sales-started (PI V1's table)
+	WhenNotDeliverable    = "not_deliverable"   // the access is not deliverable yet
+	WhenLinkDown          = "link_down"         // SNMP says the port's link is down
+	WhenPopulationIn      = "population_in"     // the access's population is one of Values
+	WhenPopulationNotIn   = "population_not_in" // … is none of Values
+	WhenPremisesTypeIn    = "premises_type_in"  // the premises type is one of Values
 	WhenPremisesTypeNotIn = "premises_type_not_in"
 )
 

@@ -37,11 +37,11 @@ type HookInput struct {
 	// "store" (PI-API 2.2).
 	Customer *store.Customer `json:"customer,omitempty"`
 	// Where the service goes: the access's switch port identity.
-	Option82       string `json:"option82,omitempty"`
-	IPv4CircuitID  string `json:"ipv4CircuitId,omitempty"`
-	IPv4RemoteID   string `json:"ipv4RemoteId,omitempty"`
-	Outlet         string `json:"outlet,omitempty"`
-	Attempt        int    `json:"attempt"`
+	Option82      string `json:"option82,omitempty"`
+	IPv4CircuitID string `json:"ipv4CircuitId,omitempty"`
+	IPv4RemoteID  string `json:"ipv4RemoteId,omitempty"`
+	Outlet        string `json:"outlet,omitempty"`
+	Attempt       int    `json:"attempt"`
 }
 
 // Hook runs the KO's provisioning for one order. A nil error means done;
