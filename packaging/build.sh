@@ -13,6 +13,7 @@
 #   SOURCE_DATE_EPOCH  mtime of every packaged file; default: the last commit
 #   OUT                output directory, default dist/
 #   CONFIG_SRC         the conffile to ship, default packaging/accessd.yaml
+#   KEEP               non-empty: keep the staging directory OUT/.build.* (debugging)
 #
 # Reproducible: the same commit, toolchain and environment give .debs with the
 # same sha256 (no build paths, no VCS stamp, fixed mtimes and modes, gzip -n).
@@ -62,8 +63,9 @@ umask 022
 tmp=$(mktemp -d "$OUT/.build.XXXXXX")
 trap '[[ -n ${KEEP:-} ]] || rm -rf "$tmp"' EXIT
 
-# The tools, pinned in their own module.
-go -C "$here/tools" build -trimpath -o "$tmp/bin/" \
+# The tools, pinned in their own module, for this machine whatever GOOS and
+# GOARCH say.
+env -u GOOS -u GOARCH go -C "$here/tools" build -trimpath -o "$tmp/bin/" \
 	github.com/goreleaser/nfpm/v2/cmd/nfpm github.com/cpuguy83/go-md2man/v2
 
 common=$tmp/common
