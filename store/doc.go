@@ -15,6 +15,7 @@
 //	  last_stamp              ⇒ int64 unix nanoseconds: newest access modification time
 //	  access_count            ⇒ uint64: live (not removed) accesses
 //	  tombstone_count         ⇒ uint64: removed accesses still remembered
+//	  dhcp_commit_seq         ⇒ uint64: DHCP group commits so far (binding.go)
 //	accesses/                 (sequence: the access change sequence)
 //	  AccessId                ⇒ accessRecord: the access, its change sequence,
 //	                            created/modified times and the removed flag
@@ -45,6 +46,20 @@
 //	  AccessId 0x00 SubscriptionId ⇒ Service (JSON)
 //	service_sub/              maps: SubscriptionId ⇒ AccessId
 //	service_owner/            maps: owner 0x00 AccessId 0x00 SubscriptionId ⇒ ∅
+//	dhcp_bindings/            the DHCP bindings (binding*.go), one per client
+//	  MAC(6)                  maps: MAC ⇒ BindingRecord (binary, see binding_record.go; any state)
+//	dhcp_binding_ip/          maps: IPv4(4) ⇒ MAC(6)   (active bindings only: tentative, bound)
+//	dhcp_binding_access/      maps: AccessId 0x00 MAC(6) ⇒ ∅   (active bindings only)
+//	dhcp_history/             "who had this IP at time T" is a prefix scan
+//	  IPv4(4) | from(8) | MAC(6) ⇒ interval: to, access, circuit key (binary)
+//	dhcp_history_to/          the retention purge; maps: to(8) | history key ⇒ ∅
+//	dhcp_events/              (sequence: event numbers)
+//	  seq(8)                  ⇒ BindingEvent (JSON): mac-moved, ip-taken-over, ip-claimed, ip-changed, circuit-conflict
+//	dhcp_unknown_circuits/    maps: circuit key ⇒ UnknownCircuit (JSON), bounded by dhcp.unknown_circuits_max
+//	dhcp_last_option82/       maps: AccessId ⇒ LastOption82 (JSON): the last Option 82 hex seen on it
+//
+// The DHCP writer commits all of these in one transaction per group commit
+// and counts its commits in meta/dhcp_commit_seq (uint64).
 //
 // An access's (circuit-id, remote-id) pair comes from its dhcpIdentifier
 // when it has one, else from its Option82 text read with the default key

@@ -41,6 +41,7 @@ func migrations() []migration {
 		{1, "create the access buckets", migrateCreateAccessBuckets},
 		{2, "index accesses by circuit-id alone and by remote-id alone", migrateSingleSubOptionIndexes},
 		{3, "create the order and service buckets", migrateCreateOrderBuckets},
+		{4, "create the DHCP binding buckets", migrateCreateBindingBuckets},
 	}
 }
 

@@ -1,0 +1,179 @@
+package store
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/netip"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/stadsnat/accessd/dhcp/binding"
+)
+
+// BindingHistory returns the closed intervals of ip in time order: all of
+// them when at is zero, else those that contain at (from ≤ at ≤ to). The
+// open interval of the active binding is not history: ask the live
+// bindings for it.
+func (d *DB) BindingHistory(ip netip.Addr, at time.Time) ([]binding.Interval, error) {
+	ip = ip.Unmap()
+	if !ip.Is4() {
+		return nil, fmt.Errorf("history of %v: only IPv4 addresses have history", ip)
+	}
+	var out []binding.Interval
+	err := d.view(func(tx *bolt.Tx) error {
+		a := ip.As4()
+		prefix := a[:]
+		// Keys are IP | from: with a time, only intervals that started by
+		// then can contain it, so the scan stops at IP | at.
+		var stop []byte
+		if !at.IsZero() {
+			stop = binary.BigEndian.AppendUint64(append([]byte(nil), prefix...), uint64(at.UnixNano())+1)
+		}
+		c := tx.Bucket(bucketBindingHistory).Cursor()
+		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+			if stop != nil && bytes.Compare(k, stop) >= 0 {
+				break
+			}
+			iv, err := decodeInterval(k, v)
+			if err != nil {
+				return err
+			}
+			if !at.IsZero() && iv.To.Before(at) {
+				continue
+			}
+			out = append(out, iv)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// PurgeBindingHistory forgets history intervals that ended before `before`
+// and events that happened before it, and returns how many of each.
+func (d *DB) PurgeBindingHistory(before time.Time) (intervals, events int, err error) {
+	err = d.update(func(tx *bolt.Tx) error {
+		h, to := tx.Bucket(bucketBindingHistory), tx.Bucket(bucketHistoryTo)
+		limit := binary.BigEndian.AppendUint64(nil, uint64(before.UnixNano()))
+		c := to.Cursor()
+		for k, _ := c.First(); k != nil && bytes.Compare(k[:8], limit) < 0; k, _ = c.First() {
+			if len(k) == 8+intervalKeyLen {
+				if err := h.Delete(k[8:]); err != nil {
+					return err
+				}
+			}
+			if err := c.Delete(); err != nil {
+				return err
+			}
+			intervals++
+		}
+		ec := tx.Bucket(bucketBindingEvents).Cursor()
+		for k, v := ec.First(); k != nil; k, v = ec.First() {
+			var e BindingEvent
+			if json.Unmarshal(v, &e) == nil && !e.Time.Before(before) {
+				break
+			}
+			if err := ec.Delete(); err != nil {
+				return err
+			}
+			events++
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, 0, fmt.Errorf("purge binding history: %w", err)
+	}
+	return intervals, events, nil
+}
+
+// BindingEvents returns up to limit events with a sequence after `after`,
+// oldest first.
+func (d *DB) BindingEvents(after uint64, limit int) ([]BindingEvent, error) {
+	var out []BindingEvent
+	err := d.view(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucketBindingEvents).Cursor()
+		for k, v := c.Seek(binary.BigEndian.AppendUint64(nil, after+1)); k != nil && len(out) < limit; k, v = c.Next() {
+			var e BindingEvent
+			if err := json.Unmarshal(v, &e); err != nil {
+				return fmt.Errorf("event %d: %w: %v", binary.BigEndian.Uint64(k), ErrCorrupt, err)
+			}
+			out = append(out, e)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// LastBindingEvents returns the newest limit events, oldest first.
+func (d *DB) LastBindingEvents(limit int) ([]BindingEvent, error) {
+	var out []BindingEvent
+	err := d.view(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucketBindingEvents).Cursor()
+		for k, v := c.Last(); k != nil && len(out) < limit; k, v = c.Prev() {
+			var e BindingEvent
+			if err := json.Unmarshal(v, &e); err != nil {
+				return fmt.Errorf("event %d: %w: %v", binary.BigEndian.Uint64(k), ErrCorrupt, err)
+			}
+			out = append(out, e)
+		}
+		return nil
+	})
+	for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
+		out[i], out[j] = out[j], out[i]
+	}
+	return out, err
+}
+
+// CircuitMatch is what the inventory says about one circuit.
+type CircuitMatch struct {
+	// ByKey is the access whose Option82 text equals the rendered key.
+	ByKey string
+	// ByPair is the access found by circuit-id and remote-id (see
+	// AccessByCircuit); PairAmbiguous reports several.
+	ByPair        string
+	PairAmbiguous bool
+	// Generation is the inventory generation the answer belongs to.
+	Generation uint64
+}
+
+// ResolveCircuit looks a circuit up by its rendered key (the Option82 text
+// index) and by its circuit-id / remote-id pair, in one read transaction.
+// Empty arguments are not looked up.
+func (d *DB) ResolveCircuit(key, circuitID, remoteID string) (CircuitMatch, error) {
+	var m CircuitMatch
+	err := d.view(func(tx *bolt.Tx) error {
+		m.Generation = tx.Bucket(bucketAccesses).Sequence()
+		if key != "" {
+			if v := tx.Bucket(bucketAccessOption82).Get([]byte(key)); v != nil {
+				m.ByKey = string(v)
+			}
+		}
+		if circuitID == "" && remoteID == "" {
+			return nil
+		}
+		id, err := accessByCircuit(tx, circuitID, remoteID)
+		switch {
+		case err == nil:
+			m.ByPair = id
+		case errors.Is(err, ErrAmbiguous):
+			m.PairAmbiguous = true
+		}
+		return nil
+	})
+	return m, err
+}
+
+// AccessGeneration changes whenever an access is created, changed or
+// removed (it is the access change sequence): a cache of circuit look-ups
+// is valid while it stays the same.
+func (d *DB) AccessGeneration() (uint64, error) {
+	var g uint64
+	err := d.view(func(tx *bolt.Tx) error {
+		g = tx.Bucket(bucketAccesses).Sequence()
+		return nil
+	})
+	return g, err
+}
