@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 )
 
@@ -15,6 +16,9 @@ type Atlas struct {
 	AllowedIPs []string `yaml:"allowed_ips"`
 	BouncePath string   `yaml:"bounce_path"`
 	APIPath    string   `yaml:"api_path"`
+	// NetType is port_status's nettype (the market database's value for
+	// the network: LAYER2 or LAYER3).
+	NetType string `yaml:"nettype"`
 }
 
 // On reports whether the Atlas endpoints are configured.
@@ -26,6 +30,9 @@ func (a *Atlas) applyDefaults() {
 	}
 	if a.APIPath == "" {
 		a.APIPath = "/atlas/api"
+	}
+	if a.NetType == "" {
+		a.NetType = "LAYER2"
 	}
 }
 
@@ -41,6 +48,12 @@ func (a *Atlas) validate(v *validator) {
 		}
 	}
 	v.prefixes("atlas.allowed_ips", a.AllowedIPs)
+	if a.APIUser != "" && len(a.AllowedIPs) == 0 {
+		v.addf("atlas.allowed_ips", "missing: the activation API answers only these addresses (Tjänsteguiden's, e.g. 94.247.170.170)")
+	}
+	if a.BouncePath == a.APIPath {
+		v.addf("atlas.api_path", "%q is also the bounce_path", a.APIPath)
+	}
 	for _, p := range []struct{ key, val string }{{"atlas.bounce_path", a.BouncePath}, {"atlas.api_path", a.APIPath}} {
 		if !strings.HasPrefix(p.val, "/") || strings.ContainsAny(p.val, " {}?#") {
 			v.addf(p.key, "%q is not an absolute URL path", p.val)
@@ -58,6 +71,7 @@ type Service struct {
 	Hardware         string   `yaml:"hardware"` // CPE | DRG | none
 	DirectActivation bool     `yaml:"direct_activation"`
 	MaxPerAccess     int      `yaml:"max_per_access"` // active services of this type; default 1
+	CommitmentMonths int      `yaml:"commitment_months"`
 }
 
 func (c *Config) validateServices(v *validator) {
@@ -88,6 +102,12 @@ func (c *Config) validateServices(v *validator) {
 		if s.MaxPerAccess == 0 {
 			s.MaxPerAccess = 1
 		}
+		if s.MaxPerAccess < 0 {
+			v.addf(p+".max_per_access", "must be 1 or more")
+		}
+		if s.CommitmentMonths < 0 || s.CommitmentMonths > 120 {
+			v.addf(p+".commitment_months", "must be 0 to 120")
+		}
 	}
 	codes := map[int]bool{}
 	for i, m := range c.Media {
@@ -97,6 +117,9 @@ func (c *Config) validateServices(v *validator) {
 		}
 		if codes[m.Code] {
 			v.addf(p+".code", "%d is used twice", m.Code)
+		}
+		if m.Code <= 0 {
+			v.addf(p+".code", "must be 1 or more (0 means an unknown medium)")
 		}
 		codes[m.Code] = true
 	}
@@ -113,16 +136,62 @@ type MediaCode struct {
 type Activation struct {
 	Hook    string   `yaml:"hook"`
 	Timeout Duration `yaml:"timeout"`
+	// Concurrency bounds the hooks running at once (default 4).
+	Concurrency int `yaml:"concurrency"`
+	// Rules are the KO's own refusals (service_deliverable codes 500 and
+	// up), checked after the standard ones, in this order.
+	Rules []Rule `yaml:"rules"`
+}
+
+// Rule is a KO's own reason not to deliver a service.
+type Rule struct {
+	Code     int      `yaml:"code"`
+	When     string   `yaml:"when"`
+	Values   []string `yaml:"values"`
+	Services []string `yaml:"services"`
+	Message  string   `yaml:"message"`
+}
+
+// RuleConditions are the values of rules[].when.
+func RuleConditions() []string {
+	return []string{"not_sellable", "not_deliverable", "link_down", "population_in", "population_not_in",
+		"premises_type_in", "premises_type_not_in"}
 }
 
 func (a *Activation) applyDefaults() {
 	if a.Timeout == 0 {
 		a.Timeout = Duration(30 * second)
 	}
+	if a.Concurrency == 0 {
+		a.Concurrency = 4
+	}
 }
 
 func (a *Activation) validate(v *validator) {
 	if a.Hook != "" && !strings.HasPrefix(a.Hook, "/") {
 		v.addf("activation.hook", "%q must be an absolute path (no shell is used)", a.Hook)
+	}
+	if a.Concurrency < 1 || a.Concurrency > 64 {
+		v.addf("activation.concurrency", "must be 1 to 64")
+	}
+	for i, r := range a.Rules {
+		p := fmt.Sprintf("activation.rules[%d]", i)
+		if r.Code < 500 || r.Code > 999 {
+			v.addf(p+".code", "%d: own codes are 500 to 999 (Atlas reserves 200 and 400–404)", r.Code)
+		}
+		if !slices.Contains(RuleConditions(), r.When) {
+			v.addf(p+".when", "%q: must be one of %s", r.When, strings.Join(RuleConditions(), ", "))
+		}
+		if strings.HasSuffix(r.When, "_in") && len(r.Values) == 0 {
+			v.addf(p+".values", "missing: %s needs the values to compare with", r.When)
+		}
+		if r.Message == "" {
+			v.addf(p+".message", "missing: Atlas shows it to the customer")
+		}
+		for j, uid := range r.Services {
+			if !slices.ContainsFunc(v.c.Services, func(s Service) bool { return s.UID == uid }) {
+				v.addf(fmt.Sprintf("%s.services[%d]", p, j), "%q is not in services", uid)
+			}
+		}
 	}
 }
