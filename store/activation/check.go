@@ -8,6 +8,7 @@ import (
 
 	"github.com/stadsnat/accessd/store"
 	"github.com/stadsnat/accessd/store/catalog"
+	"github.com/stadsnat/accessd/store/inventory"
 )
 
 // Atlas service_deliverable codes.
@@ -128,28 +129,33 @@ func (e *Engine) check(o *store.OrderTx, accessID, uid, owner, ignoreOrder strin
 		if len(r.Services) > 0 && !slices.Contains(r.Services, uid) {
 			continue
 		}
-		var hit bool
-		switch r.When {
-		case WhenNotSellable:
-			hit = !state.Sellable()
-		case WhenNotDeliverable:
-			hit = !state.Deliverable()
-		case WhenLinkDown:
-			hit = known && !linkUp
-		case WhenPopulationIn:
-			hit = containsFold(r.Values, a.Population)
-		case WhenPopulationNotIn:
-			hit = !containsFold(r.Values, a.Population)
-		case WhenPremisesTypeIn:
-			hit = containsFold(r.Values, string(a.PremisesType))
-		case WhenPremisesTypeNotIn:
-			hit = !containsFold(r.Values, string(a.PremisesType))
-		}
+		hit := ruleHolds(r, a, state, linkUp, known)
 		if hit {
 			return Verdict{Code: r.Code, Message: r.Message, Cause: r.Message}, nil
 		}
 	}
 	return Verdict{Code: CodeOK}, nil
+}
+
+// ruleHolds reports whether a rule's condition holds for an access.
+func ruleHolds(r Rule, a *inventory.Access, state inventory.State, linkUp, known bool) bool {
+	switch r.When {
+	case WhenNotSellable:
+		return !state.Sellable()
+	case WhenNotDeliverable:
+		return !state.Deliverable()
+	case WhenLinkDown:
+		return known && !linkUp
+	case WhenPopulationIn:
+		return containsFold(r.Values, a.Population)
+	case WhenPopulationNotIn:
+		return !containsFold(r.Values, a.Population)
+	case WhenPremisesTypeIn:
+		return containsFold(r.Values, string(a.PremisesType))
+	case WhenPremisesTypeNotIn:
+		return !containsFold(r.Values, string(a.PremisesType))
+	}
+	return false
 }
 
 func containsFold(list []string, s string) bool {

@@ -169,3 +169,54 @@ func (e *Engine) Stats() (Stats, error) {
 	})
 	return s, err
 }
+
+// PortStatus is what port_status tells about an access.
+type PortStatus struct {
+	Access   store.AccessRecord
+	Services []store.Service
+	// SpeedMbps is the port speed: SNMP's when SpeedKnown, else the
+	// inventory's portSpeed (0: unknown).
+	SpeedMbps  int
+	SpeedKnown bool
+	LinkUp     bool
+	// Option82Hex is the Option 82 last seen in DHCP on the access ("" when
+	// none was seen).
+	Option82Hex string
+	// Message is for the end customer: the message of the first rule
+	// without a service list that holds for the access.
+	Message string
+}
+
+// PortStatus reads an access and its active services; a missing or
+// removed access is store.ErrNotFound.
+func (e *Engine) PortStatus(accessID string) (PortStatus, error) {
+	var ps PortStatus
+	err := e.db.OrderView(func(o *store.OrderTx) error {
+		rec, err := o.Access(accessID)
+		if err != nil {
+			return err
+		}
+		ps.Access = rec
+		ps.Services, err = o.Services(accessID)
+		return err
+	})
+	if err != nil {
+		return PortStatus{}, err
+	}
+	speed, up, known := e.port(accessID)
+	ps.SpeedMbps, ps.SpeedKnown, ps.LinkUp = speed, known, up
+	if !known {
+		ps.SpeedMbps = ps.Access.PortSpeedMbps
+	}
+	if e.dhcp != nil {
+		ps.Option82Hex, _ = e.dhcp.LastOption82(accessID)
+	}
+	state := ps.Access.State(e.cal, e.now())
+	for _, r := range e.settings.Load().Rules {
+		if len(r.Services) == 0 && ruleHolds(r, &ps.Access.Access, state, up, known) {
+			ps.Message = r.Message
+			break
+		}
+	}
+	return ps, nil
+}
