@@ -57,9 +57,19 @@
 //	  seq(8)                  ⇒ BindingEvent (JSON): mac-moved, ip-taken-over, ip-claimed, ip-changed, circuit-conflict
 //	dhcp_unknown_circuits/    maps: circuit key ⇒ UnknownCircuit (JSON), bounded by dhcp.unknown_circuits_max
 //	dhcp_last_option82/       maps: AccessId ⇒ LastOption82 (JSON): the last Option 82 hex seen on it
+//	ports/                    link state of the polled switch ports (port*.go), written by the PortWriter
+//	  address 0x00 port name  ⇒ PortRecord (JSON): admin/oper/link, speed, since, polled at, source, reachability
+//	port_history/             bounded history of each port
+//	  address 0x00 port name  ⇒ PortHistory (JSON): the last transitions and the flap times of the last day
 //
 // The DHCP writer commits all of these in one transaction per group commit
 // and counts its commits in meta/dhcp_commit_seq (uint64).
+//
+// A port is keyed by the switch's polled address (host:port) and the port
+// name as the inventory writes it, never by ifIndex. An access maps to its
+// port through its Option82 text ("SWITCH PORT", else its dhcpIdentifier
+// remote-id and circuit-id) and the poller's map from switch name to
+// address, so inventory changes need no port index of their own.
 //
 // An access's (circuit-id, remote-id) pair comes from its dhcpIdentifier
 // when it has one, else from its Option82 text read with the default key

@@ -42,6 +42,7 @@ func migrations() []migration {
 		{2, "index accesses by circuit-id alone and by remote-id alone", migrateSingleSubOptionIndexes},
 		{3, "create the order and service buckets", migrateCreateOrderBuckets},
 		{4, "create the DHCP binding buckets", migrateCreateBindingBuckets},
+		{5, "create the port state buckets", migrateCreatePortBuckets},
 	}
 }
 
