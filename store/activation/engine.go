@@ -187,6 +187,12 @@ type PortStatus struct {
 	Message string
 }
 
+// HasAccess reports whether the access is in the inventory (and not
+// removed).
+func (e *Engine) HasAccess(accessID string) bool {
+	return e.db.OrderView(func(o *store.OrderTx) error { _, err := o.Access(accessID); return err }) == nil
+}
+
 // PortStatus reads an access and its active services; a missing or
 // removed access is store.ErrNotFound.
 func (e *Engine) PortStatus(accessID string) (PortStatus, error) {

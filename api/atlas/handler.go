@@ -1,0 +1,330 @@
+package atlas
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/netip"
+	"strconv"
+	"time"
+
+	"github.com/stadsnat/accessd/store"
+	"github.com/stadsnat/accessd/store/activation"
+)
+
+// Bindings finds the access of a device by its live DHCP binding.
+type Bindings interface {
+	AccessByIP(ip netip.Addr) (accessID string, ok bool)
+	AccessByMAC(mac [6]byte) (accessID string, ok bool)
+}
+
+// Neighbours is the neighbour table: the MAC behind an address on the
+// box's own links.
+type Neighbours interface {
+	MAC(ctx context.Context, ip netip.Addr) (mac [6]byte, ok bool, err error)
+}
+
+// Config is the Atlas section of the configuration, parsed.
+type Config struct {
+	APIUser        string
+	APIKey         string
+	ReturnURLs     []string
+	AllowedIPs     []netip.Prefix
+	TrustedProxies []netip.Prefix
+	NetType        string // port_status's nettype
+}
+
+// Handler serves the bounce URL and the activation API.
+type Handler struct {
+	cfg       Config
+	allow     *AllowList
+	engine    *activation.Engine
+	bindings  Bindings
+	neighbors Neighbours
+	log       *slog.Logger
+	userHash  [32]byte
+	keyHash   [32]byte
+}
+
+// New makes the handlers. bindings and neighbours may be nil (every
+// visitor is then "not found").
+func New(cfg Config, engine *activation.Engine, bindings Bindings, neighbours Neighbours, log *slog.Logger) (*Handler, error) {
+	al, err := NewAllowList(cfg.ReturnURLs)
+	if err != nil {
+		return nil, err
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.NetType == "" {
+		cfg.NetType = "LAYER2"
+	}
+	return &Handler{cfg: cfg, allow: al, engine: engine, bindings: bindings, neighbors: neighbours, log: log,
+		userHash: sha256.Sum256([]byte(cfg.APIUser)), keyHash: sha256.Sum256([]byte(cfg.APIKey))}, nil
+}
+
+// Bounce outcomes, as the redirect's status says them.
+const (
+	bounceOK       = "ok"
+	bounceNotFound = "not found"
+	bounceError    = "error"
+)
+
+// Bounce serves the bounce URL.
+func (h *Handler) Bounce(w http.ResponseWriter, r *http.Request) {
+	b, err := ParseBounce(r.URL.RawQuery)
+	if err != nil {
+		h.refuseBounce(w, "bad parameters", err)
+		return
+	}
+	t, err := h.allow.Match(b.ReturnURL)
+	if err != nil {
+		h.refuseBounce(w, "return_url not allowed", err)
+		return
+	}
+	status, msg, access := bounceOK, "", ""
+	switch {
+	case !checkBounceKey(h.cfg.APIUser, h.cfg.APIKey, b):
+		status, msg = bounceError, "api_key stämmer inte"
+	default:
+		var err error
+		access, err = h.locate(r)
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			status, msg = bounceNotFound, "Besökarens uttag kunde inte identifieras"
+		case err != nil:
+			status, msg = bounceError, "Identifieringen misslyckades"
+			h.log.Warn("atlas bounce: identifying the visitor failed", "err", err)
+		}
+	}
+	loc := t.with([][2]string{{"status", status}, {"message", msg}, {"uid", access}, {"accessId", access},
+		{"api_key", b.APIKey}, {"api_secret", b.APISecret}})
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Location", loc)
+	w.WriteHeader(http.StatusFound)
+	h.log.Info("atlas bounce", "status", status, "access_id", access)
+}
+
+func (h *Handler) refuseBounce(w http.ResponseWriter, what string, err error) {
+	h.log.Info("atlas bounce refused", "reason", what)
+	h.log.Debug("atlas bounce refused", "reason", what, "err", err)
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusBadRequest)
+	fmt.Fprintf(w, "400 Bad Request: %s\n", what)
+}
+
+// locate finds the visitor's access: its address's binding, else the MAC
+// the neighbour table has for the address and that MAC's binding. The
+// access must still be in the inventory.
+func (h *Handler) locate(r *http.Request) (string, error) {
+	ip, err := ClientIP(r, h.cfg.TrustedProxies)
+	if err != nil {
+		return "", err
+	}
+	if h.bindings == nil {
+		return "", fmt.Errorf("no DHCP bindings: %w", store.ErrNotFound)
+	}
+	id, ok := h.bindings.AccessByIP(ip)
+	if !ok && h.neighbors != nil {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		mac, found, err := h.neighbors.MAC(ctx, ip)
+		cancel()
+		if err != nil {
+			return "", fmt.Errorf("neighbour table: %w", err)
+		}
+		if found {
+			id, ok = h.bindings.AccessByMAC(mac)
+		}
+	}
+	if !ok {
+		return "", fmt.Errorf("visitor: %w", store.ErrNotFound)
+	}
+	if !h.engine.HasAccess(id) {
+		return "", fmt.Errorf("access %q of the binding: %w", id, store.ErrNotFound)
+	}
+	return id, nil
+}
+
+// API serves the activation API.
+func (h *Handler) API(w http.ResponseWriter, r *http.Request) {
+	c, perr := ParseCall(r.URL.RawQuery)
+	ip, err := ClientIP(r, h.cfg.TrustedProxies)
+	if err != nil || !inPrefixes(ip, h.cfg.AllowedIPs) {
+		h.log.Warn("atlas API refused a caller outside atlas.allowed_ips", "method", c.Method)
+		h.write(w, c.Method, http.StatusForbidden, failure(c.Method, 590, "address not allowed"))
+		return
+	}
+	if !h.authorized(r, c) {
+		h.log.Warn("atlas API refused wrong api_user or api_key", "method", c.Method)
+		h.write(w, c.Method, http.StatusUnauthorized, failure(c.Method, 591, "wrong api_user or api_key"))
+		return
+	}
+	if perr != nil {
+		h.write(w, c.Method, http.StatusBadRequest, failure(c.Method, 592, perr.Error()))
+		return
+	}
+	ans, err := h.call(c)
+	if err != nil {
+		h.log.Error("atlas API failed", "method", c.Method, "access_id", c.Socket, "err", err)
+		h.write(w, c.Method, http.StatusInternalServerError, failure(c.Method, 593, "internal error"))
+		return
+	}
+	h.write(w, c.Method, http.StatusOK, ans)
+}
+
+func (h *Handler) write(w http.ResponseWriter, method string, status int, v any) {
+	if err := writeXML(w, status, v); err != nil {
+		h.log.Debug("atlas API answer not sent", "method", method, "err", err)
+	}
+}
+
+// authorized checks the API user: the api_user and api_key parameters, or
+// HTTP Basic, in constant time.
+func (h *Handler) authorized(r *http.Request, c Call) bool {
+	user, key := c.APIUser, c.APIKey
+	if user == "" && key == "" {
+		if u, p, ok := r.BasicAuth(); ok {
+			user, key = u, p
+		}
+	}
+	if h.cfg.APIUser == "" {
+		return false
+	}
+	uh, kh := sha256.Sum256([]byte(user)), sha256.Sum256([]byte(key))
+	return subtle.ConstantTimeCompare(uh[:], h.userHash[:])&subtle.ConstantTimeCompare(kh[:], h.keyHash[:]) == 1
+}
+
+func (h *Handler) call(c Call) (any, error) {
+	switch c.Method {
+	case MethodPortStatus:
+		return h.portStatus(c)
+	case MethodServiceDeliverable:
+		v, err := h.engine.Deliverable(c.Socket, c.ServiceUID, activation.OwnerAtlas)
+		if err != nil {
+			return nil, err
+		}
+		return deliverableXML(MethodServiceDeliverable, v), nil
+	case MethodServiceOrder:
+		return h.serviceOrder(c)
+	case MethodServiceDeactivate:
+		return h.serviceDeactivate(c)
+	}
+	return nil, fmt.Errorf("method %q", c.Method)
+}
+
+func (h *Handler) portStatus(c Call) (any, error) {
+	ps, err := h.engine.PortStatus(c.Socket)
+	if errors.Is(err, store.ErrNotFound) {
+		return failure(MethodPortStatus, activation.CodeNotFound, "Uttaget finns inte"), nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	a := &ps.Access.Access
+	info := &portInfo{
+		Message: ps.Message, NetType: h.cfg.NetType, Media: a.Media, CoCPE: "NO", DHCPOption: ps.Option82Hex,
+		ServicePort: servicePort(string(a.Activatable)),
+	}
+	if ps.SpeedMbps > 0 {
+		info.PortCapacity = strconv.Itoa(ps.SpeedMbps)
+	}
+	if a.CPESwitch != "" || a.CPERouter != "" {
+		info.CoCPE = "YES"
+	}
+	out := portStatusXML{Response: &portStatusResponse{Info: info, Services: &servicesXML{}}, Status: statusSuccess}
+	for _, s := range ps.Services {
+		out.Response.Services.Service = append(out.Response.Services.Service, serviceXML{
+			ID: s.UID, Date: s.Activated, Name: s.Name, Commitment: orZero(s.Commitment), Release: orZero(s.Release), Message: s.Message,
+		})
+	}
+	return out, nil
+}
+
+// servicePort is when the port can be served: ASAP once activatable,
+// the date when one is set, NO when not planned.
+func servicePort(activatable string) string {
+	switch activatable {
+	case "YES":
+		return "ASAP"
+	case "", "NO":
+		return "NO"
+	}
+	return activatable
+}
+
+func orZero(date string) string {
+	if date == "" {
+		return "0"
+	}
+	return date
+}
+
+func deliverableXML(method string, v activation.Verdict) statusFirst {
+	out := statusFirst{XMLName: xmlName(method), Status: statusSuccess, Response: &responseXML{Code: v.Code}}
+	if v.OK() {
+		return out
+	}
+	out.Status = statusFailed
+	r := out.Response
+	switch v.Code {
+	case activation.CodeConflict:
+		r.Service = v.Service
+	case activation.CodeMedia:
+		r.CurrentMedia, r.RequiredMedia = intp(v.CurrentMedia), intp(v.RequiredMedia)
+	case activation.CodeCapacity:
+		r.CurrentCapacity, r.RequiredCapacity = intp(v.CurrentKbit), intp(v.RequiredKbit)
+	case activation.CodeHardware:
+		r.Hardware = v.Hardware
+	case activation.CodeNotFound:
+	default:
+		r.Message = v.Message
+	}
+	return out
+}
+
+func (h *Handler) serviceOrder(c Call) (any, error) {
+	_, due, _ := h.engine.ParseDate(c.Date)
+	key := ""
+	if c.Order != "" {
+		key = "atlas\x00" + c.Order + "\x00" + c.Socket + "\x00" + c.ServiceUID
+	}
+	res, err := h.engine.Place(activation.Request{
+		Owner: activation.OwnerAtlas, Channel: "atlas", AccessID: c.Socket, Service: c.ServiceUID, Operation: store.Activate,
+		Due: due, Date: c.Date, Key: key,
+		Atlas: &store.AtlasRef{Order: c.Order, Customer: c.Customer, XSPCID: c.XSPCID, Origin: c.Origin},
+	})
+	if err != nil {
+		return nil, err
+	}
+	switch res.Outcome {
+	case activation.Refused:
+		return deliverableXML(MethodServiceOrder, res.Verdict), nil
+	case activation.Existing:
+		if res.Order.State == store.DoneFailed {
+			return failure(MethodServiceOrder, 594, "Beställningen misslyckades: "+res.Order.Message), nil
+		}
+	}
+	return statusFirst{XMLName: xmlName(MethodServiceOrder), Status: statusSuccess}, nil
+}
+
+func (h *Handler) serviceDeactivate(c Call) (any, error) {
+	_, due, _ := h.engine.ParseDate(c.Date)
+	res, err := h.engine.Deactivate(c.Socket, c.ServiceUID, c.Date, due, "atlas")
+	if err != nil {
+		return nil, err
+	}
+	if res.Outcome == activation.Refused {
+		return deliverableXML(MethodServiceDeactivate, res.Verdict), nil
+	}
+	if res.Outcome == activation.AlreadyDone {
+		// Not active (any more): what was asked for holds.
+		h.log.Info("atlas service_deactivate of a service that is not active", "access_id", c.Socket, "service", c.ServiceUID)
+	}
+	return statusFirst{XMLName: xmlName(MethodServiceDeactivate), Status: statusSuccess}, nil
+}

@@ -1,0 +1,276 @@
+package atlas
+
+import (
+	"crypto/md5"
+	"crypto/subtle"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/netip"
+	"net/url"
+	"strings"
+
+	"github.com/stadsnat/accessd/store/inventory"
+)
+
+// ParamError is a bad query parameter: which, and why.
+type ParamError struct {
+	Param string
+	Msg   string
+}
+
+func (e *ParamError) Error() string { return e.Param + ": " + e.Msg }
+
+// The methods of the activation API.
+const (
+	MethodPortStatus         = "port_status"
+	MethodServiceDeliverable = "service_deliverable"
+	MethodServiceOrder       = "service_order"
+	MethodServiceDeactivate  = "service_deactivate"
+)
+
+// Call is one request to the activation API, its parameters checked.
+type Call struct {
+	Method     string
+	Socket     string // the access id
+	ServiceUID string
+	Date       string // YYYY-MM-DD
+	Origin     string // customer | service provider
+	Customer   string // Atlas's customer id (digits)
+	Order      string // Atlas's order id (digits)
+	XSPCID     string // the service provider's customer id (digits)
+	APIUser    string
+	APIKey     string
+}
+
+// maxQuery bounds the query string of an API call or a bounce.
+const maxQuery = 4096
+
+// query decodes a raw query strictly: bad escapes and repeated parameters
+// are errors (a parameter given twice is ambiguous).
+func query(raw string) (map[string]string, error) {
+	if len(raw) > maxQuery {
+		return nil, &ParamError{"query", fmt.Sprintf("longer than %d bytes", maxQuery)}
+	}
+	out := map[string]string{}
+	for _, part := range strings.Split(raw, "&") {
+		if part == "" {
+			continue
+		}
+		k, v, _ := strings.Cut(part, "=")
+		dk, err := url.QueryUnescape(k)
+		if err != nil {
+			return nil, &ParamError{"query", fmt.Sprintf("bad escape in parameter name %q", k)}
+		}
+		dv, err := url.QueryUnescape(v)
+		if err != nil {
+			return nil, &ParamError{dk, "bad escape in the value"}
+		}
+		if _, dup := out[dk]; dup {
+			return nil, &ParamError{dk, "given more than once"}
+		}
+		out[dk] = dv
+	}
+	return out, nil
+}
+
+// ParseCall parses and checks the query of an activation API request.
+func ParseCall(rawQuery string) (Call, error) {
+	q, err := query(rawQuery)
+	if err != nil {
+		return Call{}, err
+	}
+	c := Call{Method: q["method"], APIUser: q["api_user"], APIKey: q["api_key"]}
+	switch c.Method {
+	case MethodPortStatus, MethodServiceDeliverable, MethodServiceOrder, MethodServiceDeactivate:
+	case "":
+		return c, &ParamError{"method", "missing"}
+	default:
+		return c, &ParamError{"method", fmt.Sprintf("unknown method %q (port_status, service_deliverable, service_order or service_deactivate)", printable(c.Method))}
+	}
+	if c.Socket, err = text(q, "socket", 64, true); err != nil {
+		return c, err
+	}
+	if c.Method == MethodPortStatus {
+		return c, nil
+	}
+	if c.ServiceUID, err = text(q, "service_uid", 36, true); err != nil {
+		return c, err
+	}
+	switch c.Method {
+	case MethodServiceDeliverable:
+		c.Origin, err = origin(q, false)
+	case MethodServiceOrder:
+		if c.Date, err = date(q); err != nil {
+			return c, err
+		}
+		if c.Origin, err = origin(q, true); err != nil {
+			return c, err
+		}
+		for _, p := range []struct {
+			name string
+			dst  *string
+		}{{"customer", &c.Customer}, {"order", &c.Order}, {"xspcid", &c.XSPCID}} {
+			if *p.dst, err = number(q, p.name); err != nil {
+				return c, err
+			}
+		}
+	case MethodServiceDeactivate:
+		c.Date, err = date(q)
+	}
+	return c, err
+}
+
+// text reads a parameter of printable ASCII without spaces at the ends.
+func text(q map[string]string, name string, maxLen int, required bool) (string, error) {
+	v, ok := q[name]
+	if !ok || v == "" {
+		if required {
+			return "", &ParamError{name, "missing"}
+		}
+		return "", nil
+	}
+	if len(v) > maxLen {
+		return "", &ParamError{name, fmt.Sprintf("longer than %d characters", maxLen)}
+	}
+	for i := 0; i < len(v); i++ {
+		if v[i] <= ' ' || v[i] >= 0x7f {
+			return "", &ParamError{name, fmt.Sprintf("character %#x at offset %d is not printable ASCII", v[i], i)}
+		}
+	}
+	return v, nil
+}
+
+func date(q map[string]string) (string, error) {
+	v, ok := q["date"]
+	if !ok || v == "" {
+		return "", &ParamError{"date", "missing"}
+	}
+	if _, ok := inventory.ParseDate(v); !ok {
+		return "", &ParamError{"date", fmt.Sprintf("%q is not a date YYYY-MM-DD", printable(v))}
+	}
+	return v, nil
+}
+
+// origin reads "customer" or "service provider" (case and an underscore
+// for the space do not matter).
+func origin(q map[string]string, required bool) (string, error) {
+	v, ok := q["origin"]
+	if !ok || v == "" {
+		if required {
+			return "", &ParamError{"origin", "missing"}
+		}
+		return "customer", nil
+	}
+	switch strings.ToLower(strings.ReplaceAll(strings.TrimSpace(v), "_", " ")) {
+	case "customer":
+		return "customer", nil
+	case "service provider":
+		return "service provider", nil
+	}
+	return "", &ParamError{"origin", fmt.Sprintf("%q: must be customer or service provider", printable(v))}
+}
+
+// number reads an optional id of up to 20 digits.
+func number(q map[string]string, name string) (string, error) {
+	v := q[name]
+	if len(v) > 20 {
+		return "", &ParamError{name, "more than 20 digits"}
+	}
+	for i := 0; i < len(v); i++ {
+		if v[i] < '0' || v[i] > '9' {
+			return "", &ParamError{name, fmt.Sprintf("%q is not a number", printable(v))}
+		}
+	}
+	return v, nil
+}
+
+// printable shortens and sanitises a value for an error message.
+func printable(s string) string {
+	if len(s) > 40 {
+		s = s[:40] + "…"
+	}
+	return strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f || r == '<' || r == '>' || r == '&' {
+			return '?'
+		}
+		return r
+	}, strings.ToValidUTF8(s, "?"))
+}
+
+// Bounce is the query of a bounce request.
+type Bounce struct {
+	ReturnURL string
+	APIKey    string
+	APISecret string
+}
+
+// ParseBounce reads the bounce parameters.
+func ParseBounce(rawQuery string) (Bounce, error) {
+	q, err := query(rawQuery)
+	if err != nil {
+		return Bounce{}, err
+	}
+	b := Bounce{ReturnURL: q["return_url"], APIKey: q["api_key"], APISecret: q["api_secret"]}
+	if b.ReturnURL == "" {
+		return b, &ParamError{"return_url", "missing"}
+	}
+	if len(b.APIKey) > 64 || len(b.APISecret) > 256 {
+		return b, &ParamError{"api_key", "too long"}
+	}
+	return b, nil
+}
+
+// BounceKey is what Tjänsteguiden's api_key must be: the lower-case hex
+// MD5 of api_user, the API key and api_secret, concatenated.
+func BounceKey(apiUser, apiKey, apiSecret string) string {
+	sum := md5.Sum([]byte(apiUser + apiKey + apiSecret))
+	return hex.EncodeToString(sum[:])
+}
+
+// checkBounceKey compares in constant time; hex case does not matter.
+func checkBounceKey(apiUser, apiKey string, b Bounce) bool {
+	want := BounceKey(apiUser, apiKey, b.APISecret)
+	return subtle.ConstantTimeCompare([]byte(want), []byte(strings.ToLower(b.APIKey))) == 1
+}
+
+// ClientIP is the address of the client: the connection's, or when the
+// connection comes from a trusted proxy, the right-most address of
+// X-Forwarded-For that is not itself a trusted proxy.
+func ClientIP(r *http.Request, trusted []netip.Prefix) (netip.Addr, error) {
+	ap, err := netip.ParseAddrPort(r.RemoteAddr)
+	if err != nil {
+		return netip.Addr{}, fmt.Errorf("connection address %q: %w", r.RemoteAddr, err)
+	}
+	addr := ap.Addr().Unmap()
+	if !inPrefixes(addr, trusted) {
+		return addr, nil
+	}
+	hops := r.Header.Values("X-Forwarded-For")
+	var list []string
+	for _, h := range hops {
+		list = append(list, strings.Split(h, ",")...)
+	}
+	for i := len(list) - 1; i >= 0; i-- {
+		s := strings.TrimSpace(list[i])
+		a, err := netip.ParseAddr(s)
+		if err != nil {
+			return netip.Addr{}, errors.New("X-Forwarded-For from a trusted proxy has an entry that is not an address")
+		}
+		a = a.Unmap()
+		if !inPrefixes(a, trusted) || i == 0 {
+			return a, nil
+		}
+	}
+	return addr, nil
+}
+
+func inPrefixes(a netip.Addr, ps []netip.Prefix) bool {
+	for _, p := range ps {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
+}

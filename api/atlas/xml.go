@@ -1,0 +1,107 @@
+package atlas
+
+import (
+	"bytes"
+	"encoding/xml"
+	"net/http"
+	"strconv"
+)
+
+// The answers, element for element as seed 004 shows them. Note the order
+// of <status> and <response>: after it in port_status, before it in
+// service_deliverable, as in the seed's examples.
+
+type portStatusXML struct {
+	XMLName  xml.Name            `xml:"port_status"`
+	Response *portStatusResponse `xml:"response"`
+	Status   string              `xml:"status"`
+}
+
+type portStatusResponse struct {
+	// A failure has code and message instead of info and services.
+	Code     int          `xml:"code,omitempty"`
+	Message  string       `xml:"message,omitempty"`
+	Info     *portInfo    `xml:"info"`
+	Services *servicesXML `xml:"services"`
+}
+
+type portInfo struct {
+	Message      string `xml:"message"`
+	NetType      string `xml:"nettype"`
+	Media        string `xml:"media"`
+	PortCapacity string `xml:"portcapacity"`
+	CPECapacity  string `xml:"cpecapacity"`
+	CoCPE        string `xml:"cocpe"`
+	DHCPOption   string `xml:"dhcpoption"`
+	ServicePort  string `xml:"serviceport"`
+}
+
+type servicesXML struct {
+	Service []serviceXML `xml:"service"`
+}
+
+type serviceXML struct {
+	ID         string `xml:"id"`
+	Date       string `xml:"date"`
+	Name       string `xml:"name"`
+	Commitment string `xml:"commitment"`
+	Release    string `xml:"release"`
+	Message    string `xml:"message,omitempty"`
+}
+
+// statusFirst is the shape of service_deliverable, service_order and
+// service_deactivate: <status>, then <response> when there is one.
+type statusFirst struct {
+	XMLName  xml.Name
+	Status   string       `xml:"status"`
+	Response *responseXML `xml:"response"`
+}
+
+type responseXML struct {
+	Code             int    `xml:"code"`
+	Service          string `xml:"service,omitempty"`
+	CurrentMedia     *int   `xml:"current_media"`
+	RequiredMedia    *int   `xml:"required_media"`
+	CurrentCapacity  *int   `xml:"current_capacity"`
+	RequiredCapacity *int   `xml:"required_capacity"`
+	Hardware         string `xml:"hardware,omitempty"`
+	Message          string `xml:"message,omitempty"`
+}
+
+const (
+	statusSuccess = "success"
+	statusFailed  = "failed"
+)
+
+// writeXML writes v as the answer, with 3-space indentation as in the seed.
+func writeXML(w http.ResponseWriter, httpStatus int, v any) error {
+	var b bytes.Buffer
+	b.WriteString(xml.Header)
+	enc := xml.NewEncoder(&b)
+	enc.Indent("", "   ")
+	if err := enc.Encode(v); err != nil {
+		return err
+	}
+	b.WriteByte('\n')
+	w.Header().Set("Content-Type", "application/xml; charset=utf-8")
+	w.Header().Set("Content-Length", strconv.Itoa(b.Len()))
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(httpStatus)
+	_, err := w.Write(b.Bytes())
+	return err
+}
+
+// failure is the answer of a method that failed with an own code.
+func failure(method string, code int, msg string) any {
+	if method == MethodPortStatus {
+		return portStatusXML{Response: &portStatusResponse{Code: code, Message: msg}, Status: statusFailed}
+	}
+	if method == "" {
+		method = "api"
+	}
+	return statusFirst{XMLName: xml.Name{Local: method}, Status: statusFailed, Response: &responseXML{Code: code, Message: msg}}
+}
+
+func intp(n int) *int { return &n }
+
+func xmlName(method string) xml.Name { return xml.Name{Local: method} }
