@@ -62,7 +62,7 @@
 //	port_history/             bounded history of each port
 //	  address 0x00 port name  ⇒ PortHistory (JSON): the last transitions and the flap times of the last day
 //
-// The DHCP writer commits all of these in one transaction per group commit
+// The DHCP writer commits all of the dhcp_ buckets in one transaction per group commit
 // and counts its commits in meta/dhcp_commit_seq (uint64).
 //
 // A port is keyed by the switch's polled address (host:port) and the port
