@@ -56,11 +56,15 @@ func TestJudge(t *testing.T) {
 		{"never polled", ap(nil), swOK, store.LinkUnknown, time.Time{}, `port "ge-0/0/1" of switch 10.0.0.1:161 has not been polled yet`},
 		{"switch down (memory)", ap(rec(nil)), swDown, store.LinkUnknown, now.Add(-2 * time.Minute),
 			"switch 10.0.0.1:161 does not answer since 2026-03-01T10:08:00Z: GET from 10.0.0.1:161: timeout"},
-		{"switch down (stored)", ap(rec(func(r *store.PortRecord) { r.Link, r.Reachable, r.Since = store.LinkUnknown, false, t0.Add(6 * time.Minute) })), nil,
+		{"switch down (stored)", ap(rec(func(r *store.PortRecord) {
+			r.Link, r.Reachable, r.Since = store.LinkUnknown, false, t0.Add(6*time.Minute)
+		})), nil,
 			store.LinkUnknown, t0.Add(6 * time.Minute), "switch 10.0.0.1:161 does not answer since 2026-03-01T10:06:00Z"},
 		{"from before the start", ap(rec(func(r *store.PortRecord) { r.PolledAt = t0.Add(-time.Minute) })), swOK, store.LinkUnknown, started,
 			`port "ge-0/0/1" of switch 10.0.0.1:161 not polled since accessd started at 2026-03-01T10:00:00Z`},
-		{"port not found", ap(rec(func(r *store.PortRecord) { r.Link, r.Problem, r.Since = store.LinkUnknown, "no interface has this name", t0 })), swOK,
+		{"port not found", ap(rec(func(r *store.PortRecord) {
+			r.Link, r.Problem, r.Since = store.LinkUnknown, "no interface has this name", t0
+		})), swOK,
 			store.LinkUnknown, t0, `port "ge-0/0/1" on switch 10.0.0.1:161: no interface has this name`},
 		{"oper testing", ap(rec(func(r *store.PortRecord) { r.Link, r.Oper, r.Since = store.LinkUnknown, "testing", t0 })), swOK,
 			store.LinkUnknown, t0, `ifOperStatus "testing" of port "ge-0/0/1" on switch 10.0.0.1:161 says nothing about the link`},

@@ -39,7 +39,7 @@ func TestPlan(t *testing.T) {
 			{Name: "nocreds", Match: []string{"10.2.0.0/16"}},
 		},
 		Switches: []Switch{
-			{Address: "192.168.248.85:161"},                  // the inventory names it by its host
+			{Address: "192.168.248.85:161"},                       // the inventory names it by its host
 			{Address: "10.9.9.9", Name: "core-1", Group: "cisco"}, // named; port 161
 			{Address: "10.3.0.1:1161", Group: "cisco", Credentials: client.Credentials{Community: "own"}},
 			{Address: "10.3.0.1:1161"}, // twice
