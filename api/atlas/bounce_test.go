@@ -1,7 +1,6 @@
 package atlas
 
 import (
-	"context"
 	"net/http/httptest"
 	"net/netip"
 	"net/url"
@@ -174,22 +173,6 @@ func TestClientIP(t *testing.T) {
 			t.Errorf("ClientIP(%s, %q) = %s (%v), want %s", tt.remote, tt.xff, s, err, tt.want)
 		}
 	}
-}
-
-// fakeBindings and fakeNeighbours stand for the DHCP wiring.
-type fakeBindings struct {
-	byIP  map[netip.Addr]string
-	byMAC map[[6]byte]string
-}
-
-func (f fakeBindings) AccessByIP(ip netip.Addr) (string, bool) { id, ok := f.byIP[ip]; return id, ok }
-func (f fakeBindings) AccessByMAC(m [6]byte) (string, bool)    { id, ok := f.byMAC[m]; return id, ok }
-
-type fakeNeighbours map[netip.Addr][6]byte
-
-func (f fakeNeighbours) MAC(_ context.Context, ip netip.Addr) ([6]byte, bool, error) {
-	m, ok := f[ip]
-	return m, ok, nil
 }
 
 func TestParseBounce(t *testing.T) {

@@ -63,6 +63,9 @@ func query(raw string) (map[string]string, error) {
 		if err != nil {
 			return nil, &ParamError{"query", fmt.Sprintf("bad escape in parameter name %q", k)}
 		}
+		if dk == "" {
+			return nil, &ParamError{"query", fmt.Sprintf("a parameter without a name: %q", printable(part))}
+		}
 		dv, err := url.QueryUnescape(v)
 		if err != nil {
 			return nil, &ParamError{dk, "bad escape in the value"}
