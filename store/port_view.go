@@ -23,11 +23,32 @@ type LinkState struct {
 	// Confirmed is when the switch last confirmed the state.
 	Confirmed time.Time `json:"confirmed,omitzero"`
 	Source    string    `json:"source,omitempty"` // poll or trap
-	// Cause says why Link is UNKNOWN (empty otherwise).
-	Cause string `json:"cause,omitempty"`
+	// Reason says why Link is UNKNOWN in a word (empty otherwise), Cause
+	// in a sentence for operators (it names switch addresses: not for
+	// service providers).
+	Reason UnknownReason `json:"reason,omitempty"`
+	Cause  string        `json:"cause,omitempty"`
 	// RetryAfter suggests when an UNKNOWN link may be known: the next poll.
 	RetryAfter time.Duration `json:"-"`
 }
+
+// UnknownReason says why a link is UNKNOWN.
+type UnknownReason string
+
+// The reasons, in the order they are checked.
+const (
+	// NotPolled: the switch is not in the poller's list, or the port has
+	// not been polled since accessd started.
+	NotPolled UnknownReason = "not-polled"
+	// Unreachable: the switch does not answer.
+	Unreachable UnknownReason = "unreachable"
+	// PortNotFound: the switch has no (single) interface of that name.
+	PortNotFound UnknownReason = "port-not-found"
+	// NoLinkInfo: ifOperStatus says nothing about the link (testing, unknown).
+	NoLinkInfo UnknownReason = "no-link-info"
+	// Stale: the switch has not confirmed the state for too long.
+	Stale UnknownReason = "stale"
+)
 
 // AdminDown reports whether the port is administratively down.
 func (l *LinkState) AdminDown() bool { return l.Admin == "down" }

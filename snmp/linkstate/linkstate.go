@@ -190,8 +190,8 @@ func judge(ap store.AccessPort, sw *poller.SwitchState, started, now time.Time, 
 		retry = sw.PolledAt.Add(interval).Sub(now)
 	}
 	ls.RetryAfter = max(retry, time.Second)
-	unknown := func(since time.Time, format string, args ...any) store.LinkState {
-		ls.Link, ls.Cause = store.LinkUnknown, fmt.Sprintf(format, args...)
+	unknown := func(why store.UnknownReason, since time.Time, format string, args ...any) store.LinkState {
+		ls.Link, ls.Reason, ls.Cause = store.LinkUnknown, why, fmt.Sprintf(format, args...)
 		if !since.IsZero() {
 			ls.Since, ls.SinceExact = since.UTC(), true
 		}
@@ -200,9 +200,9 @@ func judge(ap store.AccessPort, sw *poller.SwitchState, started, now time.Time, 
 	rec := ap.Record
 	switch {
 	case ap.Key.Switch == "":
-		return unknown(time.Time{}, "switch %q is not polled (not an address, no snmp.switches entry, no credentials, or just imported)", ap.SwitchName)
+		return unknown(store.NotPolled, time.Time{}, "switch %q is not polled (not an address, no snmp.switches entry, no credentials, or just imported)", ap.SwitchName)
 	case rec == nil:
-		return unknown(time.Time{}, "port %q of switch %s has not been polled yet", ap.Key.Port, ap.Key.Switch)
+		return unknown(store.NotPolled, time.Time{}, "port %q of switch %s has not been polled yet", ap.Key.Port, ap.Key.Switch)
 	}
 	ls.Admin, ls.Oper, ls.SpeedMbps, ls.Source = rec.Admin, rec.Oper, rec.SpeedMbps, rec.Source
 	confirmed := rec.PolledAt
@@ -212,17 +212,17 @@ func judge(ap store.AccessPort, sw *poller.SwitchState, started, now time.Time, 
 	ls.Confirmed = confirmed.UTC()
 	switch {
 	case sw != nil && !sw.Reachable:
-		return unknown(sw.UnreachableSince, "switch %s does not answer since %s: %s", ap.Key.Switch, stamp(sw.UnreachableSince), sw.Err)
+		return unknown(store.Unreachable, sw.UnreachableSince, "switch %s does not answer since %s: %s", ap.Key.Switch, stamp(sw.UnreachableSince), sw.Err)
 	case rec.PolledAt.Before(started):
-		return unknown(started, "port %q of switch %s not polled since accessd started at %s", ap.Key.Port, ap.Key.Switch, stamp(started))
+		return unknown(store.NotPolled, started, "port %q of switch %s not polled since accessd started at %s", ap.Key.Port, ap.Key.Switch, stamp(started))
 	case !rec.Reachable && rec.Link == store.LinkUnknown:
-		return unknown(rec.Since, "switch %s does not answer since %s", ap.Key.Switch, stamp(rec.Since))
+		return unknown(store.Unreachable, rec.Since, "switch %s does not answer since %s", ap.Key.Switch, stamp(rec.Since))
 	case rec.Problem != "":
-		return unknown(rec.Since, "port %q on switch %s: %s", ap.Key.Port, ap.Key.Switch, rec.Problem)
+		return unknown(store.PortNotFound, rec.Since, "port %q on switch %s: %s", ap.Key.Port, ap.Key.Switch, rec.Problem)
 	case rec.Link != store.LinkUp && rec.Link != store.LinkDown:
-		return unknown(rec.Since, "ifOperStatus %q of port %q on switch %s says nothing about the link", rec.Oper, ap.Key.Port, ap.Key.Switch)
+		return unknown(store.NoLinkInfo, rec.Since, "ifOperStatus %q of port %q on switch %s says nothing about the link", rec.Oper, ap.Key.Port, ap.Key.Switch)
 	case now.Sub(confirmed) > stale:
-		return unknown(confirmed, "port %q of switch %s last confirmed at %s, more than %v ago", ap.Key.Port, ap.Key.Switch, stamp(confirmed), stale)
+		return unknown(store.Stale, confirmed, "port %q of switch %s last confirmed at %s, more than %v ago", ap.Key.Port, ap.Key.Switch, stamp(confirmed), stale)
 	}
 	ls.Link, ls.Since, ls.SinceExact, ls.RetryAfter = rec.Link, rec.Since, rec.SinceExact, 0
 	return ls

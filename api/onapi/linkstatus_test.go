@@ -1,0 +1,111 @@
+package onapi
+
+import (
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/stadsnat/accessd/api/internal/web"
+	"github.com/stadsnat/accessd/store"
+)
+
+var updateLink = flag.Bool("update-link", false, "rewrite the link status golden files in testdata/")
+
+type fakeLinks map[string]any // store.LinkState or error
+
+func (f fakeLinks) Link(id string) (store.LinkState, error) {
+	switch v := f[id].(type) {
+	case store.LinkState:
+		return v, nil
+	case error:
+		return store.LinkState{}, v
+	}
+	return store.LinkState{}, fmt.Errorf("access %q: %w", id, store.ErrNotFound)
+}
+
+func render(h http.Handler, path string) string {
+	mux := http.NewServeMux()
+	mux.Handle("GET "+Base+LinkStatusPath, h)
+	rec := httptest.NewRecorder()
+	mux.ServeHTTP(rec, httptest.NewRequest("GET", path, nil))
+	resp := rec.Result()
+	b, _ := io.ReadAll(resp.Body)
+	var s strings.Builder
+	fmt.Fprintf(&s, "HTTP/1.1 %s\n", resp.Status)
+	var keys []string
+	for k := range resp.Header {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		fmt.Fprintf(&s, "%s: %s\n", k, strings.Join(resp.Header[k], ", "))
+	}
+	s.WriteString("\n")
+	s.Write(b)
+	return s.String()
+}
+
+func goldenFile(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name+".golden")
+	if *updateLink {
+		os.MkdirAll("testdata", 0o755)
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./api/onapi -update-link to create it)", err)
+	}
+	if diff := cmp.Diff(string(want), got); diff != "" {
+		t.Errorf("%s (-want +got):\n%s", path, diff)
+	}
+}
+
+// Every variant of GET /onapi/2.6/tech/access/{accessId}/link/status.
+func TestLinkStatusGolden(t *testing.T) {
+	since := time.Date(2014, 8, 14, 14, 9, 23, 0, time.UTC)
+	up := store.LinkState{Switch: "192.168.248.85", Port: "ge-0/0/10", Link: store.LinkUp, Since: since, SinceExact: true,
+		SpeedMbps: 1000, Admin: "up", Oper: "up"}
+	down, adm, unk := up, up, up
+	down.Link, down.Oper = store.LinkDown, "lowerLayerDown"
+	adm.Link, adm.Admin, adm.Oper = store.LinkDown, "down", "down"
+	unk.Link, unk.Reason, unk.RetryAfter = store.LinkUnknown, store.Unreachable, 30*time.Second
+	src := fakeLinks{"STTA0001": up, "DOWN": down, "ADMDOWN": adm, "UNREACH": unk,
+		"NOSWITCH": fmt.Errorf("x: %w", store.ErrNoPort), "FAILING": errors.New("store unreadable")}
+	h := web.Adapter{Log: slog.New(slog.DiscardHandler), Write: web.JSONCause}.Handle(LinkStatus(src))
+	for _, tc := range []struct{ golden, id string }{
+		{"linkstatus_up", "STTA0001"},
+		{"linkstatus_down", "DOWN"},
+		{"linkstatus_admin_down", "ADMDOWN"},
+		{"linkstatus_unknown", "UNREACH"},
+		{"linkstatus_no_switch_port", "NOSWITCH"},
+		{"linkstatus_unknown_access", "NOPE"},
+		{"linkstatus_store_fails", "FAILING"},
+	} {
+		t.Run(tc.golden, func(t *testing.T) {
+			got := render(h, Base+"tech/access/"+tc.id+"/link/status")
+			goldenFile(t, tc.golden, got)
+			_, body, _ := strings.Cut(got, "\n\n")
+			if !json.Valid([]byte(body)) {
+				t.Errorf("body is not JSON: %s", body)
+			}
+		})
+	}
+	b, _ := json.Marshal(LinkStatusEndpoint())
+	goldenFile(t, "linkstatus_endpoint", string(b)+"\n")
+}
