@@ -87,7 +87,7 @@ func clientsFixture() fakeClients {
 	mac := func(s string) net.HardwareAddr { m, _ := net.ParseMAC(s); return m }
 	return fakeClients{"STTA0001": {
 		{MAC: mac("de:ad:be:ef:00:01"), IP: netip.MustParseAddr("10.10.1.181")},
-		{MAC: mac("DE:AD:BE:EF:00:02")},                                             // no IP known
+		{MAC: mac("DE:AD:BE:EF:00:02")},                                              // no IP known
 		{MAC: mac("de:ad:be:ef:00:03"), IP: netip.MustParseAddr("::ffff:10.10.1.9")}, // mapped: an IPv4 address
 		{MAC: mac("de:ad:be:ef:00:04"), IP: netip.MustParseAddr("2001:db8::1")},      // not an IPv4 address
 		{MAC: mac("00:00:00:00:fe:80:00:00:00:00:00:00:02:00:5e:10:00:00:00:01")},    // not a MAC-48: left out
