@@ -69,6 +69,9 @@ type Router struct {
 	Text        web.Adapter // text/plain errors
 	onEndpoints *[]onapi.Endpoint
 	metrics     *Metrics
+	// PIAPI is what PI-API's handlers read; a subsystem may fill in what
+	// it knows (availability's active services and claimed types).
+	PIAPI *piapi.Deps
 }
 
 // Handle registers h for pattern in a metrics group.
@@ -98,7 +101,9 @@ func New(o Options) http.Handler {
 	if o.Metrics == nil {
 		o.Metrics = NewMetrics(nil)
 	}
+	pd := &piapi.Deps{DB: o.DB, Catalog: o.Catalog}
 	rt := &Router{
+		PIAPI:       pd,
 		Mux:         http.NewServeMux(),
 		Users:       web.NewUsers(o.Users),
 		JSON:        web.Adapter{Log: o.Log, Write: web.JSONCause},
@@ -130,11 +135,11 @@ func New(o Options) http.Handler {
 		web.BasicAuth(rt.Users, GroupPIV1, web.PlainText, rt.Text.Handle(piv1.Handler(o.DB))))
 
 	// PI-API 2.2 and 2.3.
-	pd := piapi.Deps{DB: o.DB, Catalog: o.Catalog}
+	// (Closures, so that what Extra routes add to pd is seen.)
 	for _, v := range piapi.Versions() {
 		base := "/api/" + v + "/"
-		rt.Handle("GET "+base+"accesses/", GroupPIAPI, rt.SP(GroupPIAPI, rt.JSON.Handle(pd.Accesses)))
-		rt.Handle("GET "+base+"accesses/{accessId}", GroupPIAPI, rt.SP(GroupPIAPI, rt.JSON.Handle(pd.Access)))
+		rt.Handle("GET "+base+"accesses/", GroupPIAPI, rt.SP(GroupPIAPI, rt.JSON.Handle(func(w http.ResponseWriter, r *http.Request) error { return pd.Accesses(w, r) })))
+		rt.Handle("GET "+base+"accesses/{accessId}", GroupPIAPI, rt.SP(GroupPIAPI, rt.JSON.Handle(func(w http.ResponseWriter, r *http.Request) error { return pd.Access(w, r) })))
 		if o.Resolver != nil {
 			rt.Handle("GET "+base+"option82/{hex}", GroupPIAPI, rt.SP(GroupPIAPI, rt.JSON.Handle(piapi.Option82(o.Resolver))))
 		}

@@ -28,6 +28,10 @@ type Deps struct {
 	// Active lists the services active on an access for the calling user
 	// (availability's "active"); nil means none are known.
 	Active func(accessID string, u web.User) ([]Active, error)
+	// Taken lists the service types that another service provider holds
+	// (or has ordered) on an access: their services are not available to
+	// the caller (available "NO"). nil means none are.
+	Taken func(accessID string, u web.User) (map[string]bool, error)
 }
 
 // feasibility is one access of GET /api/2.3/accesses/, fields in the
@@ -197,11 +201,21 @@ func (d Deps) Access(w http.ResponseWriter, r *http.Request) error {
 		CoFiberConverter: f.CoFiberConverter, CoCPESwitch: f.CoCPESwitch, CoCPERouter: f.CoCPERouter,
 	}
 	avail := available(&rec)
+	u, _ := web.UserFrom(r.Context())
+	var taken map[string]bool
+	if d.Taken != nil {
+		if taken, err = d.Taken(id, u); err != nil {
+			return web.Internal(err)
+		}
+	}
 	for _, s := range f.Services {
-		out.Services = append(out.Services, serviceAvail{Service: s.Service, Connection: s.Connection, Available: avail})
+		a := avail
+		if svc, ok := d.Catalog.Get(s.Service); ok && taken[svc.Type] {
+			a = string(inventory.No)
+		}
+		out.Services = append(out.Services, serviceAvail{Service: s.Service, Connection: s.Connection, Available: a})
 	}
 	if d.Active != nil {
-		u, _ := web.UserFrom(r.Context())
 		act, err := d.Active(id, u)
 		if err != nil {
 			return web.Internal(err)
