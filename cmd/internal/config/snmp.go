@@ -2,7 +2,11 @@ package config
 
 import (
 	"fmt"
+	"net/netip"
+	"path"
 	"regexp"
+
+	"github.com/stadsnat/accessd/snmp/client"
 )
 
 // SNMP configures the link-state poller and trap listener.
@@ -13,8 +17,9 @@ type SNMP struct {
 	Timeout          Duration        `yaml:"timeout"`
 	Retries          int             `yaml:"retries"`
 	Concurrency      int             `yaml:"concurrency"`
-	MaxRepetitions   int             `yaml:"max_repetitions"`
-	Port             int             `yaml:"port"`    // UDP port of switches derived from the inventory
+	MaxRepetitions   int             `yaml:"max_repetitions"` // starting GETBULK budget per switch (it adapts)
+	StaleAfter       Duration        `yaml:"stale_after"`     // a port state not confirmed for longer is unknown
+	Port             int             `yaml:"port"`            // UDP port of switches derived from the inventory
 	Default          SNMPCredentials `yaml:"default"` // credentials of switches not listed
 	Groups           []SNMPGroup     `yaml:"groups"`
 	Switches         []SNMPSwitch    `yaml:"switches"`
@@ -31,19 +36,25 @@ type SNMPCredentials struct {
 // SNMPV3 is a USM user.
 type SNMPV3 struct {
 	User         string `yaml:"user"`
-	Auth         string `yaml:"auth"` // SHA | SHA224 | SHA256 | SHA384 | SHA512 | MD5
+	Auth         string `yaml:"auth"` // SHA224 | SHA256 | SHA384 | SHA512 (RFC 7860)
 	AuthPass     string `yaml:"auth_pass"`
 	AuthPassFile string `yaml:"auth_pass_file"`
-	Priv         string `yaml:"priv"` // AES | AES192 | AES256 | AES192C | AES256C | DES | "" (authNoPriv)
+	Priv         string `yaml:"priv"` // AES | AES192 | AES256 | AES192C | AES256C | "" (authNoPriv)
 	PrivPass     string `yaml:"priv_pass"`
 	PrivPassFile string `yaml:"priv_pass_file"`
+	ContextName  string `yaml:"context_name"` // SNMPv3 context, usually empty
 }
 
-// SNMPGroup gives shared credentials and a port-name rewrite to switches.
+// SNMPGroup gives shared credentials and a port-name rewrite to switches:
+// those of snmp.switches that name it, and inventory switches that match.
 type SNMPGroup struct {
 	Name            string `yaml:"name"`
 	SNMPCredentials `yaml:",inline"`
 	Rewrite         []SNMPRewrite `yaml:"rewrite"`
+	// Match: CIDRs holding the switch's address, or name patterns (*, ?,
+	// [..]) of the inventory's switch name; the first group that matches
+	// an inventory switch is its group.
+	Match []string `yaml:"match"`
 }
 
 // SNMPRewrite turns an inventory port name into an ifName (regexp → replacement).
@@ -96,6 +107,15 @@ func (s *SNMP) validate(v *validator) {
 	if s.Interval.D() < second {
 		v.addf("snmp.interval", "at least 1s")
 	}
+	if s.Interval.D() >= second && (s.Timeout.D() <= 0 || s.Timeout.D() > s.Interval.D()) {
+		v.addf("snmp.timeout", "more than 0 and at most snmp.interval")
+	}
+	if s.FullRefreshEvery < 1 {
+		v.addf("snmp.full_refresh_every", "at least 1")
+	}
+	if s.StaleAfter != 0 && s.Interval.D() >= second && s.StaleAfter.D() < s.Interval.D() {
+		v.addf("snmp.stale_after", "at least snmp.interval")
+	}
 	if s.Retries < 0 || s.Retries > 10 {
 		v.addf("snmp.retries", "between 0 and 10")
 	}
@@ -123,6 +143,14 @@ func (s *SNMP) validate(v *validator) {
 		for j, r := range g.Rewrite {
 			if _, err := regexp.Compile(r.From); err != nil {
 				v.addf(fmt.Sprintf("%s.rewrite[%d].from", p, j), "bad regular expression: %v", err)
+			}
+		}
+		for j, m := range g.Match {
+			if _, err := netip.ParsePrefix(m); err == nil {
+				continue
+			}
+			if _, err := path.Match(m, ""); err != nil || m == "" {
+				v.addf(fmt.Sprintf("%s.match[%d]", p, j), "%q is neither a CIDR nor a name pattern", m)
 			}
 		}
 	}
@@ -160,19 +188,34 @@ func (u *SNMPV3) validate(v *validator, path string) {
 	if u.User == "" {
 		v.addf(path+".user", "missing")
 	}
-	switch u.Auth {
-	case "", "MD5", "SHA", "SHA224", "SHA256", "SHA384", "SHA512":
-	default:
-		v.addf(path+".auth", "%q: must be SHA, SHA224, SHA256, SHA384, SHA512 or MD5", u.Auth)
+	if _, err := client.ParseAuthProtocol(u.Auth); err != nil {
+		v.addf(path+".auth", "%q: must be SHA224, SHA256, SHA384 or SHA512 (accessd offers no MD5, SHA-1 or noAuth)", u.Auth)
 	}
-	switch u.Priv {
-	case "", "DES", "AES", "AES192", "AES256", "AES192C", "AES256C":
-	default:
-		v.addf(path+".priv", "%q: must be AES, AES192, AES256, AES192C, AES256C or DES", u.Priv)
-	}
-	if u.Priv != "" && u.Auth == "" {
-		v.addf(path+".priv", "privacy needs authentication (auth)")
+	if _, err := client.ParsePrivProtocol(u.Priv); err != nil {
+		v.addf(path+".priv", "%q: must be AES, AES192, AES256, AES192C, AES256C or empty (authNoPriv)", u.Priv)
 	}
 	v.secretFrom(path+".auth_pass_file", u.AuthPass, u.AuthPassFile, func(x string) { u.AuthPass = x })
 	v.secretFrom(path+".priv_pass_file", u.PrivPass, u.PrivPassFile, func(x string) { u.PrivPass = x })
+	if u.AuthPassFile == "" && len(u.AuthPass) < 8 {
+		v.addf(path+".auth_pass", "at least 8 characters (RFC 3414)")
+	}
+	if u.Priv != "" && u.PrivPassFile == "" && len(u.PrivPass) < 8 {
+		v.addf(path+".priv_pass", "at least 8 characters (RFC 3414)")
+	}
+}
+
+// USM turns the user into the SNMP client's form (a new copy each call).
+func (u *SNMPV3) USM() *client.USM {
+	auth, _ := client.ParseAuthProtocol(u.Auth)
+	priv, _ := client.ParsePrivProtocol(u.Priv)
+	return &client.USM{User: u.User, Auth: auth, AuthPass: u.AuthPass, Priv: priv, PrivPass: u.PrivPass, ContextName: u.ContextName}
+}
+
+// Credentials turns the credentials into the SNMP client's form (zero
+// when none are given).
+func (c *SNMPCredentials) Credentials() client.Credentials {
+	if c.V3 != nil {
+		return client.Credentials{V3: c.V3.USM()}
+	}
+	return client.Credentials{Community: c.Community}
 }
