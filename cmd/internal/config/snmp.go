@@ -20,7 +20,7 @@ type SNMP struct {
 	MaxRepetitions   int             `yaml:"max_repetitions"` // starting GETBULK budget per switch (it adapts)
 	StaleAfter       Duration        `yaml:"stale_after"`     // a port state not confirmed for longer is unknown
 	Port             int             `yaml:"port"`            // UDP port of switches derived from the inventory
-	Default          SNMPCredentials `yaml:"default"` // credentials of switches not listed
+	Default          SNMPCredentials `yaml:"default"`         // credentials of switches not listed
 	Groups           []SNMPGroup     `yaml:"groups"`
 	Switches         []SNMPSwitch    `yaml:"switches"`
 	Traps            SNMPTraps       `yaml:"traps"`
