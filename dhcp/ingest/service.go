@@ -1,0 +1,279 @@
+package ingest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/stadsnat/accessd/dhcp/binding"
+	"github.com/stadsnat/accessd/dhcp/circuit"
+	"github.com/stadsnat/accessd/dhcp/kealease"
+	"github.com/stadsnat/accessd/dhcp/neigh"
+	"github.com/stadsnat/accessd/store"
+)
+
+// Config configures a Service. Zero durations and sizes take the defaults
+// of the dhcp: configuration section.
+type Config struct {
+	DB  *store.DB
+	Log *slog.Logger // nil discards
+	// Profiles are the decoder profiles in selection order; ServiceTypes
+	// maps a profile name to the ON-API serviceType of its leases
+	// ("unknown" when absent).
+	Profiles     []circuit.Profile
+	ServiceTypes map[string]string
+	// QueueSize bounds the packets waiting between the sources and the
+	// processor (default 65536).
+	QueueSize int
+	// CommitInterval is the longest wait before a real change is written
+	// (default 20 ms); LazyInterval how often LastSeen-only and
+	// expiry-only changes are (default 1 minute).
+	CommitInterval time.Duration
+	LazyInterval   time.Duration
+	// TentativeLifetime is how long a binding seen only in a REQUEST lives
+	// (default 5 minutes).
+	TentativeLifetime time.Duration
+	// UnknownCircuitsMax bounds the list of unknown circuits (default 10000).
+	UnknownCircuitsMax int
+	// HistoryRetention is how long ended bindings, history and events are
+	// kept (default 365 days).
+	HistoryRetention time.Duration
+	// SweepInterval is how often expired bindings are ended (default 5 s).
+	SweepInterval time.Duration
+	// Neighbours finds the MAC of an IP without a binding (AccessOfIP);
+	// nil: no fallback.
+	Neighbours neigh.Lookuper
+	// Registerer receives the accessd_dhcp_… metrics; nil: not registered.
+	Registerer prometheus.Registerer
+}
+
+func (c *Config) defaults() {
+	if c.Log == nil {
+		c.Log = slog.New(slog.DiscardHandler)
+	}
+	if c.QueueSize <= 0 {
+		c.QueueSize = 65536
+	}
+	if c.CommitInterval <= 0 {
+		c.CommitInterval = 20 * time.Millisecond
+	}
+	if c.LazyInterval <= 0 {
+		c.LazyInterval = time.Minute
+	}
+	if c.TentativeLifetime <= 0 {
+		c.TentativeLifetime = 5 * time.Minute
+	}
+	if c.UnknownCircuitsMax <= 0 {
+		c.UnknownCircuitsMax = 10000
+	}
+	if c.HistoryRetention <= 0 {
+		c.HistoryRetention = 365 * 24 * time.Hour
+	}
+	if c.SweepInterval <= 0 {
+		c.SweepInterval = 5 * time.Second
+	}
+}
+
+// Service is the DHCP binding service of one daemon: the ingest queue that
+// the sources push into, the processor, the writer, the working set, and
+// the answers. Make it with New, run it with Run.
+type Service struct {
+	cfg     Config
+	db      *store.DB
+	log     *slog.Logger
+	machine binding.Machine
+	q       *queue
+	set     *set
+	m       *metrics
+	profile atomic.Pointer[profiles]
+	proc    processor // the processor goroutine's own state
+	kick    chan struct{}
+	leases  chan leaseBatch
+	loaded  chan struct{}
+	// committed is the last commit sequence; lastCommit its time (unix ns).
+	committed  atomic.Uint64
+	lastCommit atomic.Int64
+}
+
+// profiles is one configuration of the decoder: the decoder of packets, a
+// decoder per profile for the API look-ups (which have no giaddr), and the
+// ON-API service types.
+type profiles struct {
+	dec          *circuit.Decoder
+	each         []*circuit.Decoder
+	serviceTypes map[string]string
+}
+
+type leaseBatch struct {
+	rows []kealease.Lease
+	done chan struct{}
+}
+
+// New checks cfg and makes a Service.
+func New(cfg Config) (*Service, error) {
+	cfg.defaults()
+	if cfg.DB == nil {
+		return nil, errors.New("dhcp ingest: no store")
+	}
+	s := &Service{
+		cfg:     cfg,
+		db:      cfg.DB,
+		log:     cfg.Log,
+		machine: binding.New(binding.Config{TentativeLifetime: cfg.TentativeLifetime}),
+		q:       newQueue(cfg.QueueSize),
+		set:     newSet(cfg.UnknownCircuitsMax),
+		kick:    make(chan struct{}, 1),
+		leases:  make(chan leaseBatch),
+		loaded:  make(chan struct{}),
+	}
+	if err := s.SetProfiles(cfg.Profiles, cfg.ServiceTypes); err != nil {
+		return nil, err
+	}
+	s.proc.init()
+	s.m = newMetrics(s)
+	if cfg.Registerer != nil {
+		for _, c := range s.m.all {
+			if err := cfg.Registerer.Register(c); err != nil {
+				return nil, fmt.Errorf("dhcp ingest: register metrics: %w", err)
+			}
+		}
+	}
+	return s, nil
+}
+
+// SetProfiles replaces the decoder profiles (SIGHUP); packets processed
+// after it use the new ones, and circuits are looked up again.
+func (s *Service) SetProfiles(ps []circuit.Profile, serviceTypes map[string]string) error {
+	dec, err := circuit.NewDecoder(ps)
+	if err != nil {
+		return fmt.Errorf("dhcp profiles: %w", err)
+	}
+	p := &profiles{dec: dec, serviceTypes: serviceTypes}
+	// The API has no giaddr: each profile is tried on its own, without
+	// its matchers.
+	for _, pr := range ps {
+		pr.GIAddr, pr.RemoteID = nil, nil
+		d, err := circuit.NewDecoder([]circuit.Profile{pr})
+		if err != nil {
+			return fmt.Errorf("dhcp profiles: %w", err)
+		}
+		p.each = append(p.each, d)
+	}
+	if len(ps) == 0 {
+		p.each = []*circuit.Decoder{dec}
+	}
+	s.profile.Store(p)
+	return nil
+}
+
+// Push hands packets read by a source to the queue (it copies them) and
+// never blocks: what does not fit is counted and dropped.
+func (s *Service) Push(src binding.Source, at time.Time, pkts [][]byte) {
+	if src >= nSources || len(pkts) == 0 {
+		return
+	}
+	s.m.received[src].Add(float64(len(pkts)))
+	if n := s.q.push(src, at, pkts); n > 0 {
+		s.m.dropped[src].Add(float64(n))
+	}
+}
+
+// KeaRows hands rows of Kea's lease file to the processor, in file order,
+// and waits until they are applied (so a reader can go on from where it
+// stopped).
+func (s *Service) KeaRows(ctx context.Context, rows []kealease.Lease) error {
+	b := leaseBatch{rows: rows, done: make(chan struct{})}
+	select {
+	case s.leases <- b:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	select {
+	case <-b.done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// KeaBadRows counts rows of Kea's lease file that could not be read.
+func (s *Service) KeaBadRows(n int) { s.m.keaBad.Add(float64(n)) }
+
+// Loaded is closed once the working set is loaded from the store.
+func (s *Service) Loaded() <-chan struct{} { return s.loaded }
+
+// Run loads the working set from the store, calls ready, and processes and
+// writes until ctx is done; then it processes what is queued, writes
+// everything still pending (lazy changes too) and returns.
+func (s *Service) Run(ctx context.Context, ready func()) error {
+	start := time.Now()
+	if err := s.load(); err != nil {
+		return err
+	}
+	s.set.mu.RLock()
+	n, active, unknown := len(s.set.byMAC), len(s.set.byIP), s.set.unknown.len()
+	s.set.mu.RUnlock()
+	s.log.Info("DHCP bindings loaded", "bindings", n, "active", active, "unknown_circuits", unknown,
+		"commit_seq", s.committed.Load(), "took", time.Since(start).Round(time.Millisecond))
+	close(s.loaded)
+	ready()
+	procDone := make(chan struct{})
+	go func() {
+		defer close(procDone)
+		s.process(ctx)
+	}()
+	return s.write(procDone)
+}
+
+// load fills the working set from the store.
+func (s *Service) load() error {
+	st := s.set
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	seq, err := s.db.LoadBindings(func(r *store.BindingRecord) error {
+		e := st.put(r)
+		e.storedExpires = r.Expires
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	s.committed.Store(seq)
+	us, err := s.db.UnknownCircuits()
+	if err != nil {
+		return err
+	}
+	slices.SortFunc(us, func(a, b store.UnknownCircuit) int { return b.LastSeen.Compare(a.LastSeen) })
+	for _, u := range us {
+		st.unknown.load(u)
+	}
+	ls, err := s.db.LastOption82s()
+	if err != nil {
+		return err
+	}
+	for _, l := range ls {
+		raw, err := hexBytes(l.Hex)
+		if err != nil {
+			s.log.Warn("ignoring a stored last Option 82 that is not hex", "access_id", l.Access, "err", err)
+			continue
+		}
+		st.lastO82[l.Access] = &lastOption82{raw: raw, seen: l.Seen}
+	}
+	return nil
+}
+
+// CommitSeq returns the sequence of the last group commit (0: none) and
+// when it was made.
+func (s *Service) CommitSeq() (uint64, time.Time) {
+	t := s.lastCommit.Load()
+	if t == 0 {
+		return s.committed.Load(), time.Time{}
+	}
+	return s.committed.Load(), time.Unix(0, t)
+}

@@ -1,0 +1,244 @@
+package ingest
+
+import (
+	"bytes"
+	"container/list"
+	"net/netip"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/stadsnat/accessd/dhcp/binding"
+	"github.com/stadsnat/accessd/dhcp/hwaddr"
+	"github.com/stadsnat/accessd/store"
+)
+
+// set is the working set: every binding the store holds, in memory, with
+// its indexes, the unknown circuits, the last Option 82 per access, and
+// what the writer still has to store. The processor is its only writer;
+// the answers read it. One mutex guards all of it.
+type set struct {
+	mu       sync.RWMutex
+	byMAC    map[hwaddr.MAC]*entry
+	byIP     map[netip.Addr]hwaddr.MAC // active bindings
+	byAccess map[string][]hwaddr.MAC   // active bindings
+	states   [8]int                    // bindings by binding.State
+	unknown  unknownList
+	lastO82  map[string]*lastOption82
+	// learned maps the raw option 82 TLVs of packets that resolved to the
+	// access they resolved to (the API resolver's live step).
+	learned map[string]string
+	pending *pending
+}
+
+type entry struct {
+	rec store.BindingRecord
+	// storedExpires is Expires as last committed: an expiry-only change is
+	// written lazily while the stored one is far enough ahead.
+	storedExpires time.Time
+}
+
+type lastOption82 struct {
+	raw  []byte
+	seen time.Time
+}
+
+func newSet(unknownMax int) *set {
+	return &set{
+		byMAC:    map[hwaddr.MAC]*entry{},
+		byIP:     map[netip.Addr]hwaddr.MAC{},
+		byAccess: map[string][]hwaddr.MAC{},
+		unknown:  newUnknownList(unknownMax),
+		lastO82:  map[string]*lastOption82{},
+		learned:  map[string]string{},
+		pending:  newPending(),
+	}
+}
+
+// put stores r as the binding of r.MAC, moving its index entries. Call
+// with mu held.
+func (s *set) put(r *store.BindingRecord) *entry {
+	e := s.byMAC[r.MAC]
+	if e != nil {
+		s.unindex(&e.rec.Binding)
+		s.states[e.rec.State]--
+	} else {
+		e = &entry{}
+		s.byMAC[r.MAC] = e
+	}
+	e.rec = *r
+	s.index(&e.rec.Binding)
+	s.states[e.rec.State]++
+	return e
+}
+
+// remove forgets the binding of mac. Call with mu held.
+func (s *set) remove(mac hwaddr.MAC) {
+	e := s.byMAC[mac]
+	if e == nil {
+		return
+	}
+	s.unindex(&e.rec.Binding)
+	s.states[e.rec.State]--
+	delete(s.byMAC, mac)
+}
+
+func (s *set) index(b *binding.Binding) {
+	if !b.State.Active() || !b.IP.IsValid() {
+		return
+	}
+	s.byIP[b.IP] = b.MAC
+	if b.Access != "" {
+		s.byAccess[b.Access] = append(s.byAccess[b.Access], b.MAC)
+	}
+}
+
+func (s *set) unindex(b *binding.Binding) {
+	if !b.State.Active() || !b.IP.IsValid() {
+		return
+	}
+	if s.byIP[b.IP] == b.MAC {
+		delete(s.byIP, b.IP)
+	}
+	if b.Access != "" {
+		macs := slices.DeleteFunc(s.byAccess[b.Access], func(m hwaddr.MAC) bool { return m == b.MAC })
+		if len(macs) == 0 {
+			delete(s.byAccess, b.Access)
+		} else {
+			s.byAccess[b.Access] = macs
+		}
+	}
+}
+
+// holderOf returns the active binding holding ip, if any. Call with mu held.
+func (s *set) holderOf(ip netip.Addr) *entry {
+	if !ip.IsValid() {
+		return nil
+	}
+	mac, ok := s.byIP[ip]
+	if !ok {
+		return nil
+	}
+	return s.byMAC[mac]
+}
+
+// seeOption82 records raw as the last Option 82 of access and reports
+// whether it differs from the previous one (a prompt write).
+func (s *set) seeOption82(access string, raw []byte, at time.Time) (changed bool) {
+	l := s.lastO82[access]
+	if l == nil {
+		l = &lastOption82{}
+		s.lastO82[access] = l
+	}
+	if !bytes.Equal(l.raw, raw) {
+		l.raw = bytes.Clone(raw)
+		changed = true
+	}
+	if at.After(l.seen) {
+		l.seen = at
+	}
+	return changed
+}
+
+// pending is what the writer has not stored yet.
+type pending struct {
+	dirty        map[hwaddr.MAC]struct{} // prompt: written within commit_interval
+	lazy         map[hwaddr.MAC]struct{} // LastSeen / expiry only: written every lazy interval
+	forget       []hwaddr.MAC
+	history      []binding.Interval
+	events       []store.BindingEvent
+	unknown      map[string]struct{}
+	unknownLazy  map[string]struct{}
+	unknownGone  map[string]struct{}
+	lastO82      map[string]struct{}
+	lastO82Lazy  map[string]struct{}
+	received     []int64 // receive times (unix ns) of packets that made prompt changes
+	armed        bool    // the writer has been told about prompt changes
+	droppedEvent int     // events not kept because too many were pending
+}
+
+func newPending() *pending {
+	return &pending{
+		dirty: map[hwaddr.MAC]struct{}{}, lazy: map[hwaddr.MAC]struct{}{},
+		unknown: map[string]struct{}{}, unknownLazy: map[string]struct{}{}, unknownGone: map[string]struct{}{},
+		lastO82: map[string]struct{}{}, lastO82Lazy: map[string]struct{}{},
+	}
+}
+
+// prompt reports whether there is something to write within commit_interval.
+func (p *pending) prompt() bool {
+	return len(p.dirty)+len(p.forget)+len(p.history)+len(p.events)+len(p.unknown)+len(p.unknownGone)+len(p.lastO82) > 0
+}
+
+// maxPendingEvents bounds the events kept while the writer cannot keep up
+// (a stuck disk): beyond it they are counted and dropped.
+const maxPendingEvents = 100_000
+
+// unknownList is the bounded list of circuits that match no access, most
+// recently seen first; the least recently seen one is evicted when full.
+type unknownList struct {
+	max int
+	m   map[string]*list.Element // Value: *store.UnknownCircuit
+	lru list.List
+}
+
+func newUnknownList(max int) unknownList {
+	return unknownList{max: max, m: map[string]*list.Element{}}
+}
+
+// touch returns the entry of key, creating it (and evicting the least
+// recently seen one when full) if needed.
+func (u *unknownList) touch(key string) (c *store.UnknownCircuit, created bool, evicted string) {
+	if el, ok := u.m[key]; ok {
+		u.lru.MoveToFront(el)
+		return el.Value.(*store.UnknownCircuit), false, ""
+	}
+	if u.max > 0 && len(u.m) >= u.max {
+		last := u.lru.Back()
+		old := last.Value.(*store.UnknownCircuit)
+		evicted = old.Key
+		u.lru.Remove(last)
+		delete(u.m, evicted)
+	}
+	c = &store.UnknownCircuit{Key: key}
+	u.m[key] = u.lru.PushFront(c)
+	return c, true, evicted
+}
+
+// load appends a stored entry (at start; the caller loads them most
+// recently seen first).
+func (u *unknownList) load(c store.UnknownCircuit) {
+	if _, ok := u.m[c.Key]; ok || (u.max > 0 && len(u.m) >= u.max) {
+		return
+	}
+	u.m[c.Key] = u.lru.PushBack(&c)
+}
+
+func (u *unknownList) remove(key string) bool {
+	el, ok := u.m[key]
+	if !ok {
+		return false
+	}
+	u.lru.Remove(el)
+	delete(u.m, key)
+	return true
+}
+
+func (u *unknownList) get(key string) (store.UnknownCircuit, bool) {
+	el, ok := u.m[key]
+	if !ok {
+		return store.UnknownCircuit{}, false
+	}
+	return *el.Value.(*store.UnknownCircuit), true
+}
+
+// all returns copies, most recently seen first.
+func (u *unknownList) all() []store.UnknownCircuit {
+	out := make([]store.UnknownCircuit, 0, len(u.m))
+	for el := u.lru.Front(); el != nil; el = el.Next() {
+		out = append(out, *el.Value.(*store.UnknownCircuit))
+	}
+	return out
+}
+
+func (u *unknownList) len() int { return len(u.m) }
