@@ -145,3 +145,10 @@ func LinkUnknown(w http.ResponseWriter, id string, ls *store.LinkState) error {
 	}
 	return web.Errorf(http.StatusServiceUnavailable, "Link status of accessId '%s' is unknown: %s", id, why)
 }
+
+// LinkNotServed answers the link with 501 and why (SNMP polling is off).
+func LinkNotServed(why string) web.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		return web.Errorf(http.StatusNotImplemented, "Link status is not available: %s", why)
+	}
+}

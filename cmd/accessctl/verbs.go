@@ -12,5 +12,7 @@ func extraVerbs() []verb {
 
 // verbGroups lists each subsystem's commands.
 func verbGroups() [][]verb {
-	return nil
+	return [][]verb{
+		snmpVerbs(),
+	}
 }

@@ -12,5 +12,7 @@ func (d *Daemon) subsystemTasks() []task {
 
 // subsystemBuilders lists the wiring of each subsystem.
 func (d *Daemon) subsystemBuilders() []func() []task {
-	return nil
+	return []func() []task{
+		d.snmpTasks,
+	}
 }
