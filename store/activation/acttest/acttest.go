@@ -199,3 +199,40 @@ func New(t testing.TB, clock *Clock, cfgs ...Config) *Fixture {
 	f.Engine = activation.New(o)
 	return f
 }
+
+// RunDue runs the engine's scheduler until no order due by the fixture's
+// clock is left RECEIVED or IN_PROGRESS (at most 10 s).
+func (f *Fixture) RunDue(t testing.TB) {
+	t.Helper()
+	now := time.Now
+	if f.Clock != nil {
+		now = f.Clock.Now
+	}
+	open := func() int {
+		n := 0
+		f.DB.OrderView(func(o *store.OrderTx) error {
+			due, _ := o.Due(now(), 0)
+			prog, _ := o.InProgress()
+			n = len(due) + len(prog)
+			return nil
+		})
+		return n
+	}
+	if open() == 0 {
+		return
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- f.Engine.Run(ctx, func() {}) }()
+	deadline := time.Now().Add(10 * time.Second)
+	for open() > 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("due orders still open after 10s")
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}

@@ -1,0 +1,277 @@
+package orders_test
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/stadsnat/accessd/api"
+	"github.com/stadsnat/accessd/api/orders"
+	"github.com/stadsnat/accessd/store"
+	"github.com/stadsnat/accessd/store/activation/acttest"
+	"github.com/stadsnat/accessd/store/catalog"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+type fixture struct {
+	*acttest.Fixture
+	h http.Handler
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	f := acttest.New(t, acttest.NewClock(time.Date(2026, 3, 2, 9, 30, 0, 0, time.UTC)))
+	h := api.New(api.Options{
+		DB: f.DB, Catalog: catalog.New(acttest.Services()), Log: slog.New(slog.DiscardHandler), Location: f.Loc,
+		Now: f.Clock.Now,
+		Users: []api.User{
+			{Name: "sp", Password: "pw", APIs: []string{"pi-api", "on-api"}, PIVersion: "2.3", CustomerData: "none"},
+			{Name: "other", Password: "pw", APIs: []string{"pi-api", "on-api"}, PIVersion: "2.3", CustomerData: "none"},
+			{Name: "old", Password: "pw", APIs: []string{"pi-api"}, PIVersion: "2.2", CustomerData: "store"},
+			{Name: "anon", Password: "pw", APIs: []string{"pi-api"}, PIVersion: "2.2", CustomerData: "anonymous"},
+			{Name: "nodata", Password: "pw", APIs: []string{"pi-api"}, PIVersion: "2.2", CustomerData: "none"},
+		},
+		Extra: []api.Routes{orders.Deps{Engine: f.Engine, DB: f.DB}.Routes()},
+	})
+	return &fixture{Fixture: f, h: h}
+}
+
+func (f *fixture) do(t *testing.T, user, method, path, body string) (*http.Response, string) {
+	t.Helper()
+	req := httptest.NewRequest(method, path, strings.NewReader(body))
+	req.SetBasicAuth(user, "pw")
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	rec := httptest.NewRecorder()
+	f.h.ServeHTTP(rec, req)
+	resp := rec.Result()
+	b, _ := io.ReadAll(resp.Body)
+	var s strings.Builder
+	fmt.Fprintf(&s, "HTTP/1.1 %s\n", resp.Status)
+	var keys []string
+	for k := range resp.Header {
+		if k != "Date" && k != "Content-Length" {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		fmt.Fprintf(&s, "%s: %s\n", k, strings.Join(resp.Header[k], ", "))
+	}
+	s.WriteString("\n")
+	s.Write(b)
+	return resp, s.String()
+}
+
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name+".golden")
+	if *update {
+		os.MkdirAll("testdata", 0o755)
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./api/orders -update to create it)", err)
+	}
+	if diff := cmp.Diff(string(want), got); diff != "" {
+		t.Errorf("%s (-want +got):\n%s", path, diff)
+	}
+}
+
+const activateA1 = `{"accessId": "A1", "service": "BB100100", "operation": "ACTIVATE", "forcedTakeover": false,
+ "equipment": [{"vendorId": "CH_BROADBAND"}], "spReference": "WloKMvmArcCFiV679uhWpAAtNgyvHxma"}`
+
+func TestPIAPIOrderFlow(t *testing.T) {
+	f := newFixture(t)
+	_, got := f.do(t, "sp", "POST", "/api/2.3/orders/", activateA1)
+	golden(t, "pi_activate_created", got)
+	_, got = f.do(t, "sp", "POST", "/api/2.3/orders/", activateA1)
+	golden(t, "pi_activate_in_progress", got)
+	_, got = f.do(t, "sp", "GET", "/api/2.3/orders/0001", "")
+	golden(t, "pi_order_received", got)
+	_, got = f.do(t, "other", "GET", "/api/2.3/orders/0001", "")
+	golden(t, "pi_order_of_another_provider", got)
+	_, got = f.do(t, "other", "POST", "/api/2.3/orders/", strings.ReplaceAll(activateA1, "BB100100", "BB1000"))
+	golden(t, "pi_activate_claimed_by_other", got)
+	_, got = f.do(t, "other", "GET", "/api/2.3/accesses/A1", "")
+	golden(t, "pi_availability_taken_by_other", got)
+
+	f.RunDue(t)
+	_, got = f.do(t, "sp", "GET", "/api/2.3/orders/0001", "")
+	golden(t, "pi_order_done", got)
+	_, got = f.do(t, "sp", "POST", "/api/2.3/orders/", activateA1)
+	golden(t, "pi_activate_already_active", got)
+	_, got = f.do(t, "sp", "POST", "/api/2.3/orders/", strings.ReplaceAll(activateA1, "BB100100", "BB1000"))
+	golden(t, "pi_activate_type_already_active", got)
+	_, got = f.do(t, "sp", "GET", "/api/2.3/accesses/A1", "")
+	golden(t, "pi_availability_active", got)
+	_, got = f.do(t, "sp", "GET", "/api/2.3/services/", "")
+	golden(t, "pi_services", got)
+
+	// A failing activation, then a deactivation.
+	f.Hook.Fail = map[string]string{"A2": "Port is too busy for you."}
+	f.do(t, "sp", "POST", "/api/2.3/orders/", strings.ReplaceAll(activateA1, `"A1"`, `"A2"`))
+	f.RunDue(t)
+	_, got = f.do(t, "sp", "POST", "/api/2.3/orders/", `{"accessId": "A1", "service": "BB100100", "operation": "DEACTIVATE"}`)
+	golden(t, "pi_deactivate_created", got)
+	f.RunDue(t)
+	_, got = f.do(t, "sp", "GET", "/api/2.3/orderevents/", "")
+	golden(t, "pi_orderevents_all", got)
+	var evs []struct{ Event string }
+	_, body, _ := strings.Cut(got, "\n\n")
+	if err := json.Unmarshal([]byte(body), &evs); err != nil || len(evs) != 3 {
+		t.Fatalf("events: %v %v", evs, err)
+	}
+	if !(evs[0].Event < evs[1].Event && evs[1].Event < evs[2].Event) {
+		t.Errorf("events not in ascending order: %v", evs)
+	}
+	_, got = f.do(t, "sp", "GET", "/api/2.3/orderevents/?since="+evs[0].Event, "")
+	golden(t, "pi_orderevents_since", got)
+	_, got = f.do(t, "sp", "GET", "/api/2.3/orderevents/?since="+evs[2].Event, "")
+	golden(t, "pi_orderevents_since_last", got)
+	_, got = f.do(t, "other", "GET", "/api/2.3/orderevents/?since="+evs[0].Event, "")
+	golden(t, "pi_orderevents_since_of_another", got)
+	_, got = f.do(t, "other", "GET", "/api/2.3/orderevents/", "")
+	golden(t, "pi_orderevents_none", got)
+	_, got = f.do(t, "sp", "POST", "/api/2.3/orders/", `{"accessId": "A1", "service": "BB100100", "operation": "DEACTIVATE"}`)
+	golden(t, "pi_deactivate_already_inactive", got)
+	_, got = f.do(t, "sp", "GET", "/api/2.3/services/", "")
+	golden(t, "pi_services_none", got)
+}
+
+func TestPIAPIBadOrders(t *testing.T) {
+	f := newFixture(t)
+	tests := []struct{ name, user, body string }{
+		{"pi_bad_json", "sp", `{"accessId": "A1",`},
+		{"pi_bad_not_object", "sp", `[1,2]`},
+		{"pi_bad_missing_service", "sp", `{"accessId": "A1", "operation": "ACTIVATE", "forcedTakeover": false}`},
+		{"pi_bad_missing_forced_takeover", "sp", `{"accessId": "A1", "service": "BB100100", "operation": "ACTIVATE"}`},
+		{"pi_bad_null", "sp", `{"accessId": "A1", "service": "BB100100", "operation": "ACTIVATE", "forcedTakeover": false, "spReference": null}`},
+		{"pi_bad_operation", "sp", `{"accessId": "A1", "service": "BB100100", "operation": "SUSPEND"}`},
+		{"pi_bad_access_id", "sp", `{"accessId": "A-1", "service": "BB100100", "operation": "DEACTIVATE"}`},
+		{"pi_bad_unknown_access", "sp", `{"accessId": "A99", "service": "BB100100", "operation": "ACTIVATE", "forcedTakeover": false}`},
+		{"pi_bad_unknown_service", "sp", `{"accessId": "A1", "service": "INTERNET_FLUGA", "operation": "ACTIVATE", "forcedTakeover": false}`},
+		{"pi_bad_media", "sp", `{"accessId": "A3", "service": "BB100100", "operation": "ACTIVATE", "forcedTakeover": false}`},
+		{"pi_bad_sp_reference_long", "sp", `{"accessId": "A1", "service": "BB100100", "operation": "ACTIVATE", "forcedTakeover": false, "spReference": "` + strings.Repeat("x", 256) + `"}`},
+		{"pi_bad_unknown_field", "sp", `{"accessId": "A1", "service": "BB100100", "operation": "ACTIVATE", "forcedTakeover": false, "forcedTakover": true}`},
+		{"pi_bad_customer_in_2.3", "sp", `{"accessId": "A1", "service": "BB100100", "operation": "ACTIVATE", "forcedTakeover": false, "customer": {}}`},
+		{"pi_bad_equipment_mac", "sp", `{"accessId": "A1", "service": "BB100100", "operation": "ACTIVATE", "forcedTakeover": false, "equipment": [{"vendorId": "X", "macAddress": "nope"}]}`},
+		{"pi_bad_forced_takeover_deactivate", "sp", `{"accessId": "A1", "service": "BB100100", "operation": "DEACTIVATE", "forcedTakeover": true}`},
+		{"pi22_missing_customer", "old", `{"accessId": "A1", "service": "BB100100", "operation": "ACTIVATE", "forcedTakeover": false, "deliveryAddress": {}}`},
+		{"pi22_missing_delivery_address", "old", `{"accessId": "A1", "service": "BB100100", "operation": "ACTIVATE", "forcedTakeover": false, "customer": {}}`},
+		{"pi22_bad_ssn", "old", `{"accessId": "A1", "service": "BB100100", "operation": "ACTIVATE", "forcedTakeover": false,
+			"customer": {"firstName": "Kalle", "socialSecurityNumber": "19201231-7777"}, "deliveryAddress": {}}`},
+	}
+	for _, tt := range tests {
+		_, got := f.do(t, tt.user, "POST", "/api/2.3/orders/", tt.body)
+		golden(t, tt.name, got)
+		if strings.Contains(got, "Kalle") || strings.Contains(got, "7777") {
+			t.Errorf("%s: the answer repeats customer data:\n%s", tt.name, got)
+		}
+	}
+}
+
+const activate22 = `{"accessId": "%s", "service": "IPTV", "operation": "ACTIVATE", "forcedTakeover": false,
+    "customer": {"firstName": "Kalle", "lastName": "Anka", "socialSecurityNumber": "192012317777",
+        "email": "karl@ankeborg.se", "phone": "031-119119", "mobilePhone": ""},
+    "deliveryAddress": {"smsNotificationPhone": "", "streetName": "Testvägen", "streetNumber": "100",
+        "streetLittera": "", "zipCode": "10000", "city": "Ankeborg"},
+    "equipment": [{"vendorId": "CH_BROADBAND"}]}`
+
+// PI-API 2.2's customer data is kept as each provider's customer_data
+// says, and never shows in an answer.
+func TestPIAPI22CustomerData(t *testing.T) {
+	f := newFixture(t)
+	for _, x := range []struct{ user, access string }{{"old", "A1"}, {"anon", "A2"}, {"nodata", "A5"}} {
+		resp, got := f.do(t, x.user, "POST", "/api/2.2/orders/", fmt.Sprintf(activate22, x.access))
+		if resp.StatusCode != 201 || strings.Contains(got, "Kalle") {
+			t.Fatalf("%s: %s", x.user, got)
+		}
+		if loc := resp.Header.Get("Location"); !strings.HasPrefix(loc, "/api/2.2/orders/") {
+			t.Errorf("%s: Location %q", x.user, loc)
+		}
+	}
+	f.RunDue(t)
+	got := map[string]string{}
+	f.DB.OrderView(func(o *store.OrderTx) error {
+		list, _ := o.Orders(store.OrderFilter{})
+		for _, ord := range list {
+			c := "no customer"
+			if ord.Customer != nil {
+				c = ord.Customer.FirstName + " " + ord.Customer.SocialSecurityNumber
+			}
+			got[ord.Owner] = c + " ref=" + ord.CustomerRef + " " + string(ord.State)
+		}
+		return nil
+	})
+	want := map[string]string{
+		"old":    "Kalle 192012317777 ref= DONE_SUCCESS",
+		"anon":   "no customer ref=anon-b0a3bbf830882c5c DONE_SUCCESS",
+		"nodata": "no customer ref= DONE_SUCCESS",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("kept customer data (-want +got):\n%s", diff)
+	}
+	// The hook gets the stored customer only under "store".
+	for _, c := range f.Hook.Calls {
+		if (c.Customer != nil) != (c.Owner == "old") {
+			t.Errorf("hook input of %s: customer %+v", c.Owner, c.Customer)
+		}
+	}
+	// A 2.2 DEACTIVATE carries no customer.
+	_, body := f.do(t, "old", "POST", "/api/2.2/orders/", `{"accessId": "A1", "service": "IPTV", "operation": "DEACTIVATE"}`)
+	golden(t, "pi22_deactivate_created", body)
+}
+
+func TestONAPIOrderFlow(t *testing.T) {
+	f := newFixture(t)
+	_, got := f.do(t, "sp", "GET", "/onapi/2.6/", "")
+	golden(t, "on_endpoints", got)
+	act := `{"accessId": "A1", "service": "BB100100", "operation": "ACTIVATE", "forcedTakeover": false,
+  "equipment": [{"vendorId": "ACME-ROUTER", "macAddress": "aa:bb:cc:11:22:33"}],
+  "spReference": "a6cc5da980034948ba654ae6ceda03f4", "spSubscriptionId": "d02925f0083b4f64993b365accfbb1ac", "characteristics": null}`
+	_, got = f.do(t, "sp", "POST", "/onapi/2.6/orders/", act)
+	golden(t, "on_activate_created", got)
+	_, got = f.do(t, "other", "POST", "/onapi/2.6/orders/", strings.ReplaceAll(act, "BB100100", "BB1000"))
+	golden(t, "on_activate_conflict", got)
+	later := `{"accessId": "A2", "service": "IPTV", "operation": "ACTIVATE", "requestedDateTime": "2026-04-01T00:00:00Z"}`
+	_, got = f.do(t, "sp", "POST", "/onapi/2.6/orders/", later)
+	golden(t, "on_activate_scheduled", got)
+	_, got = f.do(t, "sp", "GET", "/onapi/2.6/orders/", "")
+	golden(t, "on_orders_unfinished", got)
+	_, got = f.do(t, "sp", "GET", "/onapi/2.6/orders/?accessId=A2", "")
+	golden(t, "on_orders_of_access", got)
+	f.RunDue(t)
+	_, got = f.do(t, "sp", "GET", "/onapi/2.6/orders/?state=%22DONE_SUCCESS%22", "")
+	golden(t, "on_orders_done", got)
+	_, got = f.do(t, "sp", "DELETE", "/onapi/2.6/orders/0005", "")
+	golden(t, "on_cancel", got)
+	_, got = f.do(t, "sp", "DELETE", "/onapi/2.6/orders/0001", "")
+	golden(t, "on_cancel_done_order", got)
+	_, got = f.do(t, "sp", "POST", "/onapi/2.6/orders/", `{"operation": "DEACTIVATE", "subscriptionId": "0002"}`)
+	golden(t, "on_deactivate_by_subscription", got)
+	f.RunDue(t)
+	_, got = f.do(t, "sp", "GET", "/onapi/2.6/orderevents/", "")
+	golden(t, "on_orderevents", got)
+	_, got = f.do(t, "sp", "POST", "/onapi/2.6/orders/", `{"operation": "SUSPEND", "subscriptionId": "0002"}`)
+	golden(t, "on_unsupported_operation", got)
+	_, got = f.do(t, "sp", "PUT", "/onapi/2.6/orders/0001", `{}`)
+	golden(t, "on_put_not_implemented", got)
+}

@@ -1,0 +1,365 @@
+package orders
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/stadsnat/accessd/store"
+)
+
+// FieldError is a bad order: the field and what is wrong, as the cause of
+// a 400 says it ("Missing accessId", "Invalid spReference: …").
+type FieldError struct {
+	Field string
+	Msg   string // empty: the field is missing
+}
+
+func (e *FieldError) Error() string {
+	if e.Msg == "" {
+		return "Missing " + e.Field
+	}
+	return "Invalid " + e.Field + ": " + e.Msg
+}
+
+// Request is an order as PI-API or ON-API posts it, checked.
+type Request struct {
+	AccessID         string
+	Service          string
+	Operation        store.Operation
+	ForcedTakeover   bool
+	Equipment        []store.Equipment
+	SPReference      string
+	SPSubscriptionID string
+	SubscriptionID   string    // ON-API DEACTIVATE
+	RequestedAt      time.Time // ON-API requestedDateTime; zero = now
+	// Customer is PI-API 2.2's customer and deliveryAddress (personal
+	// data: never log it).
+	Customer *store.Customer
+}
+
+// Dialect is what a body is read as.
+type Dialect int
+
+// Dialects of order bodies.
+const (
+	PI23 Dialect = iota // PI-API 2.3: spReference, no customer data
+	PI22                // PI-API 2.2: customer and deliveryAddress with ACTIVATE
+	ON26                // ON-API 2.6
+)
+
+var (
+	rePIAccess = regexp.MustCompile(`^[a-zA-Z0-9]{1,32}$`)
+	reONID     = regexp.MustCompile(`^[-0-9a-zA-Z.]{1,36}$`)
+	reMAC      = regexp.MustCompile(`^([0-9A-Fa-f]{2}:){5}[0-9A-Fa-f]{2}$`)
+	reSSN      = regexp.MustCompile(`^[0-9]{12}$`)
+	rePhone    = regexp.MustCompile(`^[+0-9][-0-9 ]*$`)
+)
+
+// maxBody bounds an order body.
+const maxBody = 64 << 10
+
+// Parse reads and checks an order body. Fields must have the right JSON
+// type and must not be null (PI-API: "every field must be present and not
+// null"; ON-API: an optional field may be null, meaning absent). Unknown
+// fields are refused, so that a typo is not silently an absent field.
+func Parse(body []byte, d Dialect) (Request, error) {
+	var r Request
+	if len(body) > maxBody {
+		return r, &FieldError{"JSON", fmt.Sprintf("longer than %d bytes", maxBody)}
+	}
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal(body, &obj); err != nil {
+		return r, jsonError(body, err)
+	}
+	if obj == nil {
+		return r, &FieldError{"JSON", "not an object"}
+	}
+	known := []string{"accessId", "service", "operation", "forcedTakeover", "equipment", "spReference"}
+	switch d {
+	case PI22:
+		known = append(known, "customer", "deliveryAddress")
+	case ON26:
+		known = append(known, "spSubscriptionId", "requestedDateTime", "subscriptionId", "characteristics", "externalNote")
+	}
+	for _, k := range slices.Sorted(maps.Keys(obj)) {
+		if !slices.Contains(known, k) {
+			if (k == "customer" || k == "deliveryAddress") && d == PI23 {
+				return r, &FieldError{k, "PI-API 2.3 takes no customer data (the KO keeps only spReference)"}
+			}
+			return r, &FieldError{fmt.Sprintf("%q", clip(k)), "unknown field"}
+		}
+		if bytes.Equal(bytes.TrimSpace(obj[k]), []byte("null")) {
+			if d == ON26 {
+				delete(obj, k) // ON-API: null is absent
+				continue
+			}
+			return r, &FieldError{k, "must not be null"}
+		}
+	}
+	var op string
+	if err := str(obj, "operation", &op, true); err != nil {
+		return r, err
+	}
+	r.Operation = store.Operation(op)
+	switch r.Operation {
+	case store.Activate, store.Deactivate:
+	case "SUSPEND", "RESUME", "MODIFY", "CHANGE":
+		if d == ON26 {
+			return r, &FieldError{"operation", fmt.Sprintf("'%s' is not supported by this CO (only ACTIVATE and DEACTIVATE)", op)}
+		}
+		fallthrough
+	default:
+		return r, &FieldError{"operation", fmt.Sprintf("'%s': must be ACTIVATE or DEACTIVATE", clip(op))}
+	}
+	act := r.Operation == store.Activate
+	needAccess := d != ON26 || act
+	if d == ON26 {
+		if err := str(obj, "subscriptionId", &r.SubscriptionID, false); err != nil {
+			return r, err
+		}
+		if r.SubscriptionID != "" && !reONID.MatchString(r.SubscriptionID) {
+			return r, &FieldError{"subscriptionId", "not an ID (1–36 of a-z, A-Z, 0-9, '-', '.')"}
+		}
+		if !act && r.SubscriptionID == "" {
+			needAccess = true // PI style: accessId and service name the service
+		}
+	}
+	if err := str(obj, "accessId", &r.AccessID, needAccess); err != nil {
+		return r, err
+	}
+	if r.AccessID != "" {
+		if (d != ON26 && !rePIAccess.MatchString(r.AccessID)) || (d == ON26 && !reONID.MatchString(r.AccessID)) {
+			return r, &FieldError{"accessId", "not an access id"}
+		}
+	}
+	if err := str(obj, "service", &r.Service, needAccess); err != nil {
+		return r, err
+	}
+	if len(r.Service) > 255 {
+		return r, &FieldError{"service", "longer than 255 characters"}
+	}
+	if _, ok := obj["forcedTakeover"]; ok || (act && d != ON26) {
+		if err := boolean(obj, "forcedTakeover", &r.ForcedTakeover); err != nil {
+			return r, err
+		}
+	}
+	if !act && r.ForcedTakeover {
+		return r, &FieldError{"forcedTakeover", "only for ACTIVATE"}
+	}
+	if err := equipment(obj, &r.Equipment); err != nil {
+		return r, err
+	}
+	if err := str(obj, "spReference", &r.SPReference, false); err != nil {
+		return r, err
+	}
+	if d == ON26 {
+		if r.SPReference != "" && !reONID.MatchString(r.SPReference) {
+			return r, &FieldError{"spReference", "not an ID (1–36 of a-z, A-Z, 0-9, '-', '.')"}
+		}
+		if err := str(obj, "spSubscriptionId", &r.SPSubscriptionID, false); err != nil {
+			return r, err
+		}
+		if r.SPSubscriptionID != "" && !reONID.MatchString(r.SPSubscriptionID) {
+			return r, &FieldError{"spSubscriptionId", "not an ID (1–36 of a-z, A-Z, 0-9, '-', '.')"}
+		}
+		var when string
+		if err := str(obj, "requestedDateTime", &when, false); err != nil {
+			return r, err
+		}
+		if when != "" {
+			t, err := time.Parse(time.RFC3339Nano, when)
+			if err != nil {
+				return r, &FieldError{"requestedDateTime", "not an RFC 3339 date and time"}
+			}
+			r.RequestedAt = t
+		}
+		if _, ok := obj["characteristics"]; ok {
+			return r, &FieldError{"characteristics", "not supported by this CO"}
+		}
+	} else if utf8.RuneCountInString(r.SPReference) > 255 {
+		return r, &FieldError{"spReference", "longer than 255 characters"}
+	}
+	if d == PI22 {
+		_, hasC := obj["customer"]
+		_, hasA := obj["deliveryAddress"]
+		switch {
+		case act && !hasC:
+			return r, &FieldError{Field: "customer"}
+		case act && !hasA:
+			return r, &FieldError{Field: "deliveryAddress"}
+		case !act && (hasC || hasA):
+			return r, &FieldError{"customer", "not sent with DEACTIVATE"}
+		}
+		if act {
+			c, err := customer(obj["customer"], obj["deliveryAddress"])
+			if err != nil {
+				return r, err
+			}
+			r.Customer = c
+		}
+	}
+	return r, nil
+}
+
+// jsonError names the byte offset of a syntax error.
+func jsonError(body []byte, err error) error {
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		return &FieldError{"JSON", fmt.Sprintf("%s at byte offset %d", se.Error(), se.Offset)}
+	}
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		return &FieldError{"JSON", "not an object"}
+	}
+	if len(bytes.TrimSpace(body)) == 0 {
+		return &FieldError{"JSON", "empty body"}
+	}
+	return &FieldError{"JSON", err.Error()}
+}
+
+func str(obj map[string]json.RawMessage, k string, dst *string, required bool) error {
+	v, ok := obj[k]
+	if !ok {
+		if required {
+			return &FieldError{Field: k}
+		}
+		return nil
+	}
+	if err := json.Unmarshal(v, dst); err != nil {
+		return &FieldError{k, "must be a string"}
+	}
+	if strings.IndexFunc(*dst, func(r rune) bool { return r < 0x20 || r == 0x7f }) >= 0 {
+		return &FieldError{k, "has control characters"}
+	}
+	if required && *dst == "" {
+		return &FieldError{Field: k}
+	}
+	return nil
+}
+
+func boolean(obj map[string]json.RawMessage, k string, dst *bool) error {
+	v, ok := obj[k]
+	if !ok {
+		return &FieldError{Field: k}
+	}
+	if err := json.Unmarshal(v, dst); err != nil {
+		return &FieldError{k, "must be true or false"}
+	}
+	return nil
+}
+
+func equipment(obj map[string]json.RawMessage, dst *[]store.Equipment) error {
+	v, ok := obj["equipment"]
+	if !ok {
+		return nil
+	}
+	var list []map[string]json.RawMessage
+	if err := json.Unmarshal(v, &list); err != nil {
+		return &FieldError{"equipment", "must be a list of objects"}
+	}
+	if len(list) > 32 {
+		return &FieldError{"equipment", "more than 32 items"}
+	}
+	for i, e := range list {
+		f := fmt.Sprintf("equipment[%d]", i)
+		var eq store.Equipment
+		for k := range e {
+			if k != "vendorId" && k != "macAddress" {
+				return &FieldError{fmt.Sprintf("%s.%q", f, clip(k)), "unknown field"}
+			}
+		}
+		if err := str(e, "vendorId", &eq.VendorID, true); err != nil {
+			return &FieldError{f + ".vendorId", err.(*FieldError).Msg}
+		}
+		if len(eq.VendorID) > 255 {
+			return &FieldError{f + ".vendorId", "longer than 255 characters"}
+		}
+		if m, ok := e["macAddress"]; ok && !bytes.Equal(bytes.TrimSpace(m), []byte("null")) {
+			if err := str(e, "macAddress", &eq.MACAddress, false); err != nil || !reMAC.MatchString(eq.MACAddress) {
+				return &FieldError{f + ".macAddress", "not a MAC address AA:BB:CC:DD:EE:FF"}
+			}
+			eq.MACAddress = strings.ToUpper(eq.MACAddress)
+		}
+		*dst = append(*dst, eq)
+	}
+	return nil
+}
+
+// customer checks PI-API 2.2's customer and deliveryAddress. Every
+// attribute may be empty; those given must have the right form. The
+// messages never repeat the values (personal data).
+func customer(cRaw, aRaw json.RawMessage) (*store.Customer, error) {
+	var c map[string]json.RawMessage
+	if err := json.Unmarshal(cRaw, &c); err != nil || c == nil {
+		return nil, &FieldError{"customer", "must be an object"}
+	}
+	var a map[string]json.RawMessage
+	if err := json.Unmarshal(aRaw, &a); err != nil || a == nil {
+		return nil, &FieldError{"deliveryAddress", "must be an object"}
+	}
+	out := &store.Customer{}
+	fields := []struct {
+		obj  map[string]json.RawMessage
+		pre  string
+		name string
+		dst  *string
+		re   *regexp.Regexp
+		form string
+	}{
+		{c, "customer.", "firstName", &out.FirstName, nil, ""},
+		{c, "customer.", "lastName", &out.LastName, nil, ""},
+		{c, "customer.", "socialSecurityNumber", &out.SocialSecurityNumber, reSSN, "yyyymmddnnnn"},
+		{c, "customer.", "email", &out.Email, nil, ""},
+		{c, "customer.", "phone", &out.Phone, rePhone, "a phone number such as +4631650000"},
+		{c, "customer.", "mobilePhone", &out.MobilePhone, rePhone, "a phone number such as +4631650000"},
+		{a, "deliveryAddress.", "smsNotificationPhone", &out.SMSNotificationPhone, rePhone, "a phone number such as +4631650000"},
+		{a, "deliveryAddress.", "streetName", &out.StreetName, nil, ""},
+		{a, "deliveryAddress.", "streetNumber", &out.StreetNumber, nil, ""},
+		{a, "deliveryAddress.", "streetLittera", &out.StreetLittera, nil, ""},
+		{a, "deliveryAddress.", "zipCode", &out.ZipCode, nil, ""},
+		{a, "deliveryAddress.", "city", &out.City, nil, ""},
+		{a, "deliveryAddress.", "mobilePhone", new(string), rePhone, "a phone number such as +4631650000"},
+	}
+	seen := map[string]bool{}
+	for _, f := range fields {
+		seen[f.pre+f.name] = true
+		if err := str(f.obj, f.name, f.dst, false); err != nil {
+			return nil, &FieldError{f.pre + f.name, err.(*FieldError).Msg}
+		}
+		if len(*f.dst) > 255 {
+			return nil, &FieldError{f.pre + f.name, "longer than 255 characters"}
+		}
+		if *f.dst != "" && f.re != nil && !f.re.MatchString(*f.dst) {
+			return nil, &FieldError{f.pre + f.name, "not in the form " + f.form}
+		}
+	}
+	if out.Email != "" && !strings.Contains(out.Email, "@") {
+		return nil, &FieldError{"customer.email", "not an e-mail address"}
+	}
+	for _, o := range []struct {
+		obj map[string]json.RawMessage
+		pre string
+	}{{c, "customer."}, {a, "deliveryAddress."}} {
+		for k := range o.obj {
+			if !seen[o.pre+k] {
+				return nil, &FieldError{fmt.Sprintf("%s%q", o.pre, clip(k)), "unknown field"}
+			}
+		}
+	}
+	return out, nil
+}
+
+func clip(s string) string {
+	if len(s) > 40 {
+		return s[:40] + "…"
+	}
+	return s
+}
