@@ -294,6 +294,34 @@ func TestEndToEnd(t *testing.T) {
 	case <-time.After(15 * time.Second):
 		t.Fatal("accessd did not stop within 15s of SIGTERM")
 	}
+
+	// Restore the backup (taken before the last change) with the daemon
+	// stopped, start again: the store is the backup's.
+	cmd := exec.Command(e.accessct, "-config", e.cfg, "restore", bk)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("restore: %v\n%s", err, out)
+	}
+	e.cmd = exec.Command(e.accessd, "-config", e.cfg)
+	e.cmd.Stdout, e.cmd.Stderr = e.log, e.log
+	if err := e.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		if r, err := http.Get(e.base + "/readyz"); err == nil {
+			r.Body.Close()
+			if r.StatusCode == 200 {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("not ready after restore")
+		}
+	}
+	e.expect(e.get("/api/access/environment/prod/byid/ALS10001", "api-key", "k-prod"), 200, `"streetNumber":"14"`)
+	// A restore while the daemon runs is refused: the store's lock is held.
+	if out, err := exec.Command(e.accessct, "-config", e.cfg, "restore", bk).CombinedOutput(); err == nil || !strings.Contains(string(out), "stop accessd first") {
+		t.Errorf("restore under a running daemon: %v %s", err, out)
+	}
 }
 
 // -check-config prints every problem with its line and exits non-zero; a
