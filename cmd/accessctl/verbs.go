@@ -14,5 +14,6 @@ func extraVerbs() []verb {
 func verbGroups() [][]verb {
 	return [][]verb{
 		snmpVerbs(),
+		ordersVerbs(),
 	}
 }

@@ -14,5 +14,6 @@ func (d *Daemon) subsystemTasks() []task {
 func (d *Daemon) subsystemBuilders() []func() []task {
 	return []func() []task{
 		d.snmpTasks,
+		d.ordersTasks,
 	}
 }
