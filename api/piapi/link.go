@@ -2,6 +2,7 @@ package piapi
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"net"
 	"net/http"
@@ -115,7 +116,8 @@ func LinkError(id string, err error) error {
 }
 
 // LinkUnknown answers an UNKNOWN link: 503 with a cause a service
-// provider may see (no switch address) and Retry-After.
+// provider may see (no switch address) and Retry-After, in the
+// {"cause": …} form of the standards' errors.
 func LinkUnknown(w http.ResponseWriter, id string, ls *store.LinkState) error {
 	secs := int64(math.Ceil(ls.RetryAfter.Seconds()))
 	if secs < 1 {
@@ -143,7 +145,11 @@ func LinkUnknown(w http.ResponseWriter, id string, ls *store.LinkState) error {
 	default:
 		why = "the port has not been polled yet"
 	}
-	return web.Errorf(http.StatusServiceUnavailable, "Link status of accessId '%s' is unknown: %s", id, why)
+	// Written here, not returned: an unknown link is an answer, not a
+	// failure of accessd to log.
+	return web.WriteJSON(w, http.StatusServiceUnavailable, struct {
+		Cause string `json:"cause"`
+	}{fmt.Sprintf("Link status of accessId '%s' is unknown: %s", id, why)})
 }
 
 // LinkNotServed answers the link with 501 and why (SNMP polling is off).

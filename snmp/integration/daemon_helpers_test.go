@@ -1,0 +1,231 @@
+package integration
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stadsnat/accessd/snmp/internal/lab"
+)
+
+// accessd is the real daemon, built from this tree, run as a process.
+type accessd struct {
+	t    *testing.T
+	dir  string
+	bin  string // directory with accessd and accessctl
+	base string // http://127.0.0.1:port
+	sock string
+	cmd  *exec.Cmd
+	log  *syncBuffer
+}
+
+// syncBuffer is a bytes.Buffer safe for the process's writes and the
+// test's reads.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// buildAccessd builds accessd and accessctl into dir/bin.
+func buildAccessd(t *testing.T, dir string) string {
+	t.Helper()
+	_, err := exec.LookPath("go")
+	lab.Require(t, err == nil, "the go tool in PATH (to build accessd)")
+	bin := filepath.Join(dir, "bin")
+	out, err := exec.Command("go", "build", "-o", bin+"/", "../../cmd/accessd", "../../cmd/accessctl").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+func freeTCP(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// startAccessd writes a configuration with the given snmp section
+// (indented two spaces under "snmp:") and runs the daemon until the test
+// ends.
+func startAccessd(t *testing.T, bin, snmpYAML string) *accessd {
+	t.Helper()
+	dir := t.TempDir()
+	addr := freeTCP(t)
+	a := &accessd{t: t, dir: dir, bin: bin, base: "http://" + addr, sock: filepath.Join(dir, "admin.sock"), log: &syncBuffer{}}
+	cfg := fmt.Sprintf(`state_dir: %s
+ko_id: ADT
+log: {level: debug, format: text}
+http: {listen: ["%s"]}
+admin: {socket: %s, mode: "0600"}
+users:
+  - {name: sp, password: pw, apis: [pi-api, on-api]}
+snmp:
+%s`, filepath.Join(dir, "state"), addr, a.sock, snmpYAML)
+	path := filepath.Join(dir, "accessd.yaml")
+	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	a.cmd = exec.Command(filepath.Join(bin, "accessd"), "-config", path)
+	a.cmd.Stdout, a.cmd.Stderr = a.log, a.log
+	if err := a.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		a.cmd.Process.Signal(syscall.SIGTERM)
+		done := make(chan error, 1)
+		go func() { done <- a.cmd.Wait() }()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("accessd exited with %v after SIGTERM", err)
+			}
+		case <-time.After(15 * time.Second):
+			a.cmd.Process.Kill()
+			<-done
+			t.Error("accessd did not stop within 15 s of SIGTERM")
+		}
+		if t.Failed() {
+			t.Logf("accessd's log:\n%s", a.log)
+		}
+	})
+	lab.Eventually(t, 20*time.Second, "accessd ready", func() bool {
+		resp, err := http.Get(a.base + "/readyz")
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
+	})
+	return a
+}
+
+// ctl runs accessctl; it fails the test on a non-zero exit.
+func (a *accessd) ctl(args ...string) string {
+	a.t.Helper()
+	cmd := exec.Command(filepath.Join(a.bin, "accessctl"), append([]string{"-socket", a.sock}, args...)...)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		a.t.Fatalf("accessctl %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return string(out)
+}
+
+// importPorts imports one access per port, Option82 "SWITCH PORT", and
+// returns their ids by port.
+func (a *accessd) importPorts(sw string, ports []string) map[string]string {
+	a.t.Helper()
+	var b strings.Builder
+	b.WriteString("accessId,streetName,streetNumber,postalCode,city,countryCode,premisesType,option82,activationDate,salesStartDate\n")
+	ids := map[string]string{}
+	for i, p := range ports {
+		id := fmt.Sprintf("ADT%04d", i)
+		ids[p] = id
+		fmt.Fprintf(&b, "%s,Labbgatan,%d,12345,Labbstad,SE,RESIDENTIAL_HOUSE,%s %s,YES,YES\n", id, i+1, sw, p)
+	}
+	path := filepath.Join(a.dir, "inventory.csv")
+	if err := os.WriteFile(path, []byte(b.String()), 0o600); err != nil {
+		a.t.Fatal(err)
+	}
+	a.ctl("import", path)
+	return ids
+}
+
+type reply struct {
+	status int
+	header http.Header
+	body   string
+}
+
+func (a *accessd) get(path string) reply {
+	a.t.Helper()
+	req, _ := http.NewRequest("GET", a.base+path, nil)
+	req.SetBasicAuth("sp", "pw")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		a.t.Fatalf("GET %s: %v", path, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return reply{resp.StatusCode, resp.Header, string(b)}
+}
+
+// piLink is a PI-API link answer.
+type piLink struct {
+	Link string `json:"link"`
+	Up   *struct {
+		Since   string            `json:"since"`
+		Mbps    uint64            `json:"mbps"`
+		Clients []json.RawMessage `json:"clients"`
+	} `json:"up"`
+}
+
+// link reads the PI-API link of an access: the status and the answer.
+func (a *accessd) link(id string) (int, piLink, string) {
+	a.t.Helper()
+	r := a.get("/api/2.3/accesses/" + id + "/link")
+	var l piLink
+	if r.status == http.StatusOK {
+		if err := json.Unmarshal([]byte(r.body), &l); err != nil {
+			a.t.Fatalf("link of %s: %v: %s", id, err, r.body)
+		}
+	}
+	return r.status, l, r.body
+}
+
+// metric returns the sum of a metric's series from /metrics.
+func (a *accessd) metric(name string) float64 {
+	a.t.Helper()
+	resp, err := http.Get(a.base + "/metrics")
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	re := regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(name) + `(?:\{[^}]*\})? (\S+)$`)
+	var sum float64
+	for _, m := range re.FindAllStringSubmatch(string(b), -1) {
+		v, _ := strconv.ParseFloat(m[1], 64)
+		sum += v
+	}
+	return sum
+}
+
+// parseSince reads the "YYYY-MM-DDThh:mm:ssZ" of the answers.
+func parseSince(t *testing.T, s string) time.Time {
+	t.Helper()
+	v, err := time.Parse("2006-01-02T15:04:05Z", s)
+	if err != nil {
+		t.Fatalf("since %q: %v", s, err)
+	}
+	return v
+}
