@@ -336,15 +336,3 @@ func (d *DB) EachAccessPort(fn func(accessID, sw, port string) error) error {
 		return nil
 	})
 }
-
-// AccessSeq is the access change sequence: it grows with every change of
-// the inventory (import, removal), so a watcher that sees it move knows
-// the inventory changed.
-func (d *DB) AccessSeq() (uint64, error) {
-	var seq uint64
-	err := d.view(func(tx *bolt.Tx) error {
-		seq = tx.Bucket(bucketAccesses).Sequence()
-		return nil
-	})
-	return seq, err
-}

@@ -210,17 +210,17 @@ func TestPortWriterAndAccessPort(t *testing.T) {
 	}
 }
 
-// EachAccessPort lists the ports the inventory names; AccessSeq moves
+// EachAccessPort lists the ports the inventory names; AccessGeneration moves
 // with every inventory change.
-func TestEachAccessPortAndSeq(t *testing.T) {
+func TestEachAccessPortAndGeneration(t *testing.T) {
 	d, _ := openTest(t)
-	s0, _ := d.AccessSeq()
+	s0, _ := d.AccessGeneration()
 	if _, err := d.Import(incoming(acc("A1", "sw1 ge-0/0/1"), acc("A2", "  sw1   ge-0/0/2 "), acc("A3", "rl-down")), ImportOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	s1, _ := d.AccessSeq()
+	s1, _ := d.AccessGeneration()
 	if s1 == s0 {
-		t.Error("AccessSeq did not move on import")
+		t.Error("AccessGeneration did not move on import")
 	}
 	var got []string
 	d.EachAccessPort(func(id, sw, port string) error {
@@ -231,8 +231,8 @@ func TestEachAccessPortAndSeq(t *testing.T) {
 		t.Errorf("ports (-want +got):\n%s", diff)
 	}
 	d.RemoveAccess("A1")
-	if s2, _ := d.AccessSeq(); s2 == s1 {
-		t.Error("AccessSeq did not move on removal")
+	if s2, _ := d.AccessGeneration(); s2 == s1 {
+		t.Error("AccessGeneration did not move on removal")
 	}
 }
 

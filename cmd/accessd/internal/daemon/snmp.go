@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"slices"
 	"strings"
@@ -18,6 +19,7 @@ import (
 	"github.com/stadsnat/accessd/api/piapi"
 	"github.com/stadsnat/accessd/cmd/internal/admin"
 	"github.com/stadsnat/accessd/cmd/internal/config"
+	"github.com/stadsnat/accessd/dhcp/binding"
 	"github.com/stadsnat/accessd/snmp/linkstate"
 	"github.com/stadsnat/accessd/snmp/poller"
 	"github.com/stadsnat/accessd/snmp/portmatch"
@@ -60,10 +62,9 @@ func (d *Daemon) snmpTasks() []task {
 	if err != nil {
 		return []task{{name: "snmp", run: func(context.Context, func()) error { return err }}}
 	}
-	// Lead: hand s.links to the Atlas/orders wiring as the port speed and
-	// link of an access (Links.Link), and plug the DHCP bindings into the
-	// PI-API clients list (piapi.ClientSource) below.
-	d.routes = append(d.routes, s.routes(nil))
+	// Lead: hand s.links to the orders wiring as its ports
+	// (linkPorts{s.links}): the port speed and link of an access.
+	d.routes = append(d.routes, s.routes(storeClients{d.db}))
 	d.adminRoutes = append(d.adminRoutes, s.adminRoutes)
 	d.statusSections = append(d.statusSections, s.statusSection)
 	d.reloaders = append(d.reloaders, s.reload)
@@ -173,7 +174,7 @@ func planConfig(c *config.SNMP) (linkstate.Config, error) {
 func (s *snmp) replan(force bool) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	seq, err := s.d.db.AccessSeq()
+	seq, err := s.d.db.AccessGeneration()
 	if err != nil {
 		return err
 	}
@@ -301,6 +302,28 @@ func (s *snmp) routes(clients piapi.ClientSource) api.Routes {
 		}
 		rt.ONAPI(onapi.LinkStatusEndpoint(), onapi.LinkStatusPath, onapi.LinkStatus(s.links))
 	}
+}
+
+// storeClients lists the devices on an access for the PI-API link from
+// the DHCP bindings the store holds (the DHCP writer commits them): the
+// MAC of every active binding, its IP once bound (a tentative binding's
+// address was only asked for).
+type storeClients struct{ db *store.DB }
+
+func (s storeClients) ClientsOf(accessID string) ([]piapi.Client, error) {
+	rs, err := s.db.BindingsOfAccess(accessID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]piapi.Client, 0, len(rs))
+	for _, r := range rs {
+		c := piapi.Client{MAC: net.HardwareAddr(r.MAC[:])}
+		if r.State == binding.Bound {
+			c.IP = r.IP
+		}
+		out = append(out, c)
+	}
+	return out, nil
 }
 
 // snmpDisabledRoutes answers the PI-API link with 501 when polling is off
