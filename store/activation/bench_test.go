@@ -50,4 +50,3 @@ func BenchmarkPlaceDurable(b *testing.B) {
 	})
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "orders/s")
 }
-
