@@ -60,7 +60,7 @@ func TestScaleDaemonPath(t *testing.T) {
 	r("plan from the inventory: %d switches, %d accesses, %v", len(plan.Switches), total, time.Since(start).Round(time.Microsecond))
 
 	type cycle struct{ wall, cpu time.Duration }
-	run := func(sink poller.Sink, w *store.PortWriter) (first, full, idle cycle, p *poller.Poller, stop func()) { //nolint:nonamedreturns
+	run := func(sink poller.Sink, w *store.PortWriter) (first, full, idle cycle, stop func()) {
 		o := poller.DefaultOptions()
 		o.Interval, o.Timeout, o.Retries, o.Concurrency = time.Hour, 2*time.Second, 1, conc
 		p, err := poller.New(sink, o)
@@ -92,12 +92,12 @@ func TestScaleDaemonPath(t *testing.T) {
 		p.PollNow(ctx, false)
 		syncW()
 		idle = cycle{time.Since(w0), cpuTime() - c0}
-		return first, full, idle, p, func() { cancel(); <-done }
+		return first, full, idle, func() { cancel(); <-done }
 	}
 	per1000 := func(d time.Duration) time.Duration { return d * 1000 / time.Duration(total) }
 
 	// the poller alone
-	f0, u0, i0, _, stop0 := run(&countSink{s: newSink()}, nil)
+	f0, u0, i0, stop0 := run(&countSink{s: newSink()}, nil)
 	stop0()
 
 	// the daemon's path
@@ -111,7 +111,7 @@ func TestScaleDaemonPath(t *testing.T) {
 	wdone := make(chan struct{})
 	go func() { w.Run(wctx); close(wdone) }()
 	defer func() { wcancel(); <-wdone }()
-	f1, u1, i1, _, stop1 := run(links, w)
+	f1, u1, i1, stop1 := run(links, w)
 	defer stop1()
 	s1 := w.Stats()
 
