@@ -17,6 +17,10 @@
 //     unreachable → unknown, a Sink for the results, metrics.
 //   - [github.com/stadsnat/accessd/snmp/trap]: the linkUp/linkDown listener
 //     that asks the poller for an immediate GET of the port.
+//   - [github.com/stadsnat/accessd/snmp/linkstate]: the switch list from
+//     the inventory and the configuration, the poller's Sink into the
+//     store (grouped writes, history, flaps), and the link answer of an
+//     access judged by its freshness (never a stale UP).
 //
 // Recorded walks used by the table tests live in testdata/ beside this file.
 package snmp

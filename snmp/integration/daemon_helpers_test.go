@@ -28,6 +28,8 @@ type accessd struct {
 	bin  string // directory with accessd and accessctl
 	base string // http://127.0.0.1:port
 	sock string
+	cfg  string // the configuration file
+	head string // the configuration before "snmp:"
 	cmd  *exec.Cmd
 	log  *syncBuffer
 }
@@ -82,20 +84,17 @@ func startAccessd(t *testing.T, bin, snmpYAML string) *accessd {
 	dir := t.TempDir()
 	addr := freeTCP(t)
 	a := &accessd{t: t, dir: dir, bin: bin, base: "http://" + addr, sock: filepath.Join(dir, "admin.sock"), log: &syncBuffer{}}
-	cfg := fmt.Sprintf(`state_dir: %s
+	a.head = fmt.Sprintf(`state_dir: %s
 ko_id: ADT
 log: {level: debug, format: text}
 http: {listen: ["%s"]}
 admin: {socket: %s, mode: "0600"}
 users:
   - {name: sp, password: pw, apis: [pi-api, on-api]}
-snmp:
-%s`, filepath.Join(dir, "state"), addr, a.sock, snmpYAML)
-	path := filepath.Join(dir, "accessd.yaml")
-	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	a.cmd = exec.Command(filepath.Join(bin, "accessd"), "-config", path)
+`, filepath.Join(dir, "state"), addr, a.sock)
+	a.cfg = filepath.Join(dir, "accessd.yaml")
+	a.writeSNMP(snmpYAML)
+	a.cmd = exec.Command(filepath.Join(bin, "accessd"), "-config", a.cfg)
 	a.cmd.Stdout, a.cmd.Stderr = a.log, a.log
 	if err := a.cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -129,6 +128,23 @@ snmp:
 	return a
 }
 
+// writeSNMP writes the configuration with this snmp section.
+func (a *accessd) writeSNMP(snmpYAML string) {
+	a.t.Helper()
+	if err := os.WriteFile(a.cfg, []byte(a.head+"snmp:\n"+snmpYAML), 0o600); err != nil {
+		a.t.Fatal(err)
+	}
+}
+
+// reload writes a new snmp section and sends SIGHUP.
+func (a *accessd) reload(snmpYAML string) {
+	a.t.Helper()
+	a.writeSNMP(snmpYAML)
+	if err := a.cmd.Process.Signal(syscall.SIGHUP); err != nil {
+		a.t.Fatal(err)
+	}
+}
+
 // ctl runs accessctl; it fails the test on a non-zero exit.
 func (a *accessd) ctl(args ...string) string {
 	a.t.Helper()
@@ -140,14 +156,22 @@ func (a *accessd) ctl(args ...string) string {
 	return string(out)
 }
 
-// importPorts imports one access per port, Option82 "SWITCH PORT", and
-// returns their ids by port.
+// importPorts imports one access per port, Option82 "SWITCH PORT" (an
+// upsert), and returns their ids by port: ADT0000 for the first port of
+// the switch, and so on.
 func (a *accessd) importPorts(sw string, ports []string) map[string]string {
+	a.t.Helper()
+	return a.importSome(sw, ports, 0)
+}
+
+// importSome imports ports, numbering their accesses from first.
+func (a *accessd) importSome(sw string, ports []string, first int) map[string]string {
 	a.t.Helper()
 	var b strings.Builder
 	b.WriteString("accessId,streetName,streetNumber,postalCode,city,countryCode,premisesType,option82,activationDate,salesStartDate\n")
 	ids := map[string]string{}
-	for i, p := range ports {
+	for j, p := range ports {
+		i := first + j
 		id := fmt.Sprintf("ADT%04d", i)
 		ids[p] = id
 		fmt.Fprintf(&b, "%s,Labbgatan,%d,12345,Labbstad,SE,RESIDENTIAL_HOUSE,%s %s,YES,YES\n", id, i+1, sw, p)

@@ -224,3 +224,50 @@ func TestDaemonTrapWithin1s(t *testing.T) {
 		t.Errorf("traps received = %v, want 2", n)
 	}
 }
+
+// TestDaemonInventoryAndReload: accesses imported while the daemon runs
+// are polled within a cycle or two, a removed access's port is forgotten,
+// and SIGHUP applies new switch credentials (a wrong community makes the
+// links unknown; the right one brings them back).
+func TestDaemonInventoryAndReload(t *testing.T) {
+	lab.RequireCommands(t, "snmpd", "snmpget", "ip")
+	bin := buildAccessd(t, t.TempDir())
+	d := lab.StartSnmpd(t, lab.SnmpdOptions{Ports: 4})
+	section := func(community string) string {
+		return fmt.Sprintf("  interval: 2s\n  timeout: 300ms\n  retries: 0\n  switches:\n    - {address: \"%s\", name: adt-sw, community: %s}\n", d.Addr, community)
+	}
+	a := startAccessd(t, bin, section("public"))
+	up := func(id string) bool { st, l, _ := a.link(id); return st == 200 && l.Link == "UP" }
+	ids := a.importSome("adt-sw", d.Ports[:2], 0)
+	lab.Eventually(t, 10*time.Second, "the first two accesses UP", func() bool { return up(ids[d.Ports[0]]) && up(ids[d.Ports[1]]) })
+	if n := a.metric("accessd_snmp_ports"); n != 2 {
+		t.Errorf("ports polled = %v, want 2", n)
+	}
+
+	more := a.importSome("adt-sw", d.Ports[2:], 2)
+	took := lab.Eventually(t, 10*time.Second, "the accesses imported later UP", func() bool {
+		return up(more[d.Ports[2]]) && up(more[d.Ports[3]])
+	})
+	t.Logf("imported while running: UP after %v", took)
+
+	gone := ids[d.Ports[0]]
+	a.ctl("remove", gone)
+	lab.Eventually(t, 10*time.Second, "the removed access's port no longer polled", func() bool {
+		return a.metric("accessd_snmp_ports") == 3
+	})
+	if r := a.get("/api/2.3/accesses/" + gone + "/link"); r.status != http.StatusNotFound {
+		t.Errorf("link of a removed access = %d %s", r.status, r.body)
+	}
+
+	a.reload(section("wrong-community"))
+	id := ids[d.Ports[1]]
+	lab.Eventually(t, 10*time.Second, "links unknown with a wrong community", func() bool {
+		st, _, _ := a.link(id)
+		return st == http.StatusServiceUnavailable
+	})
+	a.reload(section("public"))
+	lab.Eventually(t, 10*time.Second, "links known again", func() bool { return up(id) })
+	if sw := a.ctl("switches"); !strings.Contains(sw, d.Addr) || !strings.Contains(sw, "up") {
+		t.Errorf("accessctl switches:\n%s", sw)
+	}
+}

@@ -3,7 +3,14 @@
 // sent with snmptrap, a frozen agent) and the scale harness over snmpsim.
 // It has no code of its own; see snmp/internal/lab for the peers.
 //
-//	go test -v ./snmp/integration/                     # needs root, snmpd, snmp, snmpsim
+// The poller tests (snmpd_test.go) drive the poller directly; the daemon
+// tests (daemon_test.go) build accessd and accessctl from this tree, run
+// the daemon with a configuration naming the lab switch, import an
+// inventory whose Option82 texts name its ports, and check the PI-API
+// link, ON-API link/status, accessctl port/status/switches and /metrics.
+//
+//	go test -v ./snmp/integration/                     # needs root, snmpd, snmp, snmpsim, go
+//	go test -v -run TestDaemon ./snmp/integration/     # through the real daemon only
 //	ACCESSD_REQUIRE_INTEGRATION=1 go test ./snmp/integration/   # missing peers fail
-//	ACCESSD_SCALE=1 go test -run TestScale -v -timeout 20m ./snmp/integration/
+//	ACCESSD_SCALE=1 go test -run TestScale -v -timeout 20m ./snmp/integration/   # both harnesses
 package integration
