@@ -139,6 +139,7 @@ func testBooted(t *testing.T, v1, v2 builtDeb) {
 		}
 	}
 	if failed {
+		logFile(t, filepath.Join(work, "check.log"), 60)
 		logFile(t, filepath.Join(work, "journal.txt"), 80)
 		if diff, _, _ := tryCommand(time.Minute, work, nil, "diff", "before.list", "after.list"); diff != "" {
 			t.Logf("files left after purge:\n%s", diff)

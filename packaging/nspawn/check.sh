@@ -17,6 +17,7 @@ set -uo pipefail
 ADT=/adt
 RESULTS=$ADT/results
 CONFIG=/etc/accessd/accessd.yaml
+HTTP_HOST=127.0.0.1 # the shipped accessd.socket; a drop-in below moves it
 HTTP_PORT=8067
 WATCHDOG_WAIT=60 # seconds; WatchdogSec=30s plus restart
 : >"$RESULTS"
@@ -36,7 +37,7 @@ prop() { systemctl show -p "$2" --value "$1"; }
 # bash's /dev/tcp (the container has no curl).
 http_get() {
 	local line
-	exec 3<>"/dev/tcp/127.0.0.1/$HTTP_PORT" || return 1
+	exec 3<>"/dev/tcp/$HTTP_HOST/$HTTP_PORT" || return 1
 	printf 'GET %s HTTP/1.0\r\nHost: localhost\r\n\r\n' "$1" >&3
 	IFS= read -r -t 10 line <&3 || line=
 	exec 3<&- 3>&-
@@ -155,6 +156,25 @@ check "watchdog in journal" "no watchdog timeout logged" \
 	journalctl -q -u accessd.service -g 'Watchdog timeout'
 check "readyz after restart" "GET /readyz gave '$(http_get /readyz)'" test "$(http_get /readyz)" = 200
 
+# --- an admin's drop-in moves the HTTP socket (as accessd(8) tells) -------
+mkdir -p /etc/systemd/system/accessd.socket.d
+printf '[Socket]\nListenStream=\nListenStream=127.0.0.2:%s\n' "$HTTP_PORT" >/etc/systemd/system/accessd.socket.d/adt.conf
+systemctl daemon-reload
+# A socket cannot move while the daemon holds it, and a stopped daemon is
+# started again by traffic on any of its sockets (the datagram sent to port
+# 67 above may still be queued). So as accessd(8) says: the sockets first,
+# then the daemon (one systemctl call would stop the daemon first), then
+# start the service, which starts its sockets (Sockets= implies Wants=).
+check "stop sockets" "systemctl stop accessd.socket accessd-dhcp4.socket failed" \
+	systemctl stop accessd.socket accessd-dhcp4.socket
+check "stop for drop-in" "systemctl stop accessd.service failed" systemctl stop accessd.service
+check "start with drop-in" "systemctl start accessd.service failed" systemctl start accessd.service
+check "socket with drop-in" "accessd.socket is $(prop accessd.socket ActiveState)" wait_active accessd.socket 10
+check "dhcp4 socket back" "accessd-dhcp4.socket is $(prop accessd-dhcp4.socket ActiveState)" wait_active accessd-dhcp4.socket 10
+HTTP_HOST=127.0.0.2
+check "readyz on the drop-in's address" "GET /readyz on $HTTP_HOST gave '$(http_get /readyz)'" test "$(http_get /readyz)" = 200
+check "shipped address closed" "127.0.0.1:$HTTP_PORT still answers" bash -c "! exec 3<>/dev/tcp/127.0.0.1/$HTTP_PORT"
+
 # --- upgrade: local config and store kept, only the service restarted ----
 echo "# adt: a local edit that an upgrade must keep" >>"$CONFIG"
 config_sum=$(sha256sum "$CONFIG")
@@ -180,6 +200,15 @@ check "readyz after upgrade" "GET /readyz gave '$(http_get /readyz)'" test "$(ht
 check "accessctl after upgrade" "$(accessctl status 2>&1 | tail -1)" accessctl status
 check "store data after upgrade" "accessctl access ALS10001 failed after the upgrade" accessctl access ALS10001
 
+# --- a box with its own DHCP server masks the port 67 socket (accessd(8));
+# an upgrade (here a reinstall) must leave it masked and closed ------------
+check "mask dhcp4" "systemctl mask --now accessd-dhcp4.socket failed" systemctl mask --now accessd-dhcp4.socket
+check "reinstall" "dpkg -i v2.deb (again) failed" dpkg -i "$ADT/v2.deb"
+check "dhcp4 stays masked" "accessd-dhcp4.socket is $(systemctl is-enabled accessd-dhcp4.socket 2>&1)/$(prop accessd-dhcp4.socket ActiveState)" \
+	test "$(systemctl is-enabled accessd-dhcp4.socket 2>&1)/$(prop accessd-dhcp4.socket ActiveState)" = masked/inactive
+check "active without dhcp4" "accessd.service is $(prop accessd.service ActiveState)" wait_active accessd.service 30
+check "readyz without dhcp4" "GET /readyz gave '$(http_get /readyz)'" test "$(http_get /readyz)" = 200
+
 # --- figures with a large store (big.csv) --------------------------------
 if [[ -f $ADT/big.csv ]]; then
 	t0=$(now_ms)
@@ -198,7 +227,8 @@ check "no unit files" "$(systemctl list-unit-files --no-legend 'accessd*')" test
 # for its garbage collection; anything else is left over.
 check "no units" "$(systemctl list-units --all --plain --no-legend 'accessd*')" \
 	test -z "$(systemctl list-units --all --plain --no-legend 'accessd*' | grep -v ' not-found inactive dead')"
-check "port closed" "port $HTTP_PORT still answers" bash -c "! exec 3<>/dev/tcp/127.0.0.1/$HTTP_PORT"
+check "port closed" "$HTTP_HOST:$HTTP_PORT still answers" bash -c "! exec 3<>/dev/tcp/$HTTP_HOST/$HTTP_PORT"
+check "no drop-in or mask" "$(ls -d /etc/systemd/system/accessd* 2>&1)" test -z "$(ls -d /etc/systemd/system/accessd* 2>/dev/null)"
 check "no statoverride" "$(dpkg-statoverride --list | grep accessd)" test -z "$(dpkg-statoverride --list | grep accessd)"
 check "no files of user accessd" "$(find / -xdev -user accessd 2>/dev/null | head)" test -z "$(find / -xdev -user accessd 2>/dev/null)"
 snapshot >"$ADT/after.list"
