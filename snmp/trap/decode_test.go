@@ -119,12 +119,19 @@ func sendTrap(t *testing.T, g *gosnmp.GoSNMP, trap gosnmp.SnmpTrap) []byte {
 	}
 	defer pc.Close()
 	g.Target, g.Port = "127.0.0.1", uint16(pc.LocalAddr().(*net.UDPAddr).Port)
-	g.Timeout, g.Retries = time.Second, 0
+	g.Timeout, g.Retries = 200*time.Millisecond, 0
 	if err := g.Connect(); err != nil {
 		t.Fatal(err)
 	}
-	defer g.Close()
-	go g.SendTrap(trap) // an inform waits for an answer we never send
+	sent := make(chan struct{})
+	defer func() {
+		<-sent // Close must not race with SendTrap still waiting for an inform's answer
+		g.Close()
+	}()
+	go func() {
+		defer close(sent)
+		g.SendTrap(trap) // an inform waits (Timeout) for an answer we never send
+	}()
 	pc.SetReadDeadline(time.Now().Add(5 * time.Second))
 	buf := make([]byte, 65535)
 	n, _, err := pc.ReadFrom(buf)
