@@ -31,11 +31,18 @@ func cmdPort(ctx context.Context, c *cli, args []string) error {
 	if err := c.client.Do(ctx, http.MethodGet, "/v1/ports/"+url.PathEscape(args[0]), nil, "", &rep); err != nil {
 		return err
 	}
-	return c.show(rep, func(w io.Writer) error { return printPort(w, &rep, time.Now()) })
+	return c.show(rep, func(w io.Writer) error { return clock{time.Now(), time.Local}.printPort(w, &rep) })
+}
+
+// clock is the time and zone reports are printed in.
+type clock struct {
+	now time.Time
+	loc *time.Location
 }
 
 // printPort prints a port report for people.
-func printPort(w io.Writer, r *store.PortReport, now time.Time) error {
+func (k clock) printPort(w io.Writer, r *store.PortReport) error {
+	now := k.now
 	link := string(r.Link)
 	if r.Link == store.LinkUnknown {
 		link += ": " + r.Cause
@@ -52,11 +59,11 @@ func printPort(w io.Writer, r *store.PortReport, now time.Time) error {
 		{"access", r.AccessID},
 		{"port", fmt.Sprintf("%s on switch %s (%s)", r.Port, r.Switch, orNone(r.Address, "not polled"))},
 		{"link", link},
-		{"since", when(r.Since, now, r.SinceExact)},
+		{"since", k.when(r.Since, r.SinceExact)},
 		{"status", fmt.Sprintf("admin %s, oper %s", admin, oper)},
 		{"speed", speed(r.SpeedMbps)},
 		{"flaps", flaps(r.Flaps)},
-		{"confirmed", fmt.Sprintf("%s (%s)", when(r.Confirmed, now, true), freshness(r, now))},
+		{"confirmed", fmt.Sprintf("%s (%s)", k.when(r.Confirmed, true), freshness(r, now))},
 	}
 	if rec := r.Record; rec != nil {
 		kv = append(kv, [2]string{"source", fmt.Sprintf("%s, ifIndex %d matched by %s, group %s", rec.Source, rec.IfIndex, orNone(rec.MatchedBy, "-"), orNone(rec.Group, "default"))})
@@ -64,9 +71,9 @@ func printPort(w io.Writer, r *store.PortReport, now time.Time) error {
 	if sw := r.SwitchStatus; sw != nil {
 		state := "answers"
 		if !sw.Reachable {
-			state = "does not answer since " + when(sw.UnreachableSince, now, true) + ": " + sw.Err
+			state = "does not answer since " + k.when(sw.UnreachableSince, true) + ": " + sw.Err
 		}
-		kv = append(kv, [2]string{"switch", fmt.Sprintf("%s; last poll %s, %d packets%s", state, when(sw.PolledAt, now, true),
+		kv = append(kv, [2]string{"switch", fmt.Sprintf("%s; last poll %s, %d packets%s", state, k.when(sw.PolledAt, true),
 			sw.LastCyclePackets, map[bool]string{true: " (full refresh)"}[sw.LastCycleFull])})
 	}
 	if err := pairs(w, kv); err != nil {
@@ -82,17 +89,17 @@ func printPort(w io.Writer, r *store.PortReport, now time.Time) error {
 		if t.Flap {
 			note = strings.TrimSpace("flap " + note)
 		}
-		rows = append(rows, []string{t.At.Local().Format(time.DateTime), t.Since.Local().Format(time.DateTime), orNone(string(t.From), "-"),
+		rows = append(rows, []string{t.At.In(k.loc).Format(time.DateTime), t.Since.In(k.loc).Format(time.DateTime), orNone(string(t.From), "-"),
 			string(t.Link), orNone(t.Admin, "-"), orNone(t.Oper, "-"), speed(t.SpeedMbps), orNone(t.Source, "-"), note})
 	}
 	return table(w, rows)
 }
 
-func when(t time.Time, now time.Time, exact bool) string {
+func (k clock) when(t time.Time, exact bool) string {
 	if t.IsZero() {
 		return "-"
 	}
-	s := fmt.Sprintf("%s (%s ago)", t.Local().Format(time.DateTime), now.Sub(t).Round(time.Second))
+	s := fmt.Sprintf("%s (%s ago)", t.In(k.loc).Format(time.DateTime), k.now.Sub(t).Round(time.Second))
 	if !exact {
 		s = "at the latest " + s + ", before the switch's last restart"
 	}
@@ -150,14 +157,14 @@ func cmdSwitches(ctx context.Context, c *cli, args []string) error {
 		return err
 	}
 	return c.show(l, func(w io.Writer) error {
-		now := time.Now()
+		k := clock{time.Now(), time.Local}
 		rows := [][]string{{"SWITCH", "GROUP", "STATE", "LAST POLL", "PACKETS", "BUDGET", "RESTARTS"}}
 		for _, s := range l.Switches {
 			state := "up"
 			if !s.Reachable {
-				state = "UNREACHABLE since " + s.UnreachableSince.Local().Format(time.DateTime)
+				state = "UNREACHABLE since " + s.UnreachableSince.In(k.loc).Format(time.DateTime)
 			}
-			rows = append(rows, []string{s.Address, s.Group, state, when(s.PolledAt, now, true), strconv.Itoa(s.LastCyclePackets),
+			rows = append(rows, []string{s.Address, s.Group, state, k.when(s.PolledAt, true), strconv.Itoa(s.LastCyclePackets),
 				strconv.Itoa(s.MaxRepetitions), strconv.Itoa(s.Restarts)})
 		}
 		if err := table(w, rows); err != nil {
