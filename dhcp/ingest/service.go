@@ -165,9 +165,12 @@ func (s *Service) SetProfiles(ps []circuit.Profile, serviceTypes map[string]stri
 		}
 		p.each = append(p.each, d)
 	}
-	if len(ps) == 0 {
-		p.each = []*circuit.Decoder{dec}
+	// The built-in default profile, which the packet path falls back to.
+	def, err := circuit.NewDecoder(nil)
+	if err != nil {
+		return fmt.Errorf("dhcp profiles: %w", err)
 	}
+	p.each = append(p.each, def)
 	s.profile.Store(p)
 	return nil
 }

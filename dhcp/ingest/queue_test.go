@@ -1,0 +1,91 @@
+package ingest
+
+import (
+	"bytes"
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/stadsnat/accessd/dhcp/binding"
+)
+
+func TestQueueOrderAndRelease(t *testing.T) {
+	q := newQueue(4)
+	at := time.Unix(100, 0)
+	if d := q.push(binding.SourceRelay, at, [][]byte{[]byte("a"), []byte("bb"), {}}); d != 0 {
+		t.Fatalf("dropped %d", d)
+	}
+	if d := q.push(binding.SourceSnoop, at, [][]byte{[]byte("ccc"), []byte("dddd")}); d != 1 {
+		t.Errorf("pushed 5 into 4 slots: dropped %d, want 1", d)
+	}
+	got := q.peek(nil, 10)
+	var texts []string
+	for _, p := range got {
+		texts = append(texts, p.src.String()+":"+string(p.data))
+	}
+	if diff := cmp.Diff([]string{"relay:a", "relay:bb", "relay:", "snoop:ccc"}, texts); diff != "" {
+		t.Errorf("peek (-want +got):\n%s", diff)
+	}
+	q.release(2)
+	if q.depth() != 2 {
+		t.Errorf("depth %d after releasing 2 of 4", q.depth())
+	}
+	got = q.peek(nil, 1)
+	if len(got) != 1 || string(got[0].data) != "" || !got[0].at.Equal(at) {
+		t.Errorf("oldest after release: %+v", got)
+	}
+}
+
+// The arena is bounded too: a packet that does not fit is dropped.
+func TestQueueArenaFull(t *testing.T) {
+	q := newQueue(4)
+	big := make([]byte, len(q.buf)/2+1)
+	if d := q.push(binding.SourceRelay, time.Now(), [][]byte{big, big}); d != 1 {
+		t.Errorf("two packets larger than half the arena: dropped %d, want 1", d)
+	}
+	q.release(1)
+	if d := q.push(binding.SourceRelay, time.Now(), [][]byte{big}); d != 0 {
+		t.Errorf("after release: dropped %d", d)
+	}
+}
+
+// A random workload against a slice model: every packet that was not
+// dropped comes out once, intact, in order, and nothing is dropped while
+// the queue is nearly empty.
+func TestQueueModel(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	q := newQueue(64)
+	var model [][]byte
+	seq := 0
+	for step := range 20000 {
+		if r.IntN(2) == 0 {
+			for range r.IntN(8) + 1 {
+				p := make([]byte, r.IntN(2000))
+				for j := range p {
+					p[j] = byte(seq + j)
+				}
+				seq++
+				if q.push(binding.SourceRelay, time.Now(), [][]byte{p}) == 0 {
+					model = append(model, p)
+				} else if len(model) < 4 && len(p) < 1000 {
+					t.Fatalf("step %d: a %d-byte packet dropped with only %d queued", step, len(p), len(model))
+				}
+			}
+			if q.depth() != len(model) {
+				t.Fatalf("step %d: depth %d, want %d", step, q.depth(), len(model))
+			}
+		} else if len(model) > 0 {
+			k := r.IntN(len(model)) + 1
+			got := q.peek(nil, k)
+			for i, p := range got {
+				if !bytes.Equal(p.data, model[i]) {
+					t.Fatalf("step %d: item %d changed while queued", step, i)
+				}
+			}
+			q.release(k)
+			model = model[k:]
+		}
+	}
+}
