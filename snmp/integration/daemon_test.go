@@ -80,6 +80,17 @@ func TestDaemonLinkState(t *testing.T) {
 				t.Errorf("the endpoint list does not name link/status: %s", ep.body)
 			}
 
+			// the SNMP metrics are in the daemon's registry
+			for _, name := range []string{"accessd_snmp_poll_duration_seconds_count", "accessd_snmp_polls_total", "accessd_snmp_requests_total",
+				"accessd_snmp_ports", "accessd_snmp_switches", "accessd_snmp_store_updates_total", "accessd_snmp_store_batches_total"} {
+				if a.metric(name) <= 0 {
+					t.Errorf("metric %s missing or zero", name)
+				}
+			}
+			if r := a.get("/metrics"); !strings.Contains(r.body, "accessd_snmp_switches_unreachable 0") || !strings.Contains(r.body, `accessd_snmp_poll_duration_seconds_count{group="default"}`) {
+				t.Errorf("/metrics lacks the unreachable gauge or the per-group poll duration")
+			}
+
 			// idle cycles write nothing
 			writes := a.metric("accessd_snmp_store_updates_total")
 			reqs, polls := a.metric("accessd_snmp_requests_total"), a.metric("accessd_snmp_polls_total")
