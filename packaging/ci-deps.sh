@@ -6,6 +6,7 @@
 #   debootstrap        to build that Debian 12 system (from Debian's mirror)
 #   lintian            the package's lint
 #   xz-utils           dpkg-deb reads the xz-compressed data.tar
+#   bash-completion    to run accessctl's completion as bash does
 # nfpm and go-md2man need nothing here: packaging/tools pins them and
 # `go build` fetches them through the module proxy.
 set -euo pipefail
@@ -13,4 +14,4 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -q --no-install-recommends \
 	systemd systemd-container debootstrap debian-archive-keyring \
-	lintian xz-utils git ca-certificates
+	lintian xz-utils bash-completion procps git ca-certificates

@@ -184,3 +184,44 @@ func TestCopyrightCoversModules(t *testing.T) {
 		}
 	}
 }
+
+// TestCompletionCompletes runs the bash completion the way bash does (with
+// bash-completion's helpers) and wants every verb of `accessctl help` for an
+// empty word and every flag of `accessctl -h` for "-".
+func TestCompletionCompletes(t *testing.T) {
+	const helpers = "/usr/share/bash-completion/bash_completion"
+	needTools(t, "bash")
+	_, err := os.Stat(helpers)
+	need(t, err == nil, "bash-completion is not installed")
+	bin := buildCommands(t)
+	verbs := commandsOf(command(t, time.Minute, "", nil, filepath.Join(bin, "accessctl"), "help"))
+	flags := flagsOf(helpOutput(t, filepath.Join(bin, "accessctl"), "-h"))
+
+	script, err := filepath.Abs(filepath.Join("completion", "accessctl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	complete := func(words ...string) []string {
+		t.Helper()
+		prog := `source "$1"; source "$2"; shift 2
+COMP_WORDS=("$@"); COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
+COMP_LINE="${COMP_WORDS[*]}"; COMP_POINT=${#COMP_LINE}
+_accessctl accessctl "${COMP_WORDS[-1]}" "${COMP_WORDS[-2]}"
+printf '%s\n' "${COMPREPLY[@]}"`
+		out := command(t, time.Minute, "", nil, "bash", append([]string{"-c", prog, "bash", helpers, script}, words...)...)
+		var got []string
+		for _, w := range strings.Fields(out) {
+			got = append(got, strings.TrimPrefix(w, "-"))
+		}
+		return sorted(got)
+	}
+	if diff := cmp.Diff(verbs, complete("accessctl", "")); diff != "" {
+		t.Errorf("accessctl <TAB> (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(verbs, complete("accessctl", "-json", "")); diff != "" {
+		t.Errorf("accessctl -json <TAB> (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(flags, complete("accessctl", "-")); diff != "" {
+		t.Errorf("accessctl -<TAB> (-want +got):\n%s", diff)
+	}
+}
