@@ -16,6 +16,7 @@ type DHCP struct {
 	Profiles           []DHCPProfile `yaml:"profiles"`
 	QueueSize          int           `yaml:"queue_size"`
 	CommitInterval     Duration      `yaml:"commit_interval"`
+	LazyInterval       Duration      `yaml:"lazy_interval"`
 	TentativeLifetime  Duration      `yaml:"tentative_lifetime"`
 	UnknownCircuitsMax int           `yaml:"unknown_circuits_max"`
 	HistoryRetention   Duration      `yaml:"history_retention"`
@@ -38,6 +39,9 @@ type DHCPProfile struct {
 	Format     string          `yaml:"format"` // text | cisco | dlink | huawei | zyxel | tr101 | juniper | hex
 	PortOffset int             `yaml:"port_offset"`
 	Key        string          `yaml:"key"` // key template, default "{remote_id} {circuit_id}"
+	// ServiceType is the ON-API serviceType of leases learnt through this
+	// profile (leaseinfo): bb, iptv, voip, …; default "unknown".
+	ServiceType string `yaml:"service_type"`
 }
 
 // DHCPProfileWhen selects the relays a profile applies to; all given
@@ -62,6 +66,9 @@ func (d *DHCP) applyDefaults() {
 	if d.CommitInterval == 0 {
 		d.CommitInterval = Duration(20e6) // 20 ms
 	}
+	if d.LazyInterval == 0 {
+		d.LazyInterval = Duration(60 * second)
+	}
 	if d.TentativeLifetime == 0 {
 		d.TentativeLifetime = Duration(300 * second)
 	}
@@ -81,6 +88,9 @@ func (d *DHCP) applyDefaults() {
 		if d.Profiles[i].Format == "" {
 			d.Profiles[i].Format = "text"
 		}
+		if d.Profiles[i].ServiceType == "" {
+			d.Profiles[i].ServiceType = "unknown"
+		}
 	}
 }
 
@@ -93,6 +103,18 @@ func (d *DHCP) validate(v *validator) {
 	}
 	if d.CommitInterval.D() > 1e9 {
 		v.addf("dhcp.commit_interval", "at most 1s")
+	}
+	if d.LazyInterval.D() < d.CommitInterval.D() || d.LazyInterval.D() > hour {
+		v.addf("dhcp.lazy_interval", "between commit_interval and 1h")
+	}
+	if d.TentativeLifetime.D() < second {
+		v.addf("dhcp.tentative_lifetime", "at least 1s")
+	}
+	if d.HistoryRetention.D() < hour {
+		v.addf("dhcp.history_retention", "at least 1h")
+	}
+	if d.UnknownCircuitsMax < 1 {
+		v.addf("dhcp.unknown_circuits_max", "must be at least 1")
 	}
 	names := map[string]bool{}
 	for i, p := range d.Profiles {
