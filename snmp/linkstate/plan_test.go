@@ -116,3 +116,24 @@ func TestPlanMergesNamesOfOneSwitch(t *testing.T) {
 		t.Error("a switch without credentials has an address")
 	}
 }
+
+// FuzzPlan: no inventory switch name or port makes the plan panic; a
+// name either maps to a polled address whose switch wants the port, or is
+// a problem.
+func FuzzPlan(f *testing.F) {
+	for _, s := range []string{"192.168.248.85", "10.4.0.1:2161", "cisco-sw7", "bad name!", "[fe80::1]:161", "fe80::1", "a:b:c", ":161", "", "x:0"} {
+		f.Add(s, "ge-0/0/1")
+	}
+	cfg := Config{DefaultPort: 161, Default: client.Credentials{Community: "public"},
+		Groups: []Group{{Name: "g", Match: []string{"10.0.0.0/8", "sw-*"}}}}
+	f.Fuzz(func(t *testing.T, name, port string) {
+		p := cfg.Plan(map[string][]string{name: {port}})
+		addr, ok := p.Address(name)
+		if ok != (len(p.Problems) == 0) {
+			t.Fatalf("name %q: address %q %v, problems %v", name, addr, ok, p.Problems)
+		}
+		if ok && !p.Wanted(addr, port) {
+			t.Fatalf("name %q at %s does not want port %q", name, addr, port)
+		}
+	})
+}
