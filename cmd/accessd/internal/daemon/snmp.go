@@ -62,8 +62,8 @@ func (d *Daemon) snmpTasks() []task {
 	if err != nil {
 		return []task{{name: "snmp", run: func(context.Context, func()) error { return err }}}
 	}
-	// Lead: hand s.links to the orders wiring as its ports
-	// (linkPorts{s.links}): the port speed and link of an access.
+	// s.links.Link is the port speed and link of an access that the order
+	// engine's ports (linkPorts in orders.go) want: the lead hands it over.
 	d.routes = append(d.routes, s.routes(storeClients{d.db}))
 	d.adminRoutes = append(d.adminRoutes, s.adminRoutes)
 	d.statusSections = append(d.statusSections, s.statusSection)
@@ -93,7 +93,7 @@ func (d *Daemon) newSNMP(cfg *config.Config) (*snmp, error) {
 	if s.lc, err = planConfig(c); err != nil {
 		return nil, err
 	}
-	if err := s.traps0(c); err != nil {
+	if err := s.openTraps(c); err != nil {
 		return nil, err
 	}
 	if err := s.replan(true); err != nil {
@@ -109,9 +109,9 @@ func (d *Daemon) newSNMP(cfg *config.Config) (*snmp, error) {
 	return s, nil
 }
 
-// traps0 opens the trap listeners: systemd's "snmptrap" sockets, else
+// openTraps opens the trap listeners: systemd's "snmptrap" sockets, else
 // snmp.traps.listen, else none.
-func (s *snmp) traps0(c *config.SNMP) error {
+func (s *snmp) openTraps(c *config.SNMP) error {
 	tc := trap.Config{Logger: s.log, Registerer: s.d.reg}
 	if c.Traps.Community != "" {
 		tc.Communities = []string{c.Traps.Community}
