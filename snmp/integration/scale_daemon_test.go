@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -55,7 +56,7 @@ func TestScaleDaemonPath(t *testing.T) {
 	}
 	start := time.Now()
 	inv := map[string][]string{}
-	db.EachAccessPort(func(_, sw, port string) error { inv[sw] = append(inv[sw], port); return nil })
+	db.EachAccessPort(func(_, sw, port string) error { inv[strings.Clone(sw)] = append(inv[sw], strings.Clone(port)); return nil })
 	plan := linkstate.Config{Default: client.Credentials{Community: "public"}}.Plan(inv)
 	r("plan from the inventory: %d switches, %d accesses, %v", len(plan.Switches), total, time.Since(start).Round(time.Microsecond))
 
