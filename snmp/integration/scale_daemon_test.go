@@ -56,7 +56,10 @@ func TestScaleDaemonPath(t *testing.T) {
 	}
 	start := time.Now()
 	inv := map[string][]string{}
-	db.EachAccessPort(func(_, sw, port string) error { inv[strings.Clone(sw)] = append(inv[sw], strings.Clone(port)); return nil })
+	db.EachAccessPort(func(_, sw, port string) error {
+		inv[strings.Clone(sw)] = append(inv[sw], strings.Clone(port))
+		return nil
+	})
 	plan := linkstate.Config{Default: client.Credentials{Community: "public"}}.Plan(inv)
 	r("plan from the inventory: %d switches, %d accesses, %v", len(plan.Switches), total, time.Since(start).Round(time.Microsecond))
 

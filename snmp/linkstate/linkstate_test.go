@@ -143,7 +143,10 @@ func newRig(t *testing.T) *rig {
 		t.Fatal(err)
 	}
 	inv := map[string][]string{}
-	db.EachAccessPort(func(_, sw, port string) error { inv[strings.Clone(sw)] = append(inv[sw], strings.Clone(port)); return nil })
+	db.EachAccessPort(func(_, sw, port string) error {
+		inv[strings.Clone(sw)] = append(inv[sw], strings.Clone(port))
+		return nil
+	})
 	plan := Config{Default: client.Credentials{Community: "public"}, Switches: []Switch{{Address: "10.0.0.1", Name: "sw1"}}}.Plan(inv)
 	r.links.SetPlan(plan)
 	if err := r.pol.SetSwitches(plan.Switches); err != nil {
