@@ -76,8 +76,8 @@ func TestJudge(t *testing.T) {
 			if got.Link != tc.link || !got.Since.Equal(tc.since) || got.Cause != tc.cause {
 				t.Errorf("judge = %s since %v cause %q\nwant %s since %v cause %q", got.Link, got.Since, got.Cause, tc.link, tc.since, tc.cause)
 			}
-			if (got.Link == store.LinkUnknown) != (got.RetryAfter > 0) {
-				t.Errorf("RetryAfter = %v for %s", got.RetryAfter, got.Link)
+			if (got.Link == store.LinkUnknown) != (got.RetryAfter > 0) || (got.Link == store.LinkUnknown) != (got.Reason != "") {
+				t.Errorf("RetryAfter = %v, reason %q for %s", got.RetryAfter, got.Reason, got.Link)
 			}
 		})
 	}
