@@ -347,3 +347,37 @@ func TestSetSwitchesUnchangedCostsNothing(t *testing.T) {
 		}
 	})
 }
+
+// TestRemovedAndReaddedSwitch: a switch removed and listed again at once
+// starts again only after the old goroutine has reported its ports
+// removed, so the last word about every port is the new goroutine's.
+func TestRemovedAndReaddedSwitch(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		net := fakeagent.NewNetwork()
+		net.Add("10.9.0.1:161", synthAgent(2, 0))
+		net.Add("10.9.0.2:161", synthAgent(2, 0))
+		rec := &recorder{}
+		p, _ := New(rec, testOptions(net, nil))
+		a := Switch{Address: "10.9.0.1", Credentials: v2c(), Ports: []string{"p1", "p2"}}
+		b := Switch{Address: "10.9.0.2", Credentials: v2c(), Ports: []string{"p1"}}
+		p.SetSwitches([]Switch{a, b})
+		defer start(t, p)()
+		<-p.Ready()
+		for range 20 {
+			p.SetSwitches([]Switch{b})
+			p.SetSwitches([]Switch{a, b})
+			synctest.Wait()
+		}
+		last := map[string]PortState{}
+		for _, u := range rec.take() {
+			for _, c := range u.changed {
+				last[c.Switch+" "+c.Port] = c
+			}
+		}
+		for _, k := range []string{"10.9.0.1:161 p1", "10.9.0.1:161 p2"} {
+			if st := last[k]; st.Removed || st.Link != ifmib.LinkUp {
+				t.Errorf("last report of %s: %+v", k, st)
+			}
+		}
+	})
+}

@@ -31,9 +31,10 @@ type Poller struct {
 	runCtx  context.Context
 	wg      sync.WaitGroup
 	snaps   map[string]*snapshot
-	byIP    map[netip.Addr][]string // switches by management IP (several when they differ by port only)
-	budgets map[string][2]int       // remembered budget and ceiling per switch
-	pending map[string]bool         // switches whose first cycle is not done
+	byIP    map[netip.Addr][]string    // switches by management IP (several when they differ by port only)
+	budgets map[string][2]int          // remembered budget and ceiling per switch
+	pending map[string]bool            // switches whose first cycle is not done
+	exiting map[string]<-chan struct{} // done of a removed switch's goroutine still exiting
 	ready   chan struct{}
 	isReady bool
 }
@@ -80,6 +81,7 @@ func New(sink Sink, opts Options) (*Poller, error) {
 		snaps:   make(map[string]*snapshot),
 		byIP:    make(map[netip.Addr][]string),
 		budgets: make(map[string][2]int),
+		exiting: make(map[string]<-chan struct{}),
 		ready:   make(chan struct{}),
 	}
 	m, err := newMetrics(opts.Registerer, p)
@@ -194,6 +196,7 @@ func (p *Poller) reconcileLocked(prev map[string]Switch) {
 			w.stop(true)
 			delete(p.workers, key)
 			delete(p.pending, key)
+			p.exiting[key] = w.done
 		}
 	}
 	for _, key := range slices.Sorted(maps.Keys(p.cfg)) {
@@ -201,7 +204,9 @@ func (p *Poller) reconcileLocked(prev map[string]Switch) {
 		old := p.workers[key]
 		switch {
 		case old == nil:
-			p.startLocked(sw, nil)
+			// listed again before its old goroutine finished: start after
+			// it reported the ports removed, or that would be the last word
+			p.startLocked(sw, p.exiting[key])
 		case !sameSession(old.initial, sw):
 			old.stop(false)
 			p.startLocked(sw, old.done)
@@ -275,10 +280,14 @@ func (p *Poller) addIPLocked(addr netip.Addr, key string) {
 	}
 }
 
-// forget drops what the poller remembers of a removed switch.
-func (p *Poller) forget(key string) {
+// forget drops what the poller remembers of a removed switch; done is
+// its exiting goroutine's.
+func (p *Poller) forget(key string, done <-chan struct{}) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if p.exiting[key] == done {
+		delete(p.exiting, key)
+	}
 	if _, configured := p.cfg[key]; configured {
 		return
 	}

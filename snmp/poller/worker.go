@@ -183,7 +183,7 @@ func (w *worker) exit() {
 		gone = append(gone, st)
 	}
 	w.p.publish(sw, gone, nil)
-	w.p.forget(w.key)
+	w.p.forget(w.key, w.done)
 	w.p.log.Info("switch removed from configuration: stopped polling it", "switch", w.key, "group", w.cfg.Group)
 }
 
