@@ -52,7 +52,7 @@ wait_active() { # wait_active UNIT SECONDS
 	done
 	return 1
 }
-procs_of() { # PIDs whose real uid is that of user $1 (minbase has no procps)
+procs_of() { # PIDs whose real uid is that of user $1, read from /proc
 	local uid f
 	uid=$(id -u "$1") || return 0
 	for f in /proc/[0-9]*/status; do
