@@ -407,3 +407,20 @@ func (d *DB) LastOption82s() ([]LastOption82, error) {
 	})
 	return out, err
 }
+
+// LastOption82Of returns the last Option 82 seen on an access (ErrNotFound
+// when none was).
+func (d *DB) LastOption82Of(access string) (LastOption82, error) {
+	var l LastOption82
+	err := d.view(func(tx *bolt.Tx) error {
+		v := tx.Bucket(bucketLastOption82).Get([]byte(access))
+		if v == nil {
+			return fmt.Errorf("last option 82 of %q: %w", access, ErrNotFound)
+		}
+		if err := json.Unmarshal(v, &l); err != nil {
+			return fmt.Errorf("last option 82 of %q: %w: %v", access, ErrCorrupt, err)
+		}
+		return nil
+	})
+	return l, err
+}

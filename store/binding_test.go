@@ -300,6 +300,12 @@ func TestBindingEventsUnknownLastOption82(t *testing.T) {
 	if err != nil || len(ls) != 1 || ls[0].Hex != "520401026162" || !ls[0].Seen.Equal(t0) {
 		t.Errorf("last option 82: %+v, %v", ls, err)
 	}
+	if l, err := d.LastOption82Of("A1"); err != nil || l.Hex != "520401026162" {
+		t.Errorf("LastOption82Of(A1) = %+v, %v", l, err)
+	}
+	if _, err := d.LastOption82Of("A9"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("LastOption82Of(A9): %v", err)
+	}
 	evs, err := d.BindingEvents(0, 10)
 	want := []BindingEvent{{Seq: 1, Kind: "ip-taken-over", Time: t0, MAC: mac(2), IP: ip("10.64.0.1"), PrevMAC: mac(1)}}
 	if diff := cmp.Diff(want, evs, addrCmp); diff != "" || err != nil {

@@ -13,6 +13,7 @@ func extraVerbs() []verb {
 // verbGroups lists each subsystem's commands.
 func verbGroups() [][]verb {
 	return [][]verb{
+		dhcpVerbs(),
 		snmpVerbs(),
 		ordersVerbs(),
 	}

@@ -205,11 +205,14 @@ type Stats struct {
 	CommitSeq      uint64
 	LastCommit     time.Time
 	PendingChanges int
+	Received       uint64
+	Dropped        uint64
 }
 
 // Stats returns the service's figures.
 func (s *Service) Stats() Stats {
-	st := Stats{ByState: map[string]int{}, QueueDepth: s.q.depth(), QueueSize: len(s.q.items)}
+	st := Stats{ByState: map[string]int{}, QueueDepth: s.q.depth(), QueueSize: len(s.q.items),
+		Received: s.received.Load(), Dropped: s.dropped.Load()}
 	st.CommitSeq, st.LastCommit = s.CommitSeq()
 	s.set.mu.RLock()
 	defer s.set.mu.RUnlock()

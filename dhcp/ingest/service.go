@@ -99,6 +99,8 @@ type Service struct {
 	// committed is the last commit sequence; lastCommit its time (unix ns).
 	committed  atomic.Uint64
 	lastCommit atomic.Int64
+	// received and dropped count packets over all sources (for status).
+	received, dropped atomic.Uint64
 }
 
 // profiles is one configuration of the decoder: the decoder of packets, a
@@ -165,12 +167,15 @@ func (s *Service) SetProfiles(ps []circuit.Profile, serviceTypes map[string]stri
 		}
 		p.each = append(p.each, d)
 	}
-	// The built-in default profile, which the packet path falls back to.
-	def, err := circuit.NewDecoder(nil)
-	if err != nil {
-		return fmt.Errorf("dhcp profiles: %w", err)
+	// The built-in default profile, which the packet path falls back to
+	// (unless a configured profile has its name).
+	if !slices.ContainsFunc(ps, func(pr circuit.Profile) bool { return pr.Name == circuit.DefaultProfile().Name }) {
+		def, err := circuit.NewDecoder(nil)
+		if err != nil {
+			return fmt.Errorf("dhcp profiles: %w", err)
+		}
+		p.each = append(p.each, def)
 	}
-	p.each = append(p.each, def)
 	s.profile.Store(p)
 	return nil
 }
@@ -182,8 +187,10 @@ func (s *Service) Push(src binding.Source, at time.Time, pkts [][]byte) {
 		return
 	}
 	s.m.received[src].Add(float64(len(pkts)))
+	s.received.Add(uint64(len(pkts)))
 	if n := s.q.push(src, at, pkts); n > 0 {
 		s.m.dropped[src].Add(float64(n))
+		s.dropped.Add(uint64(n))
 	}
 }
 

@@ -13,6 +13,7 @@ func (d *Daemon) subsystemTasks() []task {
 // subsystemBuilders lists the wiring of each subsystem.
 func (d *Daemon) subsystemBuilders() []func() []task {
 	return []func() []task{
+		d.dhcpTasks,
 		d.snmpTasks,
 		d.ordersTasks,
 	}
