@@ -153,7 +153,7 @@ type History struct {
 // Committed is GET /v1/dhcp/committed: what the store holds, from one
 // read transaction, and the commit sequence that transaction saw.
 type Committed struct {
-	CommitSeq uint64              `json:"commitSeq"`
+	CommitSeq uint64             `json:"commitSeq"`
 	Bindings  []CommittedBinding `json:"bindings"`
 }
 
