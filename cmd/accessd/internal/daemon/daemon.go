@@ -27,6 +27,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/stadsnat/accessd/api"
+	"github.com/stadsnat/accessd/api/piapi"
 	"github.com/stadsnat/accessd/cmd/internal/admin"
 	"github.com/stadsnat/accessd/cmd/internal/config"
 	"github.com/stadsnat/accessd/store"
@@ -205,7 +206,7 @@ func (d *Daemon) rebuildHandler(cfg *config.Config) error {
 	for i, u := range cfg.Users {
 		users[i] = api.User{Name: u.Name, Password: u.Password, APIs: u.APIs, PIVersion: u.PIVersion, CustomerData: u.CustomerData}
 	}
-	var res api.Resolver
+	var res api.Resolver = piapi.StoreResolver{DB: d.db}
 	if h := d.resolver.Load(); h != nil {
 		res = h.r
 	}
