@@ -128,6 +128,11 @@ type Daemon struct {
 	httpMetrics *api.Metrics
 	// loc is Europe/Stockholm: dates of the standards are local dates there.
 	loc *time.Location
+	// links is the SNMP link state of the accesses (nil when polling is
+	// off): the order engine reads port speed and link from it.
+	links interface {
+		Link(accessID string) (store.LinkState, error)
+	}
 }
 
 type resolverHolder struct{ r api.Resolver }

@@ -34,10 +34,13 @@ type ordersPeers struct {
 }
 
 // ordersPeers reads DHCP bindings and the last Option 82 from the store
-// (where the DHCP writer commits them) and opens the neighbour table.
-// Lead: pass the SNMP link state here as ports (linkPorts{links}).
+// (where the DHCP writer commits them), the port speed and link from the
+// SNMP link state when polling is on, and opens the neighbour table.
 func (d *Daemon) ordersPeers() ordersPeers {
 	p := ordersPeers{bindings: storeBindings{d.db}, dhcp: storeOption82{d.db}}
+	if d.links != nil {
+		p.ports = linkPorts{d.links}
+	}
 	if t, err := neigh.Open(neigh.Options{}); err != nil {
 		d.log.Warn("neighbour table unavailable: the bounce URL finds visitors by their DHCP address only", "err", err)
 	} else {

@@ -62,8 +62,9 @@ func (d *Daemon) snmpTasks() []task {
 	if err != nil {
 		return []task{{name: "snmp", run: func(context.Context, func()) error { return err }}}
 	}
-	// s.links.Link is the port speed and link of an access that the order
-	// engine's ports (linkPorts in orders.go) want: the lead hands it over.
+	// The order engine's port speed and link (port_status, the capacity
+	// check) come from here: snmpTasks runs before ordersTasks.
+	d.links = s.links
 	d.routes = append(d.routes, s.routes(storeClients{d.db}))
 	d.adminRoutes = append(d.adminRoutes, s.adminRoutes)
 	d.statusSections = append(d.statusSections, s.statusSection)
