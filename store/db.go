@@ -66,9 +66,11 @@ func Open(path string, opts Options) (*DB, error) {
 	bdb, err := bolt.Open(path, 0o640, &bolt.Options{
 		Timeout:         opts.LockTimeout,
 		InitialMmapSize: initialMmapSize,
-		FreelistType:    bolt.FreelistMapType,
-		NoFreelistSync:  true,
-		NoSync:          opts.NoSync,
+		// The freelist is written with every commit (bbolt's default): with
+		// NoFreelistSync, Open would walk every page of the file to rebuild
+		// it, paging the whole store in (RSS) and slowing every start.
+		FreelistType: bolt.FreelistMapType,
+		NoSync:       opts.NoSync,
 	})
 	if err != nil {
 		if errors.Is(err, bolt.ErrTimeout) {

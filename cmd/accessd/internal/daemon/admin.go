@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"runtime"
 	"runtime/debug"
 	"strconv"
 	"time"
@@ -156,9 +157,12 @@ func (d *Daemon) adminImport(w http.ResponseWriter, r *http.Request) error {
 	res := admin.ImportResult{Format: string(f), Accesses: len(in), Created: sum.Created, Updated: sum.Updated,
 		Unchanged: sum.Unchanged, Removed: sum.Removed, DryRun: opts.DryRun, Replace: opts.Replace,
 		Millis: time.Since(start).Milliseconds()}
-	// A big import leaves its parse buffers to the collector; hand the
-	// memory back to the system now rather than keep a high RSS idle.
+	// A big import leaves its parse buffers and bbolt's page buffers (a
+	// sync.Pool, which survives one collection) to the collector: collect
+	// twice and hand the memory back to the system, rather than idle with
+	// the import's peak as RSS.
 	in = nil
+	runtime.GC()
 	debug.FreeOSMemory()
 	if !opts.DryRun {
 		d.log.Info("inventory imported", "format", f, "accesses", len(in), "created", sum.Created, "updated", sum.Updated,
