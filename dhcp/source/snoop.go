@@ -19,8 +19,10 @@ import (
 
 // DHCPFilter is the classic BPF program of the snoop socket: IPv4 UDP
 // datagrams from or to port 67 or 68, and no fragment but the first. On
-// an AF_PACKET SOCK_DGRAM socket the program sees the packet from its IP
-// header on, in both directions (the server's own replies included).
+// an AF_PACKET SOCK_DGRAM socket the program sees the packet from its
+// network header on, in both directions (the server's own replies
+// included); the socket takes every protocol, so the first test is the IP
+// version nibble (ARP, IPv6 and the rest fail it).
 func DHCPFilter() []bpf.Instruction {
 	const (
 		drop   = 0
@@ -121,7 +123,10 @@ func OpenSnoop(iface string, sink Sink, log *slog.Logger) (*Snoop, error) {
 	if err != nil {
 		return nil, fmt.Errorf("dhcp snoop filter: %w", err)
 	}
-	c, err := packet.Listen(ifi, packet.Datagram, unix.ETH_P_IP, &packet.Config{Filter: raw})
+	// ETH_P_ALL, not ETH_P_IP: the kernel hands outgoing packets (the
+	// server's own replies) only to sockets of all protocols; the filter
+	// keeps IPv4 alone.
+	c, err := packet.Listen(ifi, packet.Datagram, unix.ETH_P_ALL, &packet.Config{Filter: raw})
 	if err != nil {
 		return nil, fmt.Errorf("dhcp snoop on %s (needs CAP_NET_RAW): %w", iface, err)
 	}
