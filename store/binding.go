@@ -131,26 +131,44 @@ func (d *DB) CommitBindings(c *BindingCommit) (uint64, error) {
 	var seq uint64
 	err := d.update(func(tx *bolt.Tx) error {
 		bs, ips, acc := tx.Bucket(bucketBindings), tx.Bucket(bucketBindingIP), tx.Bucket(bucketBindingAccess)
-		recs := slices.Clone(c.Bindings)
-		slices.SortStableFunc(recs, func(a, b BindingRecord) int { return bytes.Compare(a.MAC[:], b.MAC[:]) })
+		// In MAC order: bbolt splits nodes only at commit, so sorted
+		// inserts append instead of moving growing nodes around.
+		recs := make([]*BindingRecord, len(c.Bindings))
+		for i := range c.Bindings {
+			recs[i] = &c.Bindings[i]
+		}
+		slices.SortStableFunc(recs, func(a, b *BindingRecord) int { return bytes.Compare(a.MAC[:], b.MAC[:]) })
+		// Keys and values must stay valid until the commit: they are
+		// appended to one slab (a slice that outgrows it keeps pointing at
+		// the old array, which stays as it was) instead of one allocation
+		// each.
+		slab := make([]byte, 0, len(recs)*160)
+		put := func(b *bolt.Bucket, parts ...[]byte) error {
+			start := len(slab)
+			for _, p := range parts[:len(parts)-1] {
+				slab = append(slab, p...)
+			}
+			k := slab[start:len(slab):len(slab)]
+			start = len(slab)
+			slab = append(slab, parts[len(parts)-1]...)
+			return b.Put(k, slab[start:len(slab):len(slab)])
+		}
 		buf := make([]byte, 0, 256)
-		for i := range recs {
-			r := &recs[i]
+		for _, r := range recs {
 			if err := unindexBinding(bs, ips, acc, r.MAC, &r.Binding); err != nil {
 				return err
 			}
-			r.Hostname = ""
 			buf = encodeBinding(buf[:0], r)
-			if err := bs.Put(slices.Clone(r.MAC[:]), slices.Clone(buf)); err != nil {
+			if err := put(bs, r.MAC[:], buf); err != nil {
 				return err
 			}
 			if r.State.Active() && r.IP.Is4() {
 				ip := r.IP.As4()
-				if err := ips.Put(ip[:], slices.Clone(r.MAC[:])); err != nil {
+				if err := put(ips, ip[:], r.MAC[:]); err != nil {
 					return err
 				}
 				if r.Access != "" {
-					if err := acc.Put(accessMACKey(r.Access, r.MAC), nil); err != nil {
+					if err := put(acc, []byte(r.Access), []byte{0}, r.MAC[:], nil); err != nil {
 						return err
 					}
 				}

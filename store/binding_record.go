@@ -47,7 +47,8 @@ const (
 	bflagGIAddr
 )
 
-// encodeBinding appends the record's encoding to dst.
+// encodeBinding appends the record's encoding to dst (never the
+// hostname: it has no field).
 func encodeBinding(dst []byte, r *BindingRecord) []byte {
 	b := &r.Binding
 	dst = append(dst, bindingFormat)

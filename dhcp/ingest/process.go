@@ -30,6 +30,12 @@ type processor struct {
 	gen      uint64
 	genOK    bool
 	cache    map[circuitKey]*resolution
+	// circs caches decoded circuits by giaddr and raw option 82 bytes:
+	// a relay sends the same bytes for a port again and again, so most
+	// packets skip the decoder (and share the circuit's memory).
+	circs    map[string]*circEntry
+	keyBuf   []byte
+	epoch    uint64 // counts clearings of cache, to invalidate circEntry.res
 	logLimit limiter
 	// lastForget is when ended bindings and stale unknown circuits were
 	// last forgotten.
@@ -38,12 +44,37 @@ type processor struct {
 
 type circuitKey struct{ key, circuitID, remoteID string }
 
+// circEntry is a decoded circuit and, while epoch holds, its resolution.
+type circEntry struct {
+	c     circuit.Circuit
+	err   error
+	res   *resolution
+	epoch uint64
+}
+
+// circuitCacheKey appends giaddr and the option 82 instances' raw bytes
+// (each with its length) to dst.
+func circuitCacheKey(dst []byte, giaddr netip.Addr, opts []option82.Option) []byte {
+	if giaddr.Is4() {
+		a := giaddr.As4()
+		dst = append(dst, a[:]...)
+	} else {
+		dst = append(dst, 0, 0, 0, 0)
+	}
+	for _, o := range opts {
+		dst = append(dst, byte(len(o.Raw)>>8), byte(len(o.Raw)))
+		dst = append(dst, o.Raw...)
+	}
+	return dst
+}
+
 // resolution is what the inventory says about one circuit.
 type resolution struct {
 	access   string
 	reason   string   // why access is "": "no access" or "ambiguous"
 	conflict []string // two accesses claim the circuit (access is the key's)
 	reported bool     // the conflict event was recorded
+	failed   bool     // the store failed: not cached, asked again next time
 }
 
 // maxCache bounds the circuit look-up cache (a storm of random circuits
@@ -56,6 +87,7 @@ const maxPendingLatencies = 1 << 20
 
 func (p *processor) init() {
 	p.cache = map[circuitKey]*resolution{}
+	p.circs = map[string]*circEntry{}
 	p.buf = make([]packet, 0, chunk)
 	p.logLimit = limiter{per: time.Minute, max: 20}
 }
@@ -108,8 +140,12 @@ func (s *Service) refresh() {
 		s.log.Error("reading the inventory generation failed; circuits are looked up again", "err", err)
 		p.genOK = false
 	}
+	if prof != p.prof {
+		clear(p.circs)
+	}
 	if prof != p.prof || err != nil || !p.genOK || gen != p.gen || len(p.cache) > maxCache {
 		clear(p.cache)
+		p.epoch++
 		if p.genOK && gen != p.gen {
 			s.set.mu.Lock()
 			clear(s.set.learned)
@@ -119,9 +155,23 @@ func (s *Service) refresh() {
 	}
 }
 
+// fullBatch is the number of changed bindings that makes a group worth
+// committing at once, without waiting for the rest of commit_interval:
+// under load the writer then commits back to back and a packet waits for
+// at most the commit before its own.
+const fullBatch = 256
+
 // armWriter tells the writer about prompt changes. Call with set.mu held.
 func (s *Service) armWriter() {
 	pd := s.set.pending
+	if !pd.full && len(pd.dirty) >= fullBatch {
+		pd.full, pd.armed = true, true
+		select {
+		case s.full <- struct{}{}:
+		default:
+		}
+		return
+	}
 	if pd.armed || !pd.prompt() {
 		return
 	}
@@ -147,13 +197,25 @@ func (s *Service) packet(pk *packet) {
 	var circ *circuit.Circuit
 	access := ""
 	if len(p.pkt.Option82) > 0 {
-		c, err := p.prof.dec.Decode(p.pkt.GIAddr, p.pkt.Option82)
-		if err != nil {
-			s.m.decodeErr.WithLabelValues(pk.src.String(), circuitReason(err)).Inc()
-			s.noteUndecodable(p.pkt.GIAddr, p.pkt.Option82, err, mac, pk.at)
+		p.keyBuf = circuitCacheKey(p.keyBuf[:0], p.pkt.GIAddr, p.pkt.Option82)
+		ce, ok := p.circs[string(p.keyBuf)]
+		if !ok {
+			c, err := p.prof.dec.Decode(p.pkt.GIAddr, p.pkt.Option82)
+			ce = &circEntry{c: c, err: err}
+			if len(p.circs) >= maxCache {
+				clear(p.circs)
+			}
+			p.circs[string(p.keyBuf)] = ce
+		}
+		if ce.err != nil {
+			s.m.decodeErr.WithLabelValues(pk.src.String(), circuitReason(ce.err)).Inc()
+			s.noteUndecodable(p.pkt.GIAddr, p.pkt.Option82, ce.err, mac, pk.at)
 		} else {
-			circ = &c
-			access = s.circuitAccess(circ, mac, pk.at)
+			circ = &ce.c
+			if ce.epoch != p.epoch || ce.res == nil || ce.res.failed {
+				ce.res, ce.epoch = s.resolve(circ), p.epoch
+			}
+			access = s.circuitAccessResolved(circ, ce.res, mac, pk.at)
 		}
 	}
 	key := ""
@@ -195,7 +257,7 @@ func (s *Service) resolve(c *circuit.Circuit) *resolution {
 	case err != nil:
 		// Not cached: the next packet tries again.
 		s.log.Error("looking up a circuit in the inventory failed", "circuit", c.Key, "err", err)
-		return &resolution{reason: "look-up failed"}
+		return &resolution{reason: "look-up failed", failed: true}
 	case m.ByKey != "":
 		r.access = m.ByKey
 		if m.ByPair != "" && m.ByPair != m.ByKey {
@@ -216,7 +278,10 @@ func (s *Service) resolve(c *circuit.Circuit) *resolution {
 // unknown-circuit list, the conflict events, the learned circuits and the
 // last Option 82 per access up to date. Call with set.mu held.
 func (s *Service) circuitAccess(c *circuit.Circuit, mac hwaddr.MAC, at time.Time) string {
-	r := s.resolve(c)
+	return s.circuitAccessResolved(c, s.resolve(c), mac, at)
+}
+
+func (s *Service) circuitAccessResolved(c *circuit.Circuit, r *resolution, mac hwaddr.MAC, at time.Time) string {
 	st, pd := s.set, s.set.pending
 	if r.access == "" {
 		s.noteUnknown(c, r.reason, mac, at)

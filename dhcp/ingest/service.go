@@ -93,7 +93,8 @@ type Service struct {
 	m       *metrics
 	profile atomic.Pointer[profiles]
 	proc    processor // the processor goroutine's own state
-	kick    chan struct{}
+	kick    chan struct{} // prompt changes are pending
+	full    chan struct{} // fullBatch of them are
 	leases  chan leaseBatch
 	loaded  chan struct{}
 	// committed is the last commit sequence; lastCommit its time (unix ns).
@@ -131,6 +132,7 @@ func New(cfg Config) (*Service, error) {
 		q:       newQueue(cfg.QueueSize),
 		set:     newSet(cfg.UnknownCircuitsMax),
 		kick:    make(chan struct{}, 1),
+		full:    make(chan struct{}, 1),
 		leases:  make(chan leaseBatch),
 		loaded:  make(chan struct{}),
 	}

@@ -59,6 +59,13 @@ func newSet(unknownMax int) *set {
 // with mu held.
 func (s *set) put(r *store.BindingRecord) *entry {
 	e := s.byMAC[r.MAC]
+	if e != nil && sameIndex(&e.rec.Binding, &r.Binding) {
+		// Most packets repeat what is known: the indexes stay.
+		s.states[e.rec.State]--
+		e.rec = *r
+		s.states[e.rec.State]++
+		return e
+	}
 	if e != nil {
 		s.unindex(&e.rec.Binding)
 		s.states[e.rec.State]--
@@ -70,6 +77,11 @@ func (s *set) put(r *store.BindingRecord) *entry {
 	s.index(&e.rec.Binding)
 	s.states[e.rec.State]++
 	return e
+}
+
+// sameIndex reports that a and b have the same index entries.
+func sameIndex(a, b *binding.Binding) bool {
+	return a.State.Active() == b.State.Active() && a.IP == b.IP && a.Access == b.Access
 }
 
 // remove forgets the binding of mac. Call with mu held.
@@ -154,6 +166,7 @@ type pending struct {
 	lastO82Lazy  map[string]struct{}
 	received     []int64 // receive times (unix ns) of packets that made prompt changes
 	armed        bool    // the writer has been told about prompt changes
+	full         bool    // the writer has been told there are fullBatch of them
 	droppedEvent int     // events not kept because too many were pending
 }
 

@@ -7,8 +7,9 @@ import (
 )
 
 // write is the one writer: it commits real changes at most CommitInterval
-// after the first of them arrived (group commit: one transaction, one
-// fsync for everything pending), lazy ones every LazyInterval, purges old
+// after the first of them arrived, or at once when fullBatch of them wait
+// (group commit: one transaction, one fsync for everything pending), lazy
+// ones every LazyInterval, purges old
 // history hourly, and when the processor has stopped writes everything
 // still pending and returns.
 func (s *Service) write(procDone <-chan struct{}) error {
@@ -37,6 +38,12 @@ func (s *Service) write(procDone <-chan struct{}) error {
 				armed = true
 			}
 		case <-timer.C:
+			armed = false
+			if s.commit(false) != nil {
+				retry()
+			}
+		case <-s.full:
+			timer.Stop()
 			armed = false
 			if s.commit(false) != nil {
 				retry()

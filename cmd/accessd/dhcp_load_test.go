@@ -1,0 +1,236 @@
+package main_test
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stadsnat/accessd/cmd/internal/admin"
+)
+
+// TestDHCPLoadFigures takes the DHCP figures of issue 3 against the
+// running daemon over loopback with cmd/dhcpload, beside `dhcpload -sink`
+// (a do-nothing UDP listener) in the same run:
+//
+//  1. 100,000 packets/s for 10 s at the daemon: packets sent, received,
+//     processed, dropped (queue), lost (never read: socket buffer), and
+//     the p99 from packet to committed binding (the daemon's histogram);
+//  2. flat out for 10 s at the sink, then at the daemon: the rates and
+//     their ratio.
+//
+// It prints FIGURE lines; it fails only when the daemon misbehaves, not on
+// a slow machine. It runs only with ACCESSD_LOAD=1:
+//
+//	ACCESSD_LOAD=1 go test ./cmd/accessd -run TestDHCPLoadFigures -v -timeout 10m
+//
+// ACCESSD_LOAD_DURATION (default 10s), ACCESSD_LOAD_RATE (default 100000)
+// and ACCESSD_LOAD_CLIENTS (default 50000: a large city network's CPEs, each
+// seen about ten times, as in a storm after a power cut; 1000000 makes
+// nearly every REQUEST a new binding) change the run.
+func TestDHCPLoadFigures(t *testing.T) {
+	if os.Getenv("ACCESSD_LOAD") != "1" {
+		t.Skip("set ACCESSD_LOAD=1 to take the DHCP load figures")
+	}
+	dur := 10 * time.Second
+	if s := os.Getenv("ACCESSD_LOAD_DURATION"); s != "" {
+		d, err := time.ParseDuration(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dur = d
+	}
+	rate := "100000"
+	if s := os.Getenv("ACCESSD_LOAD_RATE"); s != "" {
+		rate = s
+	}
+	clients := 50000
+	if s := os.Getenv("ACCESSD_LOAD_CLIENTS"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		clients = n
+	}
+	dir := t.TempDir()
+	accessd, accessctl, dhcpload := dhcpBinaries(t, dir)
+	port := freeUDPPort(t)
+	httpAddr := freePort(t)
+	d := newDHCPD(t, filepath.Join(dir, "d"), accessd, accessctl, httpAddr,
+		fmt.Sprintf("  relay: {listen: \"127.0.0.1:%d\"}\n", port))
+	d.start()
+	inv := filepath.Join(dir, "inventory.csv")
+	const switches, ports = 10, 48
+	loadInventory(t, inv, switches, ports)
+	if out, err := d.ctlRun("import", inv); err != nil {
+		t.Fatalf("%v %s", err, out)
+	}
+	hc := &http.Client{Timeout: 10 * time.Second}
+	metrics := func() map[string]float64 {
+		return metricsOf(t, func(p string) (string, error) { return httpGet(hc, "http://"+httpAddr+p, "", "") })
+	}
+	genArgs := func(target, rate string, clients int) []string {
+		return []string{"-target", target, "-rate", rate, "-duration", dur.String(), "-clients", strconv.Itoa(clients),
+			"-switches", strconv.Itoa(switches), "-ports", strconv.Itoa(ports)}
+	}
+
+	// 1. The target rate at the daemon.
+	m0 := metrics()
+	sent := runGen(t, dhcpload, genArgs("127.0.0.1:"+strconv.Itoa(port), rate, clients)...)
+	m1 := settle(t, d, metrics)
+	recv := delta(m0, m1, `accessd_dhcp_received_packets_total`)
+	processed := delta(m0, m1, `accessd_dhcp_packets_total`) + delta(m0, m1, `accessd_dhcp_decode_errors_total`)
+	dropped := delta(m0, m1, `accessd_dhcp_dropped_packets_total`)
+	p50, p99, n := histQuantiles(m0, m1, "accessd_dhcp_packet_to_commit_seconds")
+	commits := delta(m0, m1, "accessd_dhcp_commits_total")
+	cd50, cd99, _ := histQuantiles(m0, m1, "accessd_dhcp_commit_duration_seconds")
+	loss := 1 - processed/float64(sent.packets)
+	t.Logf("FIGURE DHCP ingest at %s pkt/s for %v over loopback, %d clients on %d circuits: sent %d (%.0f pkt/s), daemon received %.0f, processed %.0f, dropped in the queue %.0f: loss %.3f %%",
+		rate, dur, clients, switches*ports, sent.packets, sent.rate, recv, processed, dropped, 100*loss)
+	t.Logf("FIGURE packet to committed binding: p50 ≤ %s, p99 ≤ %s (%.0f packets made real changes; %.0f group commits, commit p50 ≤ %s, p99 ≤ %s)",
+		p50, p99, n, commits, cd50, cd99)
+	var st admin.Status
+	if err := d.client.Do(context.Background(), http.MethodGet, "/v1/status", nil, "", &st); err == nil {
+		for _, s := range st.Sections {
+			if s.Title == "dhcp" {
+				t.Logf("daemon status after the run: %v", s.Rows)
+			}
+		}
+	}
+	if processed == 0 || n == 0 {
+		t.Errorf("the daemon processed nothing or committed nothing")
+	}
+
+	// 2. Flat out: the do-nothing sink, then the daemon.
+	sinkPort := freeUDPPort(t)
+	sink := exec.Command(dhcpload, "-sink", "-listen", "127.0.0.1:"+strconv.Itoa(sinkPort), "-duration", (dur + 5*time.Second).String(), "-interval", "0")
+	var sinkOut strings.Builder
+	sink.Stdout, sink.Stderr = &sinkOut, &sinkOut
+	if err := sink.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(300 * time.Millisecond)
+	sinkSent := runGen(t, dhcpload, genArgs("127.0.0.1:"+strconv.Itoa(sinkPort), "0", clients)...)
+	if err := sink.Wait(); err != nil {
+		t.Fatalf("sink: %v\n%s", err, sinkOut.String())
+	}
+	sinkRecv, sinkRate := parseSink(t, sinkOut.String())
+	m2 := metrics()
+	flat := runGen(t, dhcpload, genArgs("127.0.0.1:"+strconv.Itoa(port), "0", clients)...)
+	m3 := settle(t, d, metrics)
+	fProcessed := delta(m2, m3, `accessd_dhcp_packets_total`) + delta(m2, m3, `accessd_dhcp_decode_errors_total`)
+	fRate := fProcessed / flat.elapsed.Seconds()
+	t.Logf("FIGURE flat out for %v: do-nothing sink received %d of %d sent (%.0f pkt/s); daemon processed %.0f of %d sent in %.1fs (%.0f pkt/s, dropped in the queue %.0f): ratio daemon/sink %.2f",
+		dur, sinkRecv, sinkSent.packets, sinkRate, fProcessed, flat.packets, flat.elapsed.Seconds(), fRate,
+		delta(m2, m3, `accessd_dhcp_dropped_packets_total`), fRate/sinkRate)
+}
+
+type genResult struct {
+	packets int64
+	rate    float64
+	elapsed time.Duration
+}
+
+var reGen = regexp.MustCompile(`sent (\d+) packets .* in ([0-9.]+)s: (\d+) pkt/s`)
+
+func runGen(t *testing.T, bin string, args ...string) genResult {
+	t.Helper()
+	out, err := exec.Command(bin, args...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("dhcpload %v: %v\n%s", args, err, out)
+	}
+	m := reGen.FindSubmatch(out)
+	if m == nil {
+		t.Fatalf("dhcpload output: %s", out)
+	}
+	n, _ := strconv.ParseInt(string(m[1]), 10, 64)
+	secs, _ := strconv.ParseFloat(string(m[2]), 64)
+	r, _ := strconv.ParseFloat(string(m[3]), 64)
+	return genResult{packets: n, rate: r, elapsed: time.Duration(secs * float64(time.Second))}
+}
+
+var reSink = regexp.MustCompile(`received (\d+) packets .*: (\d+) pkt/s`)
+
+func parseSink(t *testing.T, out string) (int64, float64) {
+	t.Helper()
+	m := reSink.FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("sink output: %s", out)
+	}
+	n, _ := strconv.ParseInt(m[1], 10, 64)
+	r, _ := strconv.ParseFloat(m[2], 64)
+	return n, r
+}
+
+// settle waits until the daemon's queue is empty and its pending real
+// changes are committed, and returns the metrics then.
+func settle(t *testing.T, d *dhcpd, metrics func() map[string]float64) map[string]float64 {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	prev := -1.0
+	for {
+		m := metrics()
+		depth := m["accessd_dhcp_queue_depth"]
+		commits := m["accessd_dhcp_commits_total"]
+		if depth == 0 && commits == prev {
+			return m
+		}
+		prev = commits
+		if time.Now().After(deadline) {
+			t.Fatalf("the daemon did not settle: queue %v", depth)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// delta sums every series whose name{labels} starts with prefix.
+func delta(a, b map[string]float64, prefix string) float64 {
+	return sumMetrics(b, prefix+"{") + b[prefix] - sumMetrics(a, prefix+"{") - a[prefix]
+}
+
+// histQuantiles estimates the p50 and p99 of a histogram's observations
+// between two scrapes as the upper bound of the bucket they fall in.
+func histQuantiles(a, b map[string]float64, name string) (p50, p99 string, count float64) {
+	type bucket struct {
+		le float64
+		n  float64
+	}
+	var bs []bucket
+	for k, v := range b {
+		rest, ok := strings.CutPrefix(k, name+`_bucket{le="`)
+		if !ok {
+			continue
+		}
+		le, err := strconv.ParseFloat(strings.TrimSuffix(rest, `"}`), 64)
+		if err != nil {
+			continue
+		}
+		bs = append(bs, bucket{le, v - a[k]})
+	}
+	sort.Slice(bs, func(i, j int) bool { return bs[i].le < bs[j].le })
+	if len(bs) == 0 {
+		return "?", "?", 0
+	}
+	count = bs[len(bs)-1].n
+	q := func(p float64) string {
+		for _, x := range bs {
+			if x.n >= p*count {
+				if math.IsInf(x.le, 1) {
+					return "+Inf"
+				}
+				return (time.Duration(x.le * float64(time.Second))).String()
+			}
+		}
+		return "?"
+	}
+	return q(0.5), q(0.99), count
+}
