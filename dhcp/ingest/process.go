@@ -24,12 +24,12 @@ const chunk = 256
 // order of its work is the order of arrival, so a client's packets are
 // applied in the order they came.
 type processor struct {
-	pkt      dhcp4.Packet
-	buf      []packet
-	prof     *profiles
-	gen      uint64
-	genOK    bool
-	cache    map[circuitKey]*resolution
+	pkt   dhcp4.Packet
+	buf   []packet
+	prof  *profiles
+	gen   uint64
+	genOK bool
+	cache map[circuitKey]*resolution
 	// circs caches decoded circuits by giaddr and raw option 82 bytes:
 	// a relay sends the same bytes for a port again and again, so most
 	// packets skip the decoder (and share the circuit's memory).

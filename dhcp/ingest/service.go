@@ -92,7 +92,7 @@ type Service struct {
 	set     *set
 	m       *metrics
 	profile atomic.Pointer[profiles]
-	proc    processor // the processor goroutine's own state
+	proc    processor     // the processor goroutine's own state
 	kick    chan struct{} // prompt changes are pending
 	full    chan struct{} // fullBatch of them are
 	leases  chan leaseBatch
