@@ -133,6 +133,13 @@ func (d *dhcpd) logString() string {
 // start runs the daemon and waits until its admin socket answers ready.
 func (d *dhcpd) start() {
 	d.t.Helper()
+	d.spawn()
+	d.waitReady()
+}
+
+// spawn runs the daemon.
+func (d *dhcpd) spawn() {
+	d.t.Helper()
 	if d.log != nil {
 		d.logs = append(d.logs, d.log.String())
 	}
@@ -145,6 +152,11 @@ func (d *dhcpd) start() {
 	}
 	d.exited = make(chan struct{})
 	go func() { d.waitErr = d.cmd.Wait(); close(d.exited) }()
+}
+
+// waitReady waits until the admin socket answers ready.
+func (d *dhcpd) waitReady() {
+	d.t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for {
 		var s admin.Status

@@ -85,3 +85,121 @@ func TestDHCPSurvivesSIGKILL(t *testing.T) {
 		t.Errorf("lookup mac %s after the restart: %+v, %v", b.MAC, res, err)
 	}
 }
+
+// Under systemd-socket-activate -d, accessd reads relay copies from the
+// passed datagram socket named "dhcp4" and ignores dhcp.relay.listen.
+func TestDHCPSocketActivated(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the daemon; skipped with -short")
+	}
+	ssa, err := exec.LookPath("systemd-socket-activate")
+	if err != nil {
+		requireIntegration(t, "systemd-socket-activate not found (apt-get install systemd)")
+	}
+	dir := t.TempDir()
+	accessd, accessctl, dhcpload := dhcpBinaries(t, dir)
+	activated, configured := freeUDPPort(t), freeUDPPort(t)
+	d := newDHCPD(t, filepath.Join(dir, "d"), accessd, accessctl, freePort(t),
+		fmt.Sprintf("  relay: {listen: \"127.0.0.1:%d\"}\n", configured),
+		ssa, "-d", "-l", fmt.Sprintf("127.0.0.1:%d", activated), "--fdname=dhcp4")
+	// systemd-socket-activate starts a datagram service on the first
+	// datagram: the packets wait in the socket meanwhile.
+	d.spawn()
+	time.Sleep(300 * time.Millisecond)
+	out, err := exec.Command(dhcpload, "-target", fmt.Sprintf("127.0.0.1:%d", activated), "-count", "100", "-rate", "1000",
+		"-clients", "50", "-mix", "1").CombinedOutput()
+	if err != nil {
+		t.Fatalf("dhcpload: %v\n%s", err, out)
+	}
+	d.waitReady()
+	var st struct {
+		Sections []struct {
+			Title string
+			Rows  [][2]string
+		}
+	}
+	waitUntil(t, 10*time.Second, "50 bindings from the activated socket", func() bool {
+		st.Sections = nil
+		if err := d.ctlJSON(&st, "status"); err != nil {
+			return false
+		}
+		for _, s := range st.Sections {
+			for _, r := range s.Rows {
+				if s.Title == "dhcp" && r[0] == "bindings" && strings.HasPrefix(r[1], "50 ") {
+					return true
+				}
+			}
+		}
+		return false
+	})
+	for _, s := range st.Sections {
+		for _, r := range s.Rows {
+			if s.Title == "dhcp" && r[0] == "relay listener" && r[1] != fmt.Sprintf("127.0.0.1:%d", activated) {
+				t.Errorf("relay listener %q, want only the activated socket 127.0.0.1:%d", r[1], activated)
+			}
+		}
+	}
+}
+
+// The accessctl verbs print what the daemon learnt: bindings of an
+// access, history of an IP, unknown circuits, events, and look-ups of a
+// circuit and of an Option 82.
+func TestDHCPAccessctl(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binaries; skipped with -short")
+	}
+	dir := t.TempDir()
+	accessd, accessctl, dhcpload := dhcpBinaries(t, dir)
+	port := freeUDPPort(t)
+	d := newDHCPD(t, filepath.Join(dir, "d"), accessd, accessctl, freePort(t),
+		fmt.Sprintf("  relay: {listen: \"127.0.0.1:%d\"}\n", port))
+	d.start()
+	inv := filepath.Join(dir, "inventory.csv")
+	loadInventory(t, inv, 1, 4) // 10.0.0.1 ge-0/0/1 … ge-0/0/4
+	if out, err := d.ctlRun("import", inv); err != nil {
+		t.Fatalf("%v %s", err, out)
+	}
+	// Client i sits on port i mod 6 + 1: ports 5 and 6 are not in the
+	// inventory.
+	out, err := exec.Command(dhcpload, "-target", fmt.Sprintf("127.0.0.1:%d", port), "-count", "12", "-rate", "1000",
+		"-clients", "12", "-switches", "1", "-ports", "6", "-mix", "1").CombinedOutput()
+	if err != nil {
+		t.Fatalf("dhcpload: %v\n%s", err, out)
+	}
+	// Client 0: MAC 02:00:00:00:00:00, IP 10.64.0.0, port 1 (LD001001).
+	waitUntil(t, 10*time.Second, "the bindings", func() bool {
+		out, err := d.ctlRun("bindings", "LD001001")
+		return err == nil && strings.Contains(out, "10.64.0.6")
+	})
+	for _, c := range []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"bindings", "LD001001"}, []string{"last option 82  52140108", "02:00:00:00:00:00  10.64.0.0  tentative  LD001001  10.0.0.1 ge-0/0/1", "10.64.0.6"}},
+		{[]string{"lookup", "ip", "10.64.0.1"}, []string{"access  LD001002", "02:00:00:00:00:01"}},
+		{[]string{"lookup", "mac", "02:00:00:00:00:03"}, []string{"access  LD001004", "10.64.0.3"}},
+		{[]string{"lookup", "circuit", "10.0.0.1 ge-0/0/2"}, []string{"access  LD001002", "the access whose Option82 text is the key", "10.64.0.7"}},
+		{[]string{"lookup", "circuit", "10.0.0.1 ge-0/0/5"}, []string{"access  none", "no access has this circuit", "listed as an unknown circuit", "10.64.0.4"}},
+		{[]string{"lookup", "option82", "521401086765" + "2D302F302F31020831302E302E302E31"}, []string{"access  LD001001", "PROFILE", "10.0.0.1 ge-0/0/1"}},
+		{[]string{"circuits", "--unknown"}, []string{"10.0.0.1 ge-0/0/5  no access  2", "10.0.0.1 ge-0/0/6  no access  2", "02:00:00:00:00:0b"}},
+		{[]string{"history", "ip", "10.64.0.2"}, []string{"now (active)", "02:00:00:00:00:02", "LD001003"}},
+		{[]string{"history", "ip", "10.64.0.2", "--at", "2000-01-01 00:00"}, []string{"no client held 10.64.0.2 at 2000-01-01 00:00:00"}},
+		{[]string{"events"}, []string{"no events"}},
+	} {
+		out, err := d.ctlRun(c.args...)
+		if err != nil {
+			t.Errorf("accessctl %v: %v", c.args, err)
+			continue
+		}
+		for _, w := range c.want {
+			if !strings.Contains(out, w) {
+				t.Errorf("accessctl %v lacks %q:\n%s", c.args, w, out)
+			}
+		}
+	}
+	for _, args := range [][]string{{"lookup", "ip", "10.99.0.1"}, {"lookup", "mac", "02:00:00:00:99:99"}, {"bindings", "NOSUCH"}} {
+		if out, err := d.ctlRun(args...); err == nil {
+			t.Errorf("accessctl %v succeeded:\n%s", args, out)
+		}
+	}
+}
