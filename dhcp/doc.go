@@ -11,7 +11,13 @@
 //   - binding: the pure binding state machine (tentative, bound, released,
 //     expired, declined) with move/take-over events and history intervals.
 //   - neigh: IPv4 neighbour-table look-up (IP to MAC) over rtnetlink.
+//   - source: where packets come from — the passive relay-copy listener, AF_PACKET
+//     snooping with a BPF filter, and Kea's lease file followed by polling.
+//   - ingest: the binding service — bounded queue, one processor, the working
+//     set in memory, one group-committing writer to the store, and the answers
+//     (look-ups, leases, history, unknown circuits, the API resolver).
+//   - view: the JSON shapes of the DHCP answers of the admin socket.
 //
-// None of these packages does I/O except neigh; the daemon wires them to its
-// packet sources and to the store.
+// The first seven do no I/O except neigh; source and ingest are the I/O, and
+// the daemon (cmd/accessd/internal/daemon/dhcp.go) wires them together.
 package dhcp

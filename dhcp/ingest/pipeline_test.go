@@ -2,6 +2,8 @@ package ingest
 
 import (
 	"errors"
+	"fmt"
+	"path/filepath"
 	"strings"
 	"testing"
 	"testing/synctest"
@@ -432,4 +434,74 @@ func TestDecodeErrors(t *testing.T) {
 			t.Errorf("undecodable circuit listed as %+v", us)
 		}
 	})
+}
+
+// A full group (fullBatch changed bindings) is committed at once, without
+// waiting for the commit interval.
+func TestFullGroupCommitsAtOnce(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := newHarness(t, Config{CommitInterval: time.Second}, access("A1", "10.0.0.1 ge-0/0/1"))
+		defer h.stop()
+		ps := make([]pkt, fullBatch)
+		for i := range ps {
+			m := mac(0)
+			m[4], m[5] = byte(i>>8), byte(i)
+			ps[i] = relayRequest(m, fmt.Sprintf("10.64.%d.%d", i>>8, i&255), "ge-0/0/1", "10.0.0.1")
+		}
+		h.push(binding.SourceRelay, ps...)
+		synctest.Wait()
+		if seq, _ := h.s.CommitSeq(); seq != 1 || len(h.stored()) != fullBatch {
+			t.Errorf("after %d new bindings and no time: commit %d, %d stored", fullBatch, seq, len(h.stored()))
+		}
+		h.push(binding.SourceRelay, relayRequest(mac(1), "10.65.0.1", "ge-0/0/1", "10.0.0.1"))
+		synctest.Wait()
+		if seq, _ := h.s.CommitSeq(); seq != 1 {
+			t.Errorf("one more binding was committed before the commit interval (commit %d)", seq)
+		}
+		time.Sleep(time.Second)
+		synctest.Wait()
+		if seq, _ := h.s.CommitSeq(); seq != 2 {
+			t.Errorf("after the commit interval: commit %d, want 2", seq)
+		}
+	})
+}
+
+// A commit that fails keeps everything pending; the next one writes it.
+func TestFailedCommitIsRetried(t *testing.T) {
+	path := filepath.Join(t.TempDir(), store.FileName)
+	db := openDB(t, path)
+	importAccesses(t, db, access("A1", "10.0.0.1 ge-0/0/1"))
+	s, err := New(Config{DB: db, QueueSize: 64})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.load(); err != nil {
+		t.Fatal(err)
+	}
+	s.Push(binding.SourceRelay, time.Now(), [][]byte{
+		relayRequest(mac(1), "10.64.0.1", "ge-0/0/1", "10.0.0.1").build(t),
+		relayRequest(mac(2), "10.64.0.1", "ge-0/0/1", "10.0.0.1").build(t), // takes the IP over: history, event
+	})
+	s.drain()
+	db.Close()
+	if err := s.commit(true); err == nil {
+		t.Fatal("commit to a closed store succeeded")
+	}
+	s.set.mu.RLock()
+	dirty, hist, evs := len(s.set.pending.dirty), len(s.set.pending.history), len(s.set.pending.events)
+	s.set.mu.RUnlock()
+	if dirty != 2 || hist != 1 || evs != 1 {
+		t.Errorf("after the failed commit: %d bindings, %d intervals, %d events pending; want 2, 1, 1", dirty, hist, evs)
+	}
+	s.db = openDB(t, path)
+	defer s.db.Close()
+	if err := s.commit(true); err != nil {
+		t.Fatal(err)
+	}
+	if r, err := s.db.BindingByIP(addr("10.64.0.1")); err != nil || r.MAC != mac(2) {
+		t.Errorf("after the retry: %v, %v", r.MAC, err)
+	}
+	if evs, _ := s.db.LastBindingEvents(10); len(evs) != 1 || evs[0].Kind != "ip-taken-over" {
+		t.Errorf("events after the retry: %+v", evs)
+	}
 }
