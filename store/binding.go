@@ -154,6 +154,7 @@ func (d *DB) CommitBindings(c *BindingCommit) (uint64, error) {
 			return b.Put(k, slab[start:len(slab):len(slab)])
 		}
 		buf := make([]byte, 0, 256)
+		var accKeys [][]byte
 		for _, r := range recs {
 			if err := unindexBinding(bs, ips, acc, r.MAC, &r.Binding); err != nil {
 				return err
@@ -168,10 +169,16 @@ func (d *DB) CommitBindings(c *BindingCommit) (uint64, error) {
 					return err
 				}
 				if r.Access != "" {
-					if err := put(acc, []byte(r.Access), []byte{0}, r.MAC[:], nil); err != nil {
-						return err
-					}
+					accKeys = append(accKeys, accessMACKey(r.Access, r.MAC))
 				}
+			}
+		}
+		// The access index in its own key order: its keys come in MAC
+		// order, which is random for it.
+		slices.SortFunc(accKeys, bytes.Compare)
+		for _, k := range accKeys {
+			if err := acc.Put(k, nil); err != nil {
+				return err
 			}
 		}
 		for _, mac := range c.Forget {
