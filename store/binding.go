@@ -344,7 +344,7 @@ func (d *DB) BindingByMAC(mac hwaddr.MAC) (BindingRecord, error) {
 	err := d.view(func(tx *bolt.Tx) error {
 		v := tx.Bucket(bucketBindings).Get(mac[:])
 		if v == nil {
-			return fmt.Errorf("binding of %s: %w", mac, ErrNotFound)
+			return fmt.Errorf("binding of the MAC: %w", ErrNotFound)
 		}
 		var err error
 		r, err = decodeBinding(v)
@@ -359,16 +359,16 @@ func (d *DB) BindingByIP(ip netip.Addr) (BindingRecord, error) {
 	err := d.view(func(tx *bolt.Tx) error {
 		ip = ip.Unmap()
 		if !ip.Is4() {
-			return fmt.Errorf("binding of %s: only IPv4: %w", ip, ErrNotFound)
+			return fmt.Errorf("binding of the address: only IPv4: %w", ErrNotFound)
 		}
 		a := ip.As4()
 		mac := tx.Bucket(bucketBindingIP).Get(a[:])
 		if mac == nil {
-			return fmt.Errorf("active binding of %s: %w", ip, ErrNotFound)
+			return fmt.Errorf("active binding of the address: %w", ErrNotFound)
 		}
 		v := tx.Bucket(bucketBindings).Get(mac)
 		if v == nil {
-			return fmt.Errorf("binding of %s (indexed for %s): %w", hwaddr.MAC(mac), ip, ErrCorrupt)
+			return fmt.Errorf("the IP index names a MAC without a binding: %w", ErrCorrupt)
 		}
 		var err error
 		r, err = decodeBinding(v)

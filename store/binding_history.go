@@ -21,7 +21,7 @@ import (
 func (d *DB) BindingHistory(ip netip.Addr, at time.Time) ([]binding.Interval, error) {
 	ip = ip.Unmap()
 	if !ip.Is4() {
-		return nil, fmt.Errorf("history of %v: only IPv4 addresses have history", ip)
+		return nil, fmt.Errorf("history: only IPv4 addresses have history")
 	}
 	var out []binding.Interval
 	err := d.view(func(tx *bolt.Tx) error {

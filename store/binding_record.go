@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/stadsnat/accessd/dhcp/binding"
-	"github.com/stadsnat/accessd/dhcp/hwaddr"
 )
 
 // BindingRecord is a DHCP binding as the store keeps it: the state machine's
@@ -178,7 +177,7 @@ func decodeBinding(v []byte) (BindingRecord, error) {
 		r.Option82 = append([]byte(nil), o...)
 	}
 	if rr.err != nil {
-		return BindingRecord{}, fmt.Errorf("binding %s: %w", hwaddr.MAC(v[1:7]), rr.err)
+		return BindingRecord{}, fmt.Errorf("binding record: %w", rr.err)
 	}
 	return r, nil
 }
@@ -239,7 +238,7 @@ func decodeInterval(k, v []byte) (binding.Interval, error) {
 	iv.Access = rr.str("access")
 	iv.Circuit = rr.str("circuit")
 	if rr.err != nil {
-		return binding.Interval{}, fmt.Errorf("history of %s: %w", iv.IP, rr.err)
+		return binding.Interval{}, fmt.Errorf("history record: %w", rr.err)
 	}
 	return iv, nil
 }

@@ -19,7 +19,8 @@ import (
 // active binding holding ip; else, for a client with a static address,
 // the neighbour table's MAC for ip and the access of that MAC's binding
 // (in any state: the last access the MAC was seen on). The error wraps
-// store.ErrNotFound when neither knows.
+// store.ErrNotFound when neither knows; it does not name the address
+// (errors end up in logs, addresses are personal data).
 func (s *Service) AccessOfIP(ip netip.Addr) (string, error) {
 	ip = ip.Unmap()
 	s.set.mu.RLock()
@@ -33,26 +34,26 @@ func (s *Service) AccessOfIP(ip netip.Addr) (string, error) {
 		return access, nil
 	}
 	if e != nil {
-		return "", fmt.Errorf("the binding of %s has no access (its circuit is unknown): %w", ip, store.ErrNotFound)
+		return "", fmt.Errorf("the binding holding the address has no access (its circuit is unknown): %w", store.ErrNotFound)
 	}
 	if s.cfg.Neighbours == nil {
-		return "", fmt.Errorf("no binding holds %s: %w", ip, store.ErrNotFound)
+		return "", fmt.Errorf("no binding holds the address: %w", store.ErrNotFound)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	n, err := s.cfg.Neighbours.Lookup(ctx, ip)
 	if errors.Is(err, neigh.ErrNotFound) {
-		return "", fmt.Errorf("no binding holds %s and the neighbour table has no entry: %w", ip, store.ErrNotFound)
+		return "", fmt.Errorf("no binding holds the address and the neighbour table has no entry for it: %w", store.ErrNotFound)
 	}
 	if err != nil {
-		return "", fmt.Errorf("look up %s in the neighbour table: %w", ip, err)
+		return "", fmt.Errorf("look up the address in the neighbour table: %w", err)
 	}
 	s.set.mu.RLock()
 	defer s.set.mu.RUnlock()
 	if e := s.set.byMAC[n.MAC]; e != nil && e.rec.Access != "" {
 		return e.rec.Access, nil
 	}
-	return "", fmt.Errorf("no binding holds %s and its neighbour's MAC has none: %w", ip, store.ErrNotFound)
+	return "", fmt.Errorf("no binding holds the address and its neighbour's MAC has none: %w", store.ErrNotFound)
 }
 
 // BindingsOf returns the active bindings (tentative or bound) on an

@@ -240,6 +240,8 @@ func (x *dhcpSub) adminRoutes(handle func(pattern string, h adminHandler)) {
 	handle("GET /v1/dhcp/committed", x.adminCommitted)
 }
 
+// adminLookup answers accessctl lookup. Its errors are logged by the admin
+// mux, so they never repeat an IP or MAC (personal data).
 func (x *dhcpSub) adminLookup(w http.ResponseWriter, r *http.Request) error {
 	kind, value := r.URL.Query().Get("kind"), strings.TrimSpace(r.URL.Query().Get("value"))
 	if value == "" {
@@ -251,7 +253,7 @@ func (x *dhcpSub) adminLookup(w http.ResponseWriter, r *http.Request) error {
 	case "ip":
 		ip, err := netip.ParseAddr(value)
 		if err != nil {
-			return adminErrorf(http.StatusBadRequest, "%q is not an IP address", value)
+			return adminErrorf(http.StatusBadRequest, "not an IP address")
 		}
 		if b, ok := svc.BindingOfIP(ip); ok {
 			res.Bindings = append(res.Bindings, view.FromRecord(&b))
@@ -269,11 +271,11 @@ func (x *dhcpSub) adminLookup(w http.ResponseWriter, r *http.Request) error {
 	case "mac":
 		m, err := hwaddr.Parse(value)
 		if err != nil {
-			return adminErrorf(http.StatusBadRequest, "%q: %v", value, err)
+			return adminErrorf(http.StatusBadRequest, "not a MAC address (want 00:1a:2b:3c:4d:5e)")
 		}
 		b, ok := svc.Binding(m)
 		if !ok {
-			return adminErrorf(http.StatusNotFound, "no binding of %s", m)
+			return adminErrorf(http.StatusNotFound, "no binding of this MAC")
 		}
 		res.Bindings = append(res.Bindings, view.FromRecord(&b))
 		res.Access = b.Access
@@ -367,7 +369,7 @@ func (x *dhcpSub) adminHistory(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	ip, err := netip.ParseAddr(q.Get("ip"))
 	if err != nil {
-		return adminErrorf(http.StatusBadRequest, "ip %q is not an IP address", q.Get("ip"))
+		return adminErrorf(http.StatusBadRequest, "ip: not an IP address")
 	}
 	res := view.History{IP: ip.String(), Intervals: []view.Interval{}}
 	var at time.Time
