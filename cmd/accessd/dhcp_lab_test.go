@@ -2,10 +2,12 @@ package main_test
 
 import (
 	"context"
+	"crypto/md5"
 	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -231,9 +233,10 @@ func TestDHCPLabRealPeers(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	// accessd in the server namespace: relay copy + Kea's lease file.
-	relayD := newDHCPD(t, filepath.Join(l.dir, "srv"), accessd, accessctl, "127.0.0.1:8067",
-		fmt.Sprintf("  relay: {listen: \"0.0.0.0:67\"}\n  kea_lease_file: %s\n", leases), "ip", "netns", "exec", l.srv)
+	// accessd in the server namespace: relay copy + Kea's lease file, and
+	// the Atlas bounce URL on all its addresses.
+	relayD := newDHCPD(t, filepath.Join(l.dir, "srv"), accessd, accessctl, "0.0.0.0:8067",
+		fmt.Sprintf("  relay: {listen: \"0.0.0.0:67\"}\n  kea_lease_file: %s\n%s", leases, labAtlasYAML), "ip", "netns", "exec", l.srv)
 	relayD.start()
 	// accessd in Kea's namespace: snooping the server's interface.
 	snoopD := newDHCPD(t, filepath.Join(l.dir, "kea"), accessd, accessctl, "127.0.0.1:8067",
@@ -343,6 +346,14 @@ func TestDHCPLabRealPeers(t *testing.T) {
 		t.Errorf("metrics: relay requests %v, Kea rows %v", m[`accessd_dhcp_packets_total{source="relay",type="request"}`], m[`accessd_dhcp_kea_rows_total`])
 	}
 
+	// The Atlas bounce URL, from the client's namespace: from its leased
+	// address the visitor is the access whose Option82 dhcrelay's circuit
+	// matches; from an address with no binding (the relay's) it is not found.
+	l.nsx(l.cli, "ip", "addr", "add", clientIP+"/24", "dev", "cli0")
+	l.nsx(l.cli, "ip", "route", "add", "default", "via", labRelayDown)
+	checkBounce(t, httpIn(l.cli), "http://"+labSrvIP+":8067", "ok", "ALS30001")
+	checkBounce(t, httpIn(l.relay), "http://"+labSrvIP+":8067", "not found", "")
+
 	// SIGKILL while dhcpload streams relayed packets at the daemon from the
 	// relay's namespace.
 	l.start("dhcpload", l.relay, nil, dhcpload, "-target", labSrvIP+":67", "-allow-nonloopback", "-giaddr", labRelayDown,
@@ -361,5 +372,41 @@ func TestDHCPLabRealPeers(t *testing.T) {
 	var res lookupResult
 	if err := relayD.ctlJSON(&res, "lookup", "ip", clientIP); err != nil || res.Access != "ALS30001" {
 		t.Errorf("the real client's binding after the restart: %+v, %v", res, err)
+	}
+}
+
+// labAtlasYAML configures the Atlas bounce URL of the lab daemon.
+const labAtlasYAML = `atlas:
+  api_user: tjansteguiden
+  api_key: k3y
+  return_urls: ["https://tjansteguiden.example/serviceguide"]
+  allowed_ips: [127.0.0.1]
+`
+
+// checkBounce sends a browser (no redirects followed) to the bounce URL
+// with Tjänsteguiden's md5 key and checks the 302 back to return_url.
+func checkBounce(t *testing.T, hc *http.Client, base, status, uid string) {
+	t.Helper()
+	const secret = "12978376"
+	key := fmt.Sprintf("%x", md5.Sum([]byte("tjansteguiden"+"k3y"+secret)))
+	q := url.Values{"return_url": {"https://tjansteguiden.example/serviceguide?step=2"}, "api_key": {key}, "api_secret": {secret}}
+	c := *hc
+	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	resp, err := c.Get(base + "/atlas/bounce?" + q.Encode())
+	if err != nil {
+		t.Fatalf("bounce: %v", err)
+	}
+	resp.Body.Close()
+	loc, err := url.Parse(resp.Header.Get("Location"))
+	if resp.StatusCode != http.StatusFound || err != nil {
+		t.Fatalf("bounce: %s, Location %q", resp.Status, resp.Header.Get("Location"))
+	}
+	got := loc.Query()
+	if loc.Host != "tjansteguiden.example" || loc.Path != "/serviceguide" || got.Get("step") != "2" ||
+		got.Get("status") != status || got.Get("uid") != uid || got.Get("api_secret") != secret || got.Get("api_key") != key {
+		t.Errorf("bounce redirected to %s; want status %q uid %q and return_url's own query kept", loc, status, uid)
+	}
+	if uid != "" && got.Get("accessId") != uid {
+		t.Errorf("bounce accessId = %q, want %q", got.Get("accessId"), uid)
 	}
 }

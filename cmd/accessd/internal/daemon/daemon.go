@@ -30,6 +30,7 @@ import (
 	"github.com/stadsnat/accessd/api/piapi"
 	"github.com/stadsnat/accessd/cmd/internal/admin"
 	"github.com/stadsnat/accessd/cmd/internal/config"
+	"github.com/stadsnat/accessd/dhcp/ingest"
 	"github.com/stadsnat/accessd/store"
 	"github.com/stadsnat/accessd/store/catalog"
 )
@@ -128,6 +129,9 @@ type Daemon struct {
 	httpMetrics *api.Metrics
 	// loc is Europe/Stockholm: dates of the standards are local dates there.
 	loc *time.Location
+	// dhcp is the DHCP binding service (nil until dhcpTasks made it): the
+	// live bindings the order and SNMP wiring answer from.
+	dhcp *ingest.Service
 	// links is the SNMP link state of the accesses (nil when polling is
 	// off): the order engine reads port speed and link from it.
 	links interface {

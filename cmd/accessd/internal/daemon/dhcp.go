@@ -32,10 +32,9 @@ import (
 // a status section, SIGHUP (new profiles apply live), and the tasks: the
 // service itself and one per configured source.
 //
-// Lead: svc.AccessOfIP (live binding, else neighbour MAC → binding),
-// svc.BindingsOf and svc.LastOption82 answer from the working set in
-// memory (never behind the writer); hand them to the Atlas and PI-API
-// wiring if they should not read the store.
+// The service's working set in memory (never behind the writer) answers
+// the Atlas bounce URL, port_status's dhcpoption and the PI-API link's
+// clients: d.dhcp, read by the SNMP and order wiring that run after this.
 func (d *Daemon) dhcpTasks() []task {
 	cfg := d.cfg.Load()
 	log := d.log.With("subsystem", "dhcp")
@@ -64,6 +63,7 @@ func (d *Daemon) dhcpTasks() []task {
 		return fail(err)
 	}
 	x := &dhcpSub{d: d, svc: svc, log: log}
+	d.dhcp = svc
 	d.resolver.Store(&resolverHolder{r: svc.Resolver()})
 	d.routes = append(d.routes, func(rt *api.Router) {
 		od := onapi.Deps{DB: d.db}

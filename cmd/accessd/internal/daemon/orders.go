@@ -17,6 +17,7 @@ import (
 	"github.com/stadsnat/accessd/cmd/internal/admin"
 	"github.com/stadsnat/accessd/cmd/internal/config"
 	"github.com/stadsnat/accessd/dhcp/hwaddr"
+	"github.com/stadsnat/accessd/dhcp/ingest"
 	"github.com/stadsnat/accessd/dhcp/neigh"
 	"github.com/stadsnat/accessd/store"
 	"github.com/stadsnat/accessd/store/activation"
@@ -33,11 +34,15 @@ type ordersPeers struct {
 	closers    []func() error
 }
 
-// ordersPeers reads DHCP bindings and the last Option 82 from the store
-// (where the DHCP writer commits them), the port speed and link from the
-// SNMP link state when polling is on, and opens the neighbour table.
+// ordersPeers reads DHCP bindings and the last Option 82 from the DHCP
+// service's working set (from the store, where its writer commits them,
+// when there is no service), the port speed and link from the SNMP link
+// state when polling is on, and opens the neighbour table.
 func (d *Daemon) ordersPeers() ordersPeers {
 	p := ordersPeers{bindings: storeBindings{d.db}, dhcp: storeOption82{d.db}}
+	if d.dhcp != nil {
+		p.bindings, p.dhcp = liveBindings{d.dhcp}, d.dhcp
+	}
 	if d.links != nil {
 		p.ports = linkPorts{d.links}
 	}
@@ -267,6 +272,26 @@ func (s storeBindings) AccessByIP(ip netip.Addr) (string, bool) {
 func (s storeBindings) AccessByMAC(mac [6]byte) (string, bool) {
 	b, err := s.db.BindingByMAC(hwaddr.MAC(mac))
 	return live(b, err)
+}
+
+// liveBindings finds visitors in the DHCP service's working set.
+type liveBindings struct{ svc *ingest.Service }
+
+func (l liveBindings) AccessByIP(ip netip.Addr) (string, bool) {
+	b, ok := l.svc.BindingOfIP(ip)
+	return live(b, found(ok))
+}
+
+func (l liveBindings) AccessByMAC(mac [6]byte) (string, bool) {
+	b, ok := l.svc.Binding(hwaddr.MAC(mac))
+	return live(b, found(ok))
+}
+
+func found(ok bool) error {
+	if !ok {
+		return store.ErrNotFound
+	}
+	return nil
 }
 
 func live(b store.BindingRecord, err error) (string, bool) {

@@ -65,7 +65,11 @@ func (d *Daemon) snmpTasks() []task {
 	// The order engine's port speed and link (port_status, the capacity
 	// check) come from here: snmpTasks runs before ordersTasks.
 	d.links = s.links
-	d.routes = append(d.routes, s.routes(storeClients{d.db}))
+	clients := bindingClients{d.db.BindingsOfAccess}
+	if d.dhcp != nil {
+		clients = bindingClients{func(id string) ([]store.BindingRecord, error) { return d.dhcp.BindingsOnAccess(id), nil }}
+	}
+	d.routes = append(d.routes, s.routes(clients))
 	d.adminRoutes = append(d.adminRoutes, s.adminRoutes)
 	d.statusSections = append(d.statusSections, s.statusSection)
 	d.reloaders = append(d.reloaders, s.reload)
@@ -305,14 +309,16 @@ func (s *snmp) routes(clients piapi.ClientSource) api.Routes {
 	}
 }
 
-// storeClients lists the devices on an access for the PI-API link from
-// the DHCP bindings the store holds (the DHCP writer commits them): the
-// MAC of every active binding, its IP once bound (a tentative binding's
-// address was only asked for).
-type storeClients struct{ db *store.DB }
+// bindingClients lists the devices on an access for the PI-API link from
+// its active DHCP bindings (the DHCP service's working set, or the store):
+// the MAC of every active binding, its IP once bound (a tentative
+// binding's address was only asked for).
+type bindingClients struct {
+	of func(accessID string) ([]store.BindingRecord, error)
+}
 
-func (s storeClients) ClientsOf(accessID string) ([]piapi.Client, error) {
-	rs, err := s.db.BindingsOfAccess(accessID)
+func (s bindingClients) ClientsOf(accessID string) ([]piapi.Client, error) {
+	rs, err := s.of(accessID)
 	if err != nil {
 		return nil, err
 	}

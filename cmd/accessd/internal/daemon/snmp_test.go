@@ -35,7 +35,7 @@ func TestStoreClients(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := storeClients{db}.ClientsOf("A1")
+	got, err := bindingClients{db.BindingsOfAccess}.ClientsOf("A1")
 	if err != nil {
 		t.Fatal(err)
 	}
