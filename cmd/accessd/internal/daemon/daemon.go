@@ -321,6 +321,25 @@ func restartOnly(old, cfg *config.Config) []string {
 	if old.DHCP.Relay != cfg.DHCP.Relay || !slices.Equal(old.DHCP.Snoop.Interfaces, cfg.DHCP.Snoop.Interfaces) {
 		keys = append(keys, "dhcp.relay / dhcp.snoop")
 	}
+	// Only the DHCP profiles apply live; the service's sizes and timers
+	// are set when it starts.
+	od, nd := old.DHCP, cfg.DHCP
+	for _, k := range []struct {
+		name    string
+		changed bool
+	}{
+		{"dhcp.kea_lease_file", od.KeaLeaseFile != nd.KeaLeaseFile},
+		{"dhcp.queue_size", od.QueueSize != nd.QueueSize},
+		{"dhcp.commit_interval", od.CommitInterval != nd.CommitInterval},
+		{"dhcp.lazy_interval", od.LazyInterval != nd.LazyInterval},
+		{"dhcp.tentative_lifetime", od.TentativeLifetime != nd.TentativeLifetime},
+		{"dhcp.unknown_circuits_max", od.UnknownCircuitsMax != nd.UnknownCircuitsMax},
+		{"dhcp.history_retention", od.HistoryRetention != nd.HistoryRetention},
+	} {
+		if k.changed {
+			keys = append(keys, k.name)
+		}
+	}
 	if old.SNMP.Traps.Listen != cfg.SNMP.Traps.Listen {
 		keys = append(keys, "snmp.traps.listen")
 	}

@@ -3,6 +3,7 @@ package daemon
 import (
 	"bytes"
 	"os"
+	"slices"
 	"testing"
 )
 
@@ -28,5 +29,25 @@ func TestDemoConfigParses(t *testing.T) {
 	}
 	if cfg.Environment != "test" || len(cfg.Users) == 0 {
 		t.Errorf("demo configuration: %+v", cfg)
+	}
+}
+
+func TestRestartOnlyNamesDHCPSizes(t *testing.T) {
+	old, cleanup, err := demoConfig()
+	if cleanup != nil {
+		defer cleanup()
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := *old
+	cfg.DHCP.QueueSize = old.DHCP.QueueSize * 2
+	cfg.DHCP.KeaLeaseFile = "/var/lib/kea/kea-leases4.csv"
+	got := restartOnly(old, &cfg)
+	if !slices.Contains(got, "dhcp.queue_size") || !slices.Contains(got, "dhcp.kea_lease_file") || len(got) != 2 {
+		t.Errorf("restartOnly = %v", got)
+	}
+	if got := restartOnly(old, old); len(got) != 0 {
+		t.Errorf("restartOnly of an unchanged config = %v", got)
 	}
 }
