@@ -257,6 +257,17 @@ func TestEndToEnd(t *testing.T) {
 	}
 	e.expect(e.get("/onapi/2.6/accesses/", append(sp, "If-Modified-Since", inc.header.Get("Last-Modified"))...), 304)
 
+	// Every metric is named accessd_…, once.
+	for _, line := range strings.Split(e.get("/metrics").body, "\n") {
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		if !strings.HasPrefix(line, "accessd_") || strings.HasPrefix(line, "accessd_accessd_") {
+			t.Errorf("metric not named accessd_…: %s", line)
+		}
+	}
+	e.expect(e.get("/metrics"), 200, "accessd_http_requests_total", "accessd_store_accesses 24", "accessd_build_info")
+
 	// Backup through the running daemon.
 	bk := filepath.Join(e.dir, "backup.db")
 	if code, out, errOut := e.ctl("backup", bk); code != 0 {

@@ -164,7 +164,7 @@ func (d *Daemon) Run(ctx context.Context, cfg *config.Config, stdout io.Writer) 
 	pre := prometheus.WrapRegistererWithPrefix("accessd_", d.reg)
 	pre.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	d.registerStoreMetrics()
-	d.httpMetrics = api.NewMetrics(pre)
+	d.httpMetrics = api.NewMetrics(d.reg)
 	if d.loc, err = time.LoadLocation("Europe/Stockholm"); err != nil {
 		return fmt.Errorf("load time zone: %w", err)
 	}
