@@ -212,7 +212,7 @@ type Stats struct {
 
 // Stats returns the service's figures.
 func (s *Service) Stats() Stats {
-	st := Stats{ByState: map[string]int{}, QueueDepth: s.q.depth(), QueueSize: len(s.q.items),
+	st := Stats{ByState: map[string]int{}, QueueDepth: s.q.depth(), QueueSize: s.q.size,
 		Received: s.received.Load(), Dropped: s.dropped.Load()}
 	st.CommitSeq, st.LastCommit = s.CommitSeq()
 	s.set.mu.RLock()

@@ -86,7 +86,7 @@ func newMetrics(s *Service) *metrics {
 	}, func() float64 { return float64(s.q.depth()) })
 	queueCap := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "accessd_dhcp_queue_capacity", Help: "Size of the ingest queue (dhcp.queue_size).",
-	}, func() float64 { return float64(len(s.q.items)) })
+	}, func() float64 { return float64(s.q.size) })
 	unknownCircuits := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "accessd_dhcp_unknown_circuits", Help: "Circuits seen in DHCP that match no single access (accessctl circuits --unknown).",
 	}, func() float64 {

@@ -18,6 +18,7 @@ import (
 // (producers never write into occupied space) and releases them when done.
 type queue struct {
 	mu    sync.Mutex
+	size  int // items it holds; the memory is allocated by the first push
 	buf   []byte
 	start int // offset of the oldest item's bytes
 	end   int // offset where the next bytes go
@@ -38,12 +39,15 @@ type item struct {
 // are 300–400 bytes.
 const avgPacket = 512
 
+// arenaBytes is the size of the byte ring of a queue of size items.
+func arenaBytes(size int) int { return size*avgPacket + 64<<10 }
+
+// newQueue makes a queue of size items. Its arena is allocated when the
+// first packet arrives, so a daemon without DHCP sources (look-ups from
+// the stored bindings only) does not carry tens of megabytes of heap that
+// also raise the garbage collector's goal.
 func newQueue(size int) *queue {
-	return &queue{
-		buf:   make([]byte, size*avgPacket+64<<10),
-		items: make([]item, size),
-		ready: make(chan struct{}, 1),
-	}
+	return &queue{size: size, ready: make(chan struct{}, 1)}
 }
 
 // push copies pkts into the queue and returns how many it dropped for want
@@ -51,6 +55,10 @@ func newQueue(size int) *queue {
 func (q *queue) push(src binding.Source, at time.Time, pkts [][]byte) (dropped int) {
 	ns := at.UnixNano()
 	q.mu.Lock()
+	if q.items == nil {
+		q.buf = make([]byte, arenaBytes(q.size))
+		q.items = make([]item, q.size)
+	}
 	for _, p := range pkts {
 		if q.n == len(q.items) {
 			dropped++
@@ -126,6 +134,9 @@ func (q *queue) release(k int) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	k = min(k, q.n)
+	if k == 0 {
+		return
+	}
 	q.first = (q.first + k) % len(q.items)
 	q.n -= k
 	if q.n == 0 {

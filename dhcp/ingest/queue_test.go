@@ -39,9 +39,10 @@ func TestQueueOrderAndRelease(t *testing.T) {
 }
 
 // The arena is bounded too: a packet that does not fit is dropped.
+// (It is allocated by the first push.)
 func TestQueueArenaFull(t *testing.T) {
 	q := newQueue(4)
-	big := make([]byte, len(q.buf)/2+1)
+	big := make([]byte, arenaBytes(4)/2+1)
 	if d := q.push(binding.SourceRelay, time.Now(), [][]byte{big, big}); d != 1 {
 		t.Errorf("two packets larger than half the arena: dropped %d, want 1", d)
 	}
@@ -87,5 +88,22 @@ func TestQueueModel(t *testing.T) {
 			q.release(k)
 			model = model[k:]
 		}
+	}
+}
+
+// An unused queue holds no arena, and its empty operations are safe.
+func TestQueueLazyArena(t *testing.T) {
+	q := newQueue(1024)
+	if q.buf != nil || q.items != nil {
+		t.Fatal("a new queue allocated its arena")
+	}
+	q.release(0)
+	q.release(5)
+	if got := q.peek(nil, 10); len(got) != 0 || q.depth() != 0 {
+		t.Errorf("empty queue: peek %v depth %d", got, q.depth())
+	}
+	q.push(binding.SourceRelay, time.Now(), [][]byte{[]byte("x")})
+	if len(q.buf) != arenaBytes(1024) || len(q.items) != 1024 || q.depth() != 1 {
+		t.Errorf("after the first push: arena %d items %d depth %d", len(q.buf), len(q.items), q.depth())
 	}
 }
