@@ -2,14 +2,11 @@ package api_test
 
 import (
 	"flag"
-	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -17,6 +14,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/stadsnat/accessd/api"
+	"github.com/stadsnat/accessd/api/internal/apitest"
 	"github.com/stadsnat/accessd/api/piapi"
 	"github.com/stadsnat/accessd/store"
 	"github.com/stadsnat/accessd/store/catalog"
@@ -80,51 +78,19 @@ func (f *fixture) importAll(t testing.TB, as ...inventory.Access) {
 	}
 }
 
-// do sends a request and renders the response as the golden files hold
-// it: status line, the headers that matter, a blank line, the body.
+// do sends a request and renders the response as the golden files hold it.
 func (f *fixture) do(t *testing.T, method, path string, hdr map[string]string, body string) (*http.Response, string) {
 	t.Helper()
 	req := httptest.NewRequest(method, path, strings.NewReader(body))
 	for k, v := range hdr {
 		req.Header.Set(k, v)
 	}
-	rec := httptest.NewRecorder()
-	f.h.ServeHTTP(rec, req)
-	resp := rec.Result()
-	b, _ := io.ReadAll(resp.Body)
-	var s strings.Builder
-	fmt.Fprintf(&s, "HTTP/1.1 %s\n", resp.Status)
-	var keys []string
-	for k := range resp.Header {
-		if k == "Date" || k == "Content-Length" {
-			continue
-		}
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	for _, k := range keys {
-		fmt.Fprintf(&s, "%s: %s\n", k, strings.Join(resp.Header[k], ", "))
-	}
-	s.WriteString("\n")
-	s.Write(b)
-	return resp, s.String()
+	return apitest.Serve(f.h, req)
 }
 
 func golden(t *testing.T, name, got string) {
 	t.Helper()
-	path := filepath.Join("testdata", name+".golden")
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./api -update to create it)", err)
-	}
-	if diff := cmp.Diff(string(want), got); diff != "" {
-		t.Errorf("%s (-want +got):\n%s", path, diff)
-	}
+	apitest.Golden(t, name, got, *update, "go test ./api -update")
 }
 
 func basic(user, pass string) map[string]string {

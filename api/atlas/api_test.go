@@ -3,24 +3,18 @@ package atlas_test
 import (
 	"context"
 	"flag"
-	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
 	"net/url"
-	"os"
-	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/google/go-cmp/cmp"
-
 	"github.com/stadsnat/accessd/api"
 	"github.com/stadsnat/accessd/api/atlas"
+	"github.com/stadsnat/accessd/api/internal/apitest"
 	"github.com/stadsnat/accessd/store"
 	"github.com/stadsnat/accessd/store/activation"
 	"github.com/stadsnat/accessd/store/activation/acttest"
@@ -93,43 +87,12 @@ func (f *fixture) do(t *testing.T, method, target, from string, hdr ...string) (
 	for i := 0; i+1 < len(hdr); i += 2 {
 		req.Header.Set(hdr[i], hdr[i+1])
 	}
-	rec := httptest.NewRecorder()
-	f.h.ServeHTTP(rec, req)
-	resp := rec.Result()
-	b, _ := io.ReadAll(resp.Body)
-	var s strings.Builder
-	fmt.Fprintf(&s, "HTTP/1.1 %s\n", resp.Status)
-	var keys []string
-	for k := range resp.Header {
-		if k != "Date" {
-			keys = append(keys, k)
-		}
-	}
-	slices.Sort(keys)
-	for _, k := range keys {
-		fmt.Fprintf(&s, "%s: %s\n", k, strings.Join(resp.Header[k], ", "))
-	}
-	s.WriteString("\n")
-	s.Write(b)
-	return resp, s.String()
+	return apitest.Serve(f.h, req)
 }
 
 func golden(t *testing.T, name, got string) {
 	t.Helper()
-	path := filepath.Join("testdata", name+".golden")
-	if *update {
-		os.MkdirAll("testdata", 0o755)
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./api/atlas -update to create it)", err)
-	}
-	if diff := cmp.Diff(string(want), got); diff != "" {
-		t.Errorf("%s (-want +got):\n%s", path, diff)
-	}
+	apitest.Golden(t, name, got, *update, "go test ./api/atlas -update")
 }
 
 func apiURL(params ...string) string {

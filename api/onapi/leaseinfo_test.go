@@ -2,21 +2,15 @@ package onapi
 
 import (
 	"flag"
-	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
-	"os"
 	"path/filepath"
-	"slices"
-	"strings"
 	"testing"
 	"time"
 
-	"github.com/google/go-cmp/cmp"
-
+	"github.com/stadsnat/accessd/api/internal/apitest"
 	"github.com/stadsnat/accessd/api/internal/web"
 	"github.com/stadsnat/accessd/store"
 	"github.com/stadsnat/accessd/store/inventory"
@@ -62,37 +56,7 @@ func TestLeaseInfoGolden(t *testing.T) {
 		{"leaseinfo_none", "A2"},
 		{"leaseinfo_unknown_access", "NOSUCH"},
 	} {
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, httptest.NewRequest("GET", Base+"tech/access/"+c.access+"/link/leaseinfo", nil))
-		resp := rec.Result()
-		b, _ := io.ReadAll(resp.Body)
-		var s strings.Builder
-		fmt.Fprintf(&s, "HTTP/1.1 %s\n", resp.Status)
-		var keys []string
-		for k := range resp.Header {
-			if k != "Date" && k != "Content-Length" {
-				keys = append(keys, k)
-			}
-		}
-		slices.Sort(keys)
-		for _, k := range keys {
-			fmt.Fprintf(&s, "%s: %s\n", k, strings.Join(resp.Header[k], ", "))
-		}
-		s.WriteString("\n")
-		s.Write(b)
-		path := filepath.Join("testdata", c.name+".golden")
-		if *updateLeaseInfo {
-			os.MkdirAll("testdata", 0o755)
-			if err := os.WriteFile(path, []byte(s.String()), 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
-		want, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatalf("%v (run go test ./api/onapi -run LeaseInfo -update-leaseinfo to create it)", err)
-		}
-		if diff := cmp.Diff(string(want), s.String()); diff != "" {
-			t.Errorf("%s (-want +got):\n%s", path, diff)
-		}
+		_, got := apitest.Serve(h, httptest.NewRequest("GET", Base+"tech/access/"+c.access+"/link/leaseinfo", nil))
+		apitest.Golden(t, c.name, got, *updateLeaseInfo, "go test ./api/onapi -run LeaseInfo -update-leaseinfo")
 	}
 }

@@ -5,19 +5,14 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/google/go-cmp/cmp"
-
+	"github.com/stadsnat/accessd/api/internal/apitest"
 	"github.com/stadsnat/accessd/api/internal/web"
 	"github.com/stadsnat/accessd/store"
 )
@@ -39,41 +34,13 @@ func (f fakeLinks) Link(id string) (store.LinkState, error) {
 func render(h http.Handler, path string) string {
 	mux := http.NewServeMux()
 	mux.Handle("GET "+Base+LinkStatusPath, h)
-	rec := httptest.NewRecorder()
-	mux.ServeHTTP(rec, httptest.NewRequest("GET", path, nil))
-	resp := rec.Result()
-	b, _ := io.ReadAll(resp.Body)
-	var s strings.Builder
-	fmt.Fprintf(&s, "HTTP/1.1 %s\n", resp.Status)
-	var keys []string
-	for k := range resp.Header {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	for _, k := range keys {
-		fmt.Fprintf(&s, "%s: %s\n", k, strings.Join(resp.Header[k], ", "))
-	}
-	s.WriteString("\n")
-	s.Write(b)
-	return s.String()
+	_, s := apitest.Serve(mux, httptest.NewRequest("GET", path, nil))
+	return s
 }
 
 func goldenFile(t *testing.T, name, got string) {
 	t.Helper()
-	path := filepath.Join("testdata", name+".golden")
-	if *updateLink {
-		os.MkdirAll("testdata", 0o755)
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./api/onapi -update-link to create it)", err)
-	}
-	if diff := cmp.Diff(string(want), got); diff != "" {
-		t.Errorf("%s (-want +got):\n%s", path, diff)
-	}
+	apitest.Golden(t, name, got, *updateLink, "go test ./api/onapi -update-link")
 }
 
 // Every variant of GET /onapi/2.6/tech/access/{accessId}/link/status.

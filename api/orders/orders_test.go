@@ -4,13 +4,9 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -18,6 +14,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/stadsnat/accessd/api"
+	"github.com/stadsnat/accessd/api/internal/apitest"
 	"github.com/stadsnat/accessd/api/orders"
 	"github.com/stadsnat/accessd/store"
 	"github.com/stadsnat/accessd/store/activation/acttest"
@@ -56,43 +53,12 @@ func (f *fixture) do(t *testing.T, user, method, path, body string) (*http.Respo
 	if body != "" {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	rec := httptest.NewRecorder()
-	f.h.ServeHTTP(rec, req)
-	resp := rec.Result()
-	b, _ := io.ReadAll(resp.Body)
-	var s strings.Builder
-	fmt.Fprintf(&s, "HTTP/1.1 %s\n", resp.Status)
-	var keys []string
-	for k := range resp.Header {
-		if k != "Date" && k != "Content-Length" {
-			keys = append(keys, k)
-		}
-	}
-	slices.Sort(keys)
-	for _, k := range keys {
-		fmt.Fprintf(&s, "%s: %s\n", k, strings.Join(resp.Header[k], ", "))
-	}
-	s.WriteString("\n")
-	s.Write(b)
-	return resp, s.String()
+	return apitest.Serve(f.h, req)
 }
 
 func golden(t *testing.T, name, got string) {
 	t.Helper()
-	path := filepath.Join("testdata", name+".golden")
-	if *update {
-		os.MkdirAll("testdata", 0o755)
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./api/orders -update to create it)", err)
-	}
-	if diff := cmp.Diff(string(want), got); diff != "" {
-		t.Errorf("%s (-want +got):\n%s", path, diff)
-	}
+	apitest.Golden(t, name, got, *update, "go test ./api/orders -update")
 }
 
 const activateA1 = `{"accessId": "A1", "service": "BB100100", "operation": "ACTIVATE", "forcedTakeover": false,
