@@ -119,21 +119,11 @@ func (d Deps) access(rec *store.AccessRecord, now time.Time) access {
 // Accesses serves GET /onapi/2.6/accesses/: all accesses (404 when there
 // are none), or with If-Modified-Since the changed ones (304 when none).
 func (d Deps) Accesses(w http.ResponseWriter, r *http.Request) error {
-	since, incremental := web.IfModifiedSince(r)
-	if !incremental {
-		since = time.Time{}
-	}
-	snap, err := d.DB.Accesses(since)
-	if err != nil {
-		return web.Internal(err)
+	snap, err := web.Export(w, r, d.DB, "application/json")
+	if err != nil || snap == nil {
+		return err
 	}
 	defer snap.Close()
-	web.SetLastModified(w, snap.LastModified)
-	if incremental && snap.Count == 0 {
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(http.StatusNotModified)
-		return nil
-	}
 	if snap.Count == 0 {
 		return web.Errorf(http.StatusNotFound, "No accesses available")
 	}

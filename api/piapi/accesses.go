@@ -10,7 +10,6 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"time"
 
 	"github.com/stadsnat/accessd/api/internal/web"
 	"github.com/stadsnat/accessd/store"
@@ -138,20 +137,11 @@ func (d Deps) feasibility(rec *store.AccessRecord) feasibility {
 // Accesses serves feasibility: every access, or with If-Modified-Since the
 // changed ones (304 when none), streamed from one read transaction.
 func (d Deps) Accesses(w http.ResponseWriter, r *http.Request) error {
-	since, incremental := web.IfModifiedSince(r)
-	if !incremental {
-		since = time.Time{}
-	}
-	snap, err := d.DB.Accesses(since)
-	if err != nil {
-		return web.Internal(err)
+	snap, err := web.Export(w, r, d.DB, "")
+	if err != nil || snap == nil {
+		return err
 	}
 	defer snap.Close()
-	web.SetLastModified(w, snap.LastModified)
-	if incremental && snap.Count == 0 {
-		w.WriteHeader(http.StatusNotModified)
-		return nil
-	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(http.StatusOK)
 	if r.Method == http.MethodHead {

@@ -13,7 +13,6 @@ import (
 	"bufio"
 	"net/http"
 	"strconv"
-	"time"
 	"unicode/utf8"
 
 	"github.com/stadsnat/accessd/api/internal/web"
@@ -27,22 +26,12 @@ const Path = "/ko/api/1/"
 // Handler serves GET /ko/api/1/ from db.
 func Handler(db *store.DB) web.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		since, incremental := web.IfModifiedSince(r)
-		if !incremental {
-			since = time.Time{}
-		}
-		snap, err := db.Accesses(since)
-		if err != nil {
-			return web.Internal(err)
+		snap, err := web.Export(w, r, db, "application/xml")
+		if err != nil || snap == nil {
+			return err
 		}
 		defer snap.Close()
-		h := w.Header()
-		h.Set("Content-Type", "application/xml")
-		web.SetLastModified(w, snap.LastModified)
-		if incremental && snap.Count == 0 {
-			w.WriteHeader(http.StatusNotModified)
-			return nil
-		}
+		w.Header().Set("Content-Type", "application/xml")
 		w.WriteHeader(http.StatusOK)
 		if r.Method == http.MethodHead {
 			return nil
