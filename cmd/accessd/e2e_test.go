@@ -26,7 +26,7 @@ type e2e struct {
 	base     string
 	sock     string
 	cmd      *exec.Cmd
-	log      *bytes.Buffer
+	log      *syncBuffer // the daemon writes it while the test reads it
 }
 
 func buildBinaries(t *testing.T, dir string) (string, string) {
@@ -55,7 +55,7 @@ func startE2E(t *testing.T) *e2e {
 		t.Skip("end-to-end test builds and runs the binaries; skipped with -short")
 	}
 	dir := t.TempDir()
-	e := &e2e{t: t, dir: dir, log: &bytes.Buffer{}}
+	e := &e2e{t: t, dir: dir, log: &syncBuffer{}}
 	e.accessd, e.accessct = buildBinaries(t, dir)
 	addr := freePort(t)
 	e.base = "http://" + addr

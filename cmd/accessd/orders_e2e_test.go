@@ -1,7 +1,6 @@
 package main_test
 
 import (
-	"bytes"
 	"crypto/md5"
 	"encoding/hex"
 	"encoding/json"
@@ -25,7 +24,7 @@ func startOrdersE2E(t *testing.T) (*e2e, string) {
 		t.Skip("end-to-end test builds and runs the binaries; skipped with -short")
 	}
 	dir := t.TempDir()
-	e := &e2e{t: t, dir: dir, log: &bytes.Buffer{}}
+	e := &e2e{t: t, dir: dir, log: &syncBuffer{}}
 	e.accessd, e.accessct = buildBinaries(t, dir)
 	addr := freePort(t)
 	e.base = "http://" + addr
