@@ -103,7 +103,18 @@ type onOrder struct {
 
 func piView(base string, o store.Order) piOrder {
 	return piOrder{Path: base + "orders/" + o.ID, AccessID: o.AccessID, Service: o.Service, Operation: string(o.Operation),
-		State: string(o.State), Message: o.Message}
+		State: piState(o.State), Message: o.Message}
+}
+
+// piState is an order state as PI-API spells it. PI-API knows only
+// RECEIVED, DONE_SUCCESS and DONE_FAILED, and an order "is RECEIVED until
+// the service is activated or has failed" (service_activation.md), so an
+// order the hook is running (IN_PROGRESS, an ON-API state) is RECEIVED.
+func piState(s store.OrderState) string {
+	if s == store.InProgress {
+		return string(store.Received)
+	}
+	return string(s)
 }
 
 func onView(o store.Order) onOrder {

@@ -241,3 +241,44 @@ func TestONAPIOrderFlow(t *testing.T) {
 	_, got = f.do(t, "sp", "PUT", "/onapi/2.6/orders/0001", `{}`)
 	golden(t, "on_put_not_implemented", got)
 }
+
+// PI-API knows no IN_PROGRESS: an order the hook is running is RECEIVED
+// until it is done (PI-API 2.3 service_activation.md, "Hämtning av Order
+// Status"), both when read and when ordered again. ON-API shows the state.
+func TestPIAPIOrderInProgressIsReceived(t *testing.T) {
+	f := newFixture(t)
+	if resp, got := f.do(t, "sp", "POST", "/api/2.3/orders/", activateA1); resp.StatusCode != http.StatusCreated {
+		t.Fatalf("order not created:\n%s", got)
+	}
+	errs := f.DB.OrderBatch([]func(*store.OrderTx) error{func(o *store.OrderTx) error {
+		ord, err := o.Order("0001")
+		if err != nil {
+			return err
+		}
+		ord.State = store.InProgress
+		return o.UpdateOrder(&ord)
+	}})
+	if errs[0] != nil {
+		t.Fatal(errs[0])
+	}
+	want := `{"path":"/api/2.3/orders/0001","accessId":"A1","service":"BB100100","operation":"ACTIVATE","state":"RECEIVED","message":""}` + "\n"
+	for _, v := range []struct{ method, path, body string }{
+		{"GET", "/api/2.3/orders/0001", ""},
+		{"GET", "/api/2.2/orders/0001", ""},
+		{"POST", "/api/2.3/orders/", activateA1},
+	} {
+		_, got := f.do(t, "sp", v.method, v.path, v.body)
+		_, body, _ := strings.Cut(got, "\n\n")
+		w := want
+		if strings.HasPrefix(v.path, "/api/2.2/") {
+			w = strings.Replace(want, "/api/2.3/", "/api/2.2/", 1)
+		}
+		if diff := cmp.Diff(w, body); diff != "" {
+			t.Errorf("%s %s (-want +got):\n%s", v.method, v.path, diff)
+		}
+	}
+	_, got := f.do(t, "sp", "GET", "/onapi/2.6/orders/0001", "")
+	if !strings.Contains(got, `"state":"IN_PROGRESS"`) {
+		t.Errorf("ON-API shows the order's state as it is:\n%s", got)
+	}
+}
