@@ -107,11 +107,13 @@ func Open(opts Options) (*Table, error) {
 // Close closes the netlink socket.
 func (t *Table) Close() error { return t.c.Close() }
 
-// Lookup returns the best usable entry for ip, or ErrNotFound.
+// Lookup returns the best usable entry for ip, or ErrNotFound (also for
+// an address that is not IPv4: the table holds none). Errors never name
+// the address: callers log them, and addresses are personal data.
 func (t *Table) Lookup(ctx context.Context, ip netip.Addr) (Neighbor, error) {
 	ip = ip.Unmap()
 	if !ip.Is4() {
-		return Neighbor{}, fmt.Errorf("neigh: look up %v: only IPv4 is supported", ip)
+		return Neighbor{}, fmt.Errorf("neigh: only IPv4 addresses have entries: %w", ErrNotFound)
 	}
 	all, err := t.Dump(ctx)
 	if err != nil {
@@ -132,7 +134,7 @@ func best(all []Neighbor, ip netip.Addr) (Neighbor, error) {
 		}
 	}
 	if !ok {
-		return Neighbor{}, fmt.Errorf("neigh: %v: %w", ip, ErrNotFound)
+		return Neighbor{}, fmt.Errorf("neigh: %w", ErrNotFound)
 	}
 	return found, nil
 }
@@ -228,5 +230,5 @@ func (s Static) Lookup(ctx context.Context, ip netip.Addr) (Neighbor, error) {
 	if n, ok := s[ip.Unmap()]; ok {
 		return n, nil
 	}
-	return Neighbor{}, fmt.Errorf("neigh: %v: %w", ip, ErrNotFound)
+	return Neighbor{}, fmt.Errorf("neigh: %w", ErrNotFound)
 }

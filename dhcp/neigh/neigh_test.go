@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"os"
 	"os/exec"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -156,5 +157,30 @@ func TestStatic(t *testing.T) {
 	}
 	if _, err := lk.Lookup(context.Background(), netip.MustParseAddr("10.0.0.2")); !errors.Is(err, ErrNotFound) {
 		t.Errorf("missing entry: %v", err)
+	}
+}
+
+// An address the IPv4 table cannot hold (an IPv6 browser at the bounce URL,
+// accessctl lookup ip of an IPv6 address) has no entry, like any other
+// address without one; and no error names the address, since callers log
+// them above debug level and addresses are personal data.
+func TestLookupErrorsNotFoundWithoutAddress(t *testing.T) {
+	v6 := netip.MustParseAddr("2001:db8::4711")
+	v4 := netip.MustParseAddr("10.0.0.9")
+	tab := &Table{} // never dialled: a non-IPv4 address is answered before any dump
+	_, err6 := tab.Lookup(context.Background(), v6)
+	_, errBest := best(nil, v4)
+	_, errStatic := Static{}.Lookup(context.Background(), v4)
+	for _, c := range []struct {
+		name string
+		err  error
+		ip   netip.Addr
+	}{{"Table.Lookup(IPv6)", err6, v6}, {"best", errBest, v4}, {"Static.Lookup", errStatic, v4}} {
+		if !errors.Is(c.err, ErrNotFound) {
+			t.Errorf("%s = %v, want ErrNotFound", c.name, c.err)
+		}
+		if c.err != nil && strings.Contains(c.err.Error(), c.ip.String()) {
+			t.Errorf("%s: error %q names the address", c.name, c.err)
+		}
 	}
 }
