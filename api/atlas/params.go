@@ -125,7 +125,9 @@ func ParseCall(rawQuery string) (Call, error) {
 	return c, err
 }
 
-// text reads a parameter of printable ASCII without spaces at the ends.
+// text reads an id parameter (socket, service_uid): printable ASCII
+// without spaces, and without '<', '>' or '&', which no id holds and which
+// are markup in XML.
 func text(q map[string]string, name string, maxLen int, required bool) (string, error) {
 	v, ok := q[name]
 	if !ok || v == "" {
@@ -140,6 +142,9 @@ func text(q map[string]string, name string, maxLen int, required bool) (string, 
 	for i := 0; i < len(v); i++ {
 		if v[i] <= ' ' || v[i] >= 0x7f {
 			return "", &ParamError{name, fmt.Sprintf("character %#x at offset %d is not printable ASCII", v[i], i)}
+		}
+		if v[i] == '<' || v[i] == '>' || v[i] == '&' {
+			return "", &ParamError{name, fmt.Sprintf("character %q at offset %d is not allowed in an id", v[i], i)}
 		}
 	}
 	return v, nil
