@@ -118,11 +118,20 @@ func available(rec *store.AccessRecord) string {
 	return string(rec.Sellable)
 }
 
+// premisesType is a premises type as PI-API spells it. PI-API 2.2/2.3
+// know MDU_APARTMENT, MDU_COMMON, RESIDENTIAL_HOUSE, COMMERCIAL, PUBLIC and
+// UNKNOWN (feasibility.md); ON-API's MDU_TECHNICAL, a technical room of an
+// apartment building, is sent as MDU_COMMON, as PI V1 does.
+func premisesType(p inventory.PremisesType) string {
+	pt, _ := p.PIV1() // the five PI V1 types; UNKNOWN unchanged
+	return string(pt)
+}
+
 func (d Deps) feasibility(rec *store.AccessRecord) feasibility {
 	a := &rec.Access
 	f := feasibility{
 		AccessID: a.AccessID, StreetName: a.StreetName, StreetNumber: a.StreetNumber, StreetLittera: a.StreetLittera,
-		PostalCode: a.PostalCode, City: a.City, CountryCode: a.CountryCode, PremisesType: string(a.PremisesType),
+		PostalCode: a.PostalCode, City: a.City, CountryCode: a.CountryCode, PremisesType: premisesType(a.PremisesType),
 		MDUApartmentNumber: a.MDUApartmentNumber, MDUDistinguisher: a.MDUDistinguisher, Outlet: a.Outlet,
 		Population: a.Population, Services: []serviceConn{},
 		CoFiberConverter: a.FiberConverter, CoCPESwitch: a.CPESwitch, CoCPERouter: a.CPERouter,
