@@ -49,3 +49,34 @@ func TestPIAPIPremisesTypes(t *testing.T) {
 		}
 	}
 }
+
+// An MDU_APARTMENT must have mduApartmentNumber or mduDistinguisher in
+// every view (PI V1 seed 003, PI-API 2.3 feasibility.md, ON-API 2.6
+// accesses.md); one that a CSV 1.1 import identified by its outlet alone
+// shows the outlet as mduDistinguisher.
+func TestMDUApartmentIdentifiedByOutlet(t *testing.T) {
+	a := house("APT1", "10.1.1.1 ge-0/0/7")
+	a.PremisesType, a.Outlet = inventory.MDUApartment, "A-11-14"
+	f := newFixture(t, a)
+	auth := basic("sp", "pw")
+	type ids struct{ MduApartmentNumber, MduDistinguisher, Outlet string }
+	want := ids{MduDistinguisher: "A-11-14", Outlet: "A-11-14"}
+	var feas []ids
+	_, got := f.do(t, "GET", "/api/2.3/accesses/", auth, "")
+	jsonBody(t, got, &feas)
+	if diff := cmp.Diff([]ids{want}, feas); diff != "" {
+		t.Errorf("PI-API feasibility (-want +got):\n%s", diff)
+	}
+	for _, path := range []string{"/api/2.3/accesses/APT1", "/onapi/2.6/accesses/APT1"} {
+		var got1 ids
+		_, got := f.do(t, "GET", path, auth, "")
+		jsonBody(t, got, &got1)
+		if diff := cmp.Diff(want, got1); diff != "" {
+			t.Errorf("GET %s (-want +got):\n%s", path, diff)
+		}
+	}
+	_, got = f.do(t, "GET", "/ko/api/1/", auth, "")
+	if !strings.Contains(got, "<MduDistinguisher>A-11-14</MduDistinguisher>") {
+		t.Errorf("PI V1:\n%s", got)
+	}
+}

@@ -110,7 +110,10 @@ func (d Deps) access(rec *store.AccessRecord, now time.Time) access {
 	return access{
 		AccessID: a.AccessID, LegacyAccessID: a.LegacyAccessID, StreetName: a.StreetName, StreetNumber: a.StreetNumber,
 		StreetLittera: a.StreetLittera, PostalCode: a.PostalCode, City: a.City, CountryCode: a.CountryCode,
-		PremisesType: string(a.PremisesType), MDUApartmentNumber: a.MDUApartmentNumber, MDUDistinguisher: a.MDUDistinguisher,
+		// An MDU_APARTMENT needs mduApartmentNumber or mduDistinguisher
+		// (accesses.md); one that CSV 1.1 identified by its outlet alone gets
+		// the outlet as mduDistinguisher, as in PI V1 and PI-API.
+		PremisesType: string(a.PremisesType), MDUApartmentNumber: a.MDUApartmentNumber, MDUDistinguisher: a.PIV1MDUDistinguisher(),
 		Outlet: a.Outlet, Population: a.Population, PriceGroup: a.PriceGroup,
 		AccessState: AccessState(rec, now, d.Loc), NationalAddressUUID: a.NationalAddressUUID,
 	}

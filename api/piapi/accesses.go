@@ -132,7 +132,10 @@ func (d Deps) feasibility(rec *store.AccessRecord) feasibility {
 	f := feasibility{
 		AccessID: a.AccessID, StreetName: a.StreetName, StreetNumber: a.StreetNumber, StreetLittera: a.StreetLittera,
 		PostalCode: a.PostalCode, City: a.City, CountryCode: a.CountryCode, PremisesType: premisesType(a.PremisesType),
-		MDUApartmentNumber: a.MDUApartmentNumber, MDUDistinguisher: a.MDUDistinguisher, Outlet: a.Outlet,
+		// An MDU_APARTMENT needs mduApartmentNumber or mduDistinguisher
+		// (feasibility.md); one that CSV 1.1 identified by its outlet alone
+		// gets the outlet as mduDistinguisher, as in PI V1.
+		MDUApartmentNumber: a.MDUApartmentNumber, MDUDistinguisher: a.PIV1MDUDistinguisher(), Outlet: a.Outlet,
 		Population: a.Population, Services: []serviceConn{},
 		CoFiberConverter: a.FiberConverter, CoCPESwitch: a.CPESwitch, CoCPERouter: a.CPERouter,
 	}
