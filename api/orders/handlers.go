@@ -63,7 +63,7 @@ func (d Deps) Routes() api.Routes {
 		}
 		ob := onapi.Base
 		ep := onapi.NewEndpoint("orders", "orders/", "orders.md")
-		ep.Note = "operations ACTIVATE and DEACTIVATE; GET lists unfinished orders, ?accessId= and ?state= filter"
+		ep.Note = "operations ACTIVATE and DEACTIVATE; GET lists unfinished orders, ?accessId= all orders of an access, ?state= those in a state"
 		ep.UnsupportedFields = []string{"characteristics", "externalNote"}
 		rt.ONAPI(ep, "orders/", d.listON)
 		rt.Handle("POST "+ob+"orders/", api.GroupONAPI, sp(api.GroupONAPI, d.postON))
@@ -276,7 +276,9 @@ func (d Deps) listON(w http.ResponseWriter, r *http.Request) error {
 		v := strings.Trim(vs[0], `"`)
 		switch strings.ToLower(k) {
 		case "accessid":
-			f.AccessID = v
+			// "Get all orders pertaining a specific accessId"
+			// (orders.md): finished ones too.
+			f.AccessID, f.Open = v, false
 		case "state":
 			st := store.OrderState(v)
 			if !st.Valid() {

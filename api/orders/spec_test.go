@@ -1,0 +1,55 @@
+package orders_test
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// orderStates decodes an ON-API order list into "orderId state" lines.
+func orderStates(t *testing.T, rendered string) []string {
+	t.Helper()
+	_, body, _ := strings.Cut(rendered, "\n\n")
+	var list []struct{ OrderID, State string }
+	if err := json.Unmarshal([]byte(body), &list); err != nil {
+		t.Fatalf("%v in:\n%s", err, rendered)
+	}
+	out := []string{}
+	for _, o := range list {
+		out = append(out, o.OrderID+" "+o.State)
+	}
+	return out
+}
+
+// ON-API 2.6 orders.md: GET orders/ lists the unfinished orders, but
+// ?accessId= "all orders pertaining a specific accessId", finished ones
+// included; ?state= those in the state.
+func TestONAPIOrdersOfAccessIncludeFinished(t *testing.T) {
+	f := newFixture(t)
+	act := `{"accessId": "A1", "service": "BB100100", "operation": "ACTIVATE"}`
+	if resp, got := f.do(t, "sp", "POST", "/onapi/2.6/orders/", act); resp.StatusCode != 201 {
+		t.Fatalf("order not created:\n%s", got)
+	}
+	f.RunDue(t)
+	later := `{"accessId": "A1", "service": "IPTV", "operation": "ACTIVATE", "requestedDateTime": "2026-04-01T00:00:00Z"}`
+	if resp, got := f.do(t, "sp", "POST", "/onapi/2.6/orders/", later); resp.StatusCode != 201 {
+		t.Fatalf("order not created:\n%s", got)
+	}
+	for _, tc := range []struct {
+		query string
+		want  []string
+	}{
+		{"", []string{"0003 RECEIVED"}},
+		{"?accessId=A1", []string{"0001 DONE_SUCCESS", "0003 RECEIVED"}},
+		{"?accessId=A2", []string{}},
+		{"?accessId=A1&state=%22DONE_SUCCESS%22", []string{"0001 DONE_SUCCESS"}},
+		{"?state=RECEIVED&accessId=A1", []string{"0003 RECEIVED"}},
+	} {
+		_, got := f.do(t, "sp", "GET", "/onapi/2.6/orders/"+tc.query, "")
+		if diff := cmp.Diff(tc.want, orderStates(t, got)); diff != "" {
+			t.Errorf("GET orders/%s (-want +got):\n%s", tc.query, diff)
+		}
+	}
+}
