@@ -83,13 +83,16 @@ type piOrder struct {
 	Message   string `json:"message"`
 }
 
-// onOrder is ON-API 2.6's order object.
+// onOrder is ON-API 2.6's order object. Every stored order has accessId
+// and service; the answer to a DEACTIVATE of a subscription that has
+// already ended knows neither and leaves them out, as orders.md's
+// DEACTIVATE example does, rather than send an empty ID.
 type onOrder struct {
 	Path                   string            `json:"path,omitempty"`
 	OrderID                string            `json:"orderId,omitempty"`
-	AccessID               string            `json:"accessId"`
+	AccessID               string            `json:"accessId,omitempty"`
 	SubscriptionID         string            `json:"subscriptionId,omitempty"`
-	Service                string            `json:"service"`
+	Service                string            `json:"service,omitempty"`
 	Operation              string            `json:"operation"`
 	State                  string            `json:"state"`
 	ForcedTakeover         bool              `json:"forcedTakeover"`

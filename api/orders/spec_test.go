@@ -53,3 +53,26 @@ func TestONAPIOrdersOfAccessIncludeFinished(t *testing.T) {
 		}
 	}
 }
+
+// A DEACTIVATE of a subscription that has already ended is done (200
+// DONE_SUCCESS, common/responses.md); the answer names the subscription
+// and leaves out accessId and service, which it does not know, instead of
+// sending them empty (dataformats.md: an ID has at least one character).
+func TestONAPIDeactivateEndedSubscription(t *testing.T) {
+	f := newFixture(t)
+	if resp, got := f.do(t, "sp", "POST", "/onapi/2.6/orders/", `{"accessId": "A1", "service": "BB100100", "operation": "ACTIVATE"}`); resp.StatusCode != 201 {
+		t.Fatalf("order not created:\n%s", got)
+	}
+	f.RunDue(t)
+	deact := `{"operation": "DEACTIVATE", "subscriptionId": "0002"}`
+	if resp, got := f.do(t, "sp", "POST", "/onapi/2.6/orders/", deact); resp.StatusCode != 201 {
+		t.Fatalf("deactivation not created:\n%s", got)
+	}
+	f.RunDue(t)
+	resp, got := f.do(t, "sp", "POST", "/onapi/2.6/orders/", deact)
+	_, body, _ := strings.Cut(got, "\n\n")
+	want := `{"subscriptionId":"0002","operation":"DEACTIVATE","state":"DONE_SUCCESS","forcedTakeover":false,"equipment":[],"message":""}` + "\n"
+	if diff := cmp.Diff(want, body); diff != "" || resp.StatusCode != 200 {
+		t.Errorf("status %d (-want +got):\n%s", resp.StatusCode, diff)
+	}
+}
