@@ -151,7 +151,7 @@ func New(o Options) http.Handler {
 	rt.Handle("GET "+onapi.Base+"accesses/{accessId}", GroupONAPI, rt.SP(GroupONAPI, rt.JSON.Handle(od.Access)))
 	if o.Resolver != nil {
 		rt.ONAPI(onapi.NewEndpoint("option82", "option82/", "option82_lookup.md"), "option82/{hex}", onapi.Option82(o.Resolver))
-		rt.ONAPI(onapi.NewEndpoint("dhcplookup", "dhcplookup/", "dhcplookup.md"), "dhcplookup/", onapi.DHCPLookup(o.Resolver))
+		rt.ONAPI(onapi.DHCPLookupEndpoint(), "dhcplookup/", onapi.DHCPLookup(o.Resolver))
 	}
 
 	// Inventory import, Cubit style.

@@ -80,3 +80,31 @@ func TestMDUApartmentIdentifiedByOutlet(t *testing.T) {
 		t.Errorf("PI V1:\n%s", got)
 	}
 }
+
+// The endpoint list names what an endpoint does not support (ON-API 2.6
+// endpoints.md, unsupportedFields): dhcplookup serves no DHCPv6 parameter.
+func TestONAPIEndpointListNamesDHCPv6AsUnsupported(t *testing.T) {
+	f := newFixture(t)
+	auth := basic("sp", "pw")
+	var list []struct {
+		Name              string
+		UnsupportedFields []string
+	}
+	_, got := f.do(t, "GET", "/onapi/2.6/", auth, "")
+	jsonBody(t, got, &list)
+	var unsupported []string
+	for _, e := range list {
+		if e.Name == "dhcplookup" {
+			unsupported = e.UnsupportedFields
+		}
+	}
+	if diff := cmp.Diff([]string{"ipv6InterfaceId", "ipv6RemoteId"}, unsupported); diff != "" {
+		t.Errorf("dhcplookup's unsupportedFields (-want +got):\n%s", diff)
+	}
+	for _, p := range unsupported {
+		resp, got := f.do(t, "GET", "/onapi/2.6/dhcplookup/?"+p+"=x", auth, "")
+		if resp.StatusCode != 400 {
+			t.Errorf("dhcplookup with %s:\n%s", p, got)
+		}
+	}
+}

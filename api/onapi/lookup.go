@@ -8,6 +8,17 @@ import (
 	"github.com/stadsnat/accessd/api/piapi"
 )
 
+// DHCPLookupEndpoint is the endpoint-list entry of the DHCP look-up: it
+// names the DHCPv6 parameters of dhcplookup.md, which accessd does not
+// serve (it learns DHCPv4 only), as endpoints.md's unsupportedFields says
+// to.
+func DHCPLookupEndpoint() Endpoint {
+	e := NewEndpoint("dhcplookup", "dhcplookup/", "dhcplookup.md")
+	e.Note = "DHCPv4 only: ipv4CircuitId and/or ipv4RemoteId, or ipv4option82. The DHCPv6 parameters are answered 400."
+	e.UnsupportedFields = []string{"ipv6InterfaceId", "ipv6RemoteId"}
+	return e
+}
+
 // Option82 serves GET /onapi/2.6/option82/{hex}.
 func Option82(res piapi.Resolver) web.HandlerFunc { return piapi.Option82(res) }
 
