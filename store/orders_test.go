@@ -3,6 +3,7 @@ package store
 import (
 	"errors"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -285,6 +286,21 @@ func TestEventID(t *testing.T) {
 			t.Errorf("ParseEventID(%q) accepted", bad)
 		}
 	}
+}
+
+// FuzzParseEventID: orderevents' ?since= is accepted only as an event id
+// EventID spells (in either case).
+func FuzzParseEventID(f *testing.F) {
+	for _, s := range []string{"", "1", "000000000000000g", "0000000000000000a", "-000000000000001", "00000000000000ff",
+		"FFFFFFFFFFFFFFFF", EventID(1 << 40)} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		n, ok := ParseEventID(s)
+		if ok && EventID(n) != strings.ToLower(s) {
+			t.Fatalf("ParseEventID(%q) = %d, which EventID spells %q", s, n, EventID(n))
+		}
+	})
 }
 
 func TestMigration3CreatesOrderBuckets(t *testing.T) {

@@ -45,6 +45,27 @@ func TestParseDate(t *testing.T) {
 	}
 }
 
+// FuzzParseDate: a date of the API or a file is accepted only as the
+// exact spelling of a real calendar date.
+func FuzzParseDate(f *testing.F) {
+	for _, s := range []string{"1970-01-01", "2024-02-29", "9999-12-31", "0000-01-01", "2023-02-29", "2024-13-01", "2024-1-01",
+		"+024-01-01", "2024-01-01T00:00:00Z", "YES", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		d, ok := inventory.ParseDate(s)
+		if !ok {
+			return
+		}
+		if d.String() != s {
+			t.Fatalf("ParseDate(%q) = %v, which spells %q", s, d, d.String())
+		}
+		if y, m, day := time.Date(d.Year, d.Month, d.Day, 12, 0, 0, 0, time.UTC).Date(); y != d.Year || m != d.Month || day != d.Day {
+			t.Fatalf("ParseDate(%q) accepted a date the calendar does not have", s)
+		}
+	})
+}
+
 func TestAvailabilityValid(t *testing.T) {
 	for _, a := range []inventory.Availability{"YES", "NO", "1970-01-01", "2038-01-19", "9999-12-31"} {
 		if !a.Valid() {
