@@ -76,3 +76,25 @@ func TestONAPIDeactivateEndedSubscription(t *testing.T) {
 		t.Errorf("status %d (-want +got):\n%s", resp.StatusCode, diff)
 	}
 }
+
+// ON-API's orderevents.md has an event for every change of an order's
+// state; accessd's feed has only the final states, and its endpoint list
+// says so (endpoints.md: the list tells the endpoints' limitations).
+func TestONAPIEndpointListNamesOrderEventsLimit(t *testing.T) {
+	f := newFixture(t)
+	var list []struct{ Name, Note string }
+	_, got := f.do(t, "sp", "GET", "/onapi/2.6/", "")
+	_, body, _ := strings.Cut(got, "\n\n")
+	if err := json.Unmarshal([]byte(body), &list); err != nil {
+		t.Fatal(err)
+	}
+	note := ""
+	for _, e := range list {
+		if e.Name == "orderevents" {
+			note = e.Note
+		}
+	}
+	if !strings.Contains(note, "DONE_SUCCESS or DONE_FAILED") {
+		t.Errorf("orderevents note %q does not say which events there are", note)
+	}
+}
