@@ -1,6 +1,8 @@
 package atlas
 
 import (
+	"net/http/httptest"
+	"net/netip"
 	"net/url"
 	"strings"
 	"testing"
@@ -87,5 +89,46 @@ func FuzzParseBounce(f *testing.F) {
 		if err == nil && (b.ReturnURL == "" || len(b.APIKey) > 64) {
 			t.Fatalf("ParseBounce(%q) = %+v", raw, b)
 		}
+	})
+}
+
+// ClientIP decides who the visitor is and whether Atlas may call the API
+// (atlas.allowed_ips): X-Forwarded-For counts only from a trusted proxy,
+// and what it gives is an address the header holds.
+func FuzzClientIP(f *testing.F) {
+	f.Add("192.0.2.7:5000", "198.51.100.1")
+	f.Add("10.9.0.1:5000", "203.0.113.5, 198.51.100.1")
+	f.Add("10.9.0.1:5000", "198.51.100.1, 10.9.0.2")
+	f.Add("[::1]:5000", "::ffff:198.51.100.9")
+	f.Add("[::ffff:192.0.2.7]:5000", "")
+	f.Add("10.9.0.1:5000", "198.51.100.1, garbage")
+	f.Add("@", "1.2.3.4")
+	trusted := []netip.Prefix{netip.MustParsePrefix("10.9.0.0/16"), netip.MustParsePrefix("::1/128")}
+	f.Fuzz(func(t *testing.T, remote, xff string) {
+		r := httptest.NewRequest("GET", "/", nil)
+		r.RemoteAddr = remote
+		if xff != "" {
+			r.Header.Set("X-Forwarded-For", xff)
+		}
+		ip, err := ClientIP(r, trusted)
+		if err != nil {
+			return
+		}
+		conn := netip.MustParseAddrPort(remote).Addr().Unmap()
+		if !inPrefixes(conn, trusted) {
+			if ip != conn {
+				t.Fatalf("ClientIP(%q, XFF %q) = %v, want the connection's address: only a trusted proxy's header counts", remote, xff, ip)
+			}
+			return
+		}
+		if ip == conn {
+			return
+		}
+		for _, e := range strings.Split(xff, ",") {
+			if a, err := netip.ParseAddr(strings.TrimSpace(e)); err == nil && a.Unmap() == ip {
+				return
+			}
+		}
+		t.Fatalf("ClientIP(%q, XFF %q) = %v, an address the header does not hold", remote, xff, ip)
 	})
 }
