@@ -14,6 +14,7 @@ var bodySeeds = []string{
 	`{"accessId": "STTA0001", "service": "BB-100-10", "operation": "DEACTIVATE"}`,
 	`{"operation": "DEACTIVATE", "subscriptionId": "35738e19ab534dff9f9becb3a064a7d5", "requestedDateTime": "2019-02-05T00:00:00Z"}`,
 	`{"accessId": "A1", "service": "IPTV", "operation": "ACTIVATE", "forcedTakeover": false, "customer": {"firstName": "Kalle", "socialSecurityNumber": "192012317777"}, "deliveryAddress": {"zipCode": "10000"}}`,
+	`{"accessId": "A1", "service": "IPTV", "operation": "ACTIVATE", "forcedTakeover": false, "customer": {"firstName": "Kalle", "lastName": "Anka", "socialSecurityNumber": "192012317777", "email": "", "phone": "031-119119", "mobilePhone": ""}, "deliveryAddress": {"smsNotificationPhone": "", "streetName": "Testvägen", "streetNumber": "100", "streetLittera": "", "zipCode": "10000", "city": "Ankeborg"}}`,
 	`{"accessId": "A1",`, `[1,2]`, `null`, ``, `{"accessId": null}`, `{"operation": "SUSPEND"}`,
 	`{"accessId": "A1", "service": "X", "operation": "ACTIVATE", "forcedTakeover": false, "equipment": [{"vendorId": "X", "macAddress": "nope"}]}`,
 }

@@ -143,7 +143,8 @@ func TestPIAPIBadOrders(t *testing.T) {
 		{"pi22_missing_customer", "old", `{"accessId": "A1", "service": "BB100100", "operation": "ACTIVATE", "forcedTakeover": false, "deliveryAddress": {}}`},
 		{"pi22_missing_delivery_address", "old", `{"accessId": "A1", "service": "BB100100", "operation": "ACTIVATE", "forcedTakeover": false, "customer": {}}`},
 		{"pi22_bad_ssn", "old", `{"accessId": "A1", "service": "BB100100", "operation": "ACTIVATE", "forcedTakeover": false,
-			"customer": {"firstName": "Kalle", "socialSecurityNumber": "19201231-7777"}, "deliveryAddress": {}}`},
+			"customer": {"firstName": "Kalle", "lastName": "", "socialSecurityNumber": "19201231-7777", "email": "", "phone": "", "mobilePhone": ""},
+			"deliveryAddress": {"streetName": "", "streetNumber": "", "streetLittera": "", "zipCode": "", "city": ""}}`},
 	}
 	for _, tt := range tests {
 		_, got := f.do(t, tt.user, "POST", "/api/2.3/orders/", tt.body)

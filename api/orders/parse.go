@@ -293,9 +293,13 @@ func equipment(obj map[string]json.RawMessage, dst *[]store.Equipment) error {
 	return nil
 }
 
-// customer checks PI-API 2.2's customer and deliveryAddress. Every
-// attribute may be empty; those given must have the right form. The
-// messages never repeat the values (personal data).
+// customer checks PI-API 2.2's customer and deliveryAddress. The
+// attributes of the specification's example must be there ("Missing
+// customer.firstName"), but every attribute may be empty; those given
+// must have the right form. deliveryAddress's phone may come as the
+// example's smsNotificationPhone or the field table's mobilePhone, so
+// neither is required. The messages never repeat the values (personal
+// data).
 func customer(cRaw, aRaw json.RawMessage) (*store.Customer, error) {
 	var c map[string]json.RawMessage
 	if err := json.Unmarshal(cRaw, &c); err != nil || c == nil {
@@ -306,31 +310,36 @@ func customer(cRaw, aRaw json.RawMessage) (*store.Customer, error) {
 		return nil, &FieldError{"deliveryAddress", "must be an object"}
 	}
 	out := &store.Customer{}
+	const phone = "a phone number such as +4631650000"
 	fields := []struct {
-		obj  map[string]json.RawMessage
-		pre  string
-		name string
-		dst  *string
-		re   *regexp.Regexp
-		form string
+		obj      map[string]json.RawMessage
+		pre      string
+		name     string
+		required bool
+		dst      *string
+		re       *regexp.Regexp
+		form     string
 	}{
-		{c, "customer.", "firstName", &out.FirstName, nil, ""},
-		{c, "customer.", "lastName", &out.LastName, nil, ""},
-		{c, "customer.", "socialSecurityNumber", &out.SocialSecurityNumber, reSSN, "yyyymmddnnnn"},
-		{c, "customer.", "email", &out.Email, nil, ""},
-		{c, "customer.", "phone", &out.Phone, rePhone, "a phone number such as +4631650000"},
-		{c, "customer.", "mobilePhone", &out.MobilePhone, rePhone, "a phone number such as +4631650000"},
-		{a, "deliveryAddress.", "smsNotificationPhone", &out.SMSNotificationPhone, rePhone, "a phone number such as +4631650000"},
-		{a, "deliveryAddress.", "streetName", &out.StreetName, nil, ""},
-		{a, "deliveryAddress.", "streetNumber", &out.StreetNumber, nil, ""},
-		{a, "deliveryAddress.", "streetLittera", &out.StreetLittera, nil, ""},
-		{a, "deliveryAddress.", "zipCode", &out.ZipCode, nil, ""},
-		{a, "deliveryAddress.", "city", &out.City, nil, ""},
-		{a, "deliveryAddress.", "mobilePhone", new(string), rePhone, "a phone number such as +4631650000"},
+		{c, "customer.", "firstName", true, &out.FirstName, nil, ""},
+		{c, "customer.", "lastName", true, &out.LastName, nil, ""},
+		{c, "customer.", "socialSecurityNumber", true, &out.SocialSecurityNumber, reSSN, "yyyymmddnnnn"},
+		{c, "customer.", "email", true, &out.Email, nil, ""},
+		{c, "customer.", "phone", true, &out.Phone, rePhone, phone},
+		{c, "customer.", "mobilePhone", true, &out.MobilePhone, rePhone, phone},
+		{a, "deliveryAddress.", "smsNotificationPhone", false, &out.SMSNotificationPhone, rePhone, phone},
+		{a, "deliveryAddress.", "streetName", true, &out.StreetName, nil, ""},
+		{a, "deliveryAddress.", "streetNumber", true, &out.StreetNumber, nil, ""},
+		{a, "deliveryAddress.", "streetLittera", true, &out.StreetLittera, nil, ""},
+		{a, "deliveryAddress.", "zipCode", true, &out.ZipCode, nil, ""},
+		{a, "deliveryAddress.", "city", true, &out.City, nil, ""},
+		{a, "deliveryAddress.", "mobilePhone", false, new(string), rePhone, phone},
 	}
 	seen := map[string]bool{}
 	for _, f := range fields {
 		seen[f.pre+f.name] = true
+		if _, ok := f.obj[f.name]; f.required && !ok {
+			return nil, &FieldError{Field: f.pre + f.name}
+		}
 		if err := str(f.obj, f.name, f.dst, false); err != nil {
 			return nil, &FieldError{f.pre + f.name, err.(*FieldError).Msg}
 		}

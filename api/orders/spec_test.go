@@ -98,3 +98,51 @@ func TestONAPIEndpointListNamesOrderEventsLimit(t *testing.T) {
 		t.Errorf("orderevents note %q does not say which events there are", note)
 	}
 }
+
+// PI-API 2.2 service_activation.md: customer and deliveryAddress are
+// always sent, every attribute may be empty, and a missing one is a 400
+// such as {"cause": "Missing customer.firstName"}.
+func TestPIAPI22CustomerAttributesMustBeThere(t *testing.T) {
+	full := map[string]map[string]string{
+		"customer": {"firstName": "", "lastName": "", "socialSecurityNumber": "", "email": "", "phone": "", "mobilePhone": ""},
+		"deliveryAddress": {"smsNotificationPhone": "", "streetName": "", "streetNumber": "", "streetLittera": "",
+			"zipCode": "", "city": ""},
+	}
+	body := func(drop string) string {
+		obj, attr, _ := strings.Cut(drop, ".")
+		m := map[string]any{"accessId": "A1", "service": "IPTV", "operation": "ACTIVATE", "forcedTakeover": false}
+		for k, v := range full {
+			c := map[string]string{}
+			for a, x := range v {
+				if k != obj || a != attr {
+					c[a] = x
+				}
+			}
+			m[k] = c
+		}
+		b, err := json.Marshal(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	f := newFixture(t)
+	for _, drop := range []string{"customer.firstName", "customer.lastName", "customer.socialSecurityNumber",
+		"customer.email", "customer.phone", "customer.mobilePhone", "deliveryAddress.streetName",
+		"deliveryAddress.streetNumber", "deliveryAddress.streetLittera", "deliveryAddress.zipCode", "deliveryAddress.city"} {
+		_, got := f.do(t, "old", "POST", "/api/2.2/orders/", body(drop))
+		want := "HTTP/1.1 400 Bad Request\nContent-Type: application/json\n\n" + `{"cause":"Missing ` + drop + `"}` + "\n"
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("without %s (-want +got):\n%s", drop, diff)
+		}
+	}
+	// Every attribute empty is a good order; so is one without a
+	// notification phone (the example's smsNotificationPhone, the field
+	// table's deliveryAddress.mobilePhone).
+	for i, b := range []string{body(""), body("deliveryAddress.smsNotificationPhone")} {
+		b = strings.Replace(b, `"A1"`, []string{`"A1"`, `"A2"`}[i], 1)
+		if resp, got := f.do(t, "old", "POST", "/api/2.2/orders/", b); resp.StatusCode != 201 {
+			t.Errorf("%s:\n%s", b, got)
+		}
+	}
+}
