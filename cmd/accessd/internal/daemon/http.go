@@ -30,7 +30,7 @@ func (d *Daemon) httpTask() task {
 			WriteTimeout:      cfg.HTTP.WriteTimeout.D(),
 			IdleTimeout:       cfg.HTTP.IdleTimeout.D(),
 			MaxHeaderBytes:    64 << 10,
-			ErrorLog:          nil,
+			ErrorLog:          serverErrorLog(d.log),
 		}
 		if cfg.HTTP.TLS.CertFile != "" {
 			cert, err := tls.LoadX509KeyPair(cfg.HTTP.TLS.CertFile, cfg.HTTP.TLS.KeyFile)
