@@ -51,7 +51,7 @@ func TestServerErrorLog(t *testing.T) {
 		t.Fatal(err)
 	}
 	io.WriteString(c, "GET / HTTP/1.0\r\n\r\n") // plain HTTP to the TLS port
-	io.ReadAll(c)                                // until the server gives up on the handshake
+	io.ReadAll(c)                               // until the server gives up on the handshake
 	c.Close()
 	ts.Close()
 
