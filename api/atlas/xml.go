@@ -91,12 +91,16 @@ func writeXML(w http.ResponseWriter, httpStatus int, v any) error {
 	return err
 }
 
-// failure is the answer of a method that failed with an own code.
+// failure is the answer of a method that failed with an own code. Its
+// root element is the method's name, as in the seed's answers; a call
+// without one of the four methods gets <api>, never an element named
+// after what the caller sent (which need not even be an XML name).
 func failure(method string, code int, msg string) any {
-	if method == MethodPortStatus {
+	switch method {
+	case MethodPortStatus:
 		return portStatusXML{Response: &portStatusResponse{Code: code, Message: msg}, Status: statusFailed}
-	}
-	if method == "" {
+	case MethodServiceDeliverable, MethodServiceOrder, MethodServiceDeactivate:
+	default:
 		method = "api"
 	}
 	return statusFirst{XMLName: xml.Name{Local: method}, Status: statusFailed, Response: &responseXML{Code: code, Message: msg}}
