@@ -41,6 +41,8 @@ type KeaFile struct {
 	offset int64
 	header []byte
 	lines  int // lines before offset
+	// longLine: offset is inside a line longer than keaReadChunk.
+	longLine bool
 }
 
 // NewKeaFile follows the file at path; every ≤ 0 means one second.
@@ -85,6 +87,12 @@ func (k *KeaFile) Run(ctx context.Context, ready func()) error {
 	}
 }
 
+// keaReadChunk bounds one read of the lease file. Kea appends a row for
+// every lease change and only its lease file cleanup (when configured)
+// shrinks the file, so it can be large, and a start or a replacement
+// reads it from the beginning: in chunks of whole lines, never at once.
+const keaReadChunk = 4 << 20
+
 // poll reads what is new in the file.
 func (k *KeaFile) poll(ctx context.Context) error {
 	f, err := os.Open(k.path)
@@ -104,24 +112,55 @@ func (k *KeaFile) poll(ctx context.Context) error {
 		if k.ino != 0 {
 			k.log.Info("Kea's lease file was replaced; reading it again", "file", k.path)
 		}
-		k.ino, k.offset, k.header, k.lines = ino, 0, nil, 0
+		k.ino, k.offset, k.header, k.lines, k.longLine = ino, 0, nil, 0, false
 	}
-	if fi.Size() == k.offset {
-		return nil
+	var buf []byte
+	for k.offset < fi.Size() {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		n := min(fi.Size()-k.offset, keaReadChunk)
+		if int64(cap(buf)) < n {
+			buf = make([]byte, n)
+		}
+		chunk := buf[:n]
+		if m, err := f.ReadAt(chunk, k.offset); m < len(chunk) {
+			return fmt.Errorf("read at offset %d: %w", k.offset, err)
+		}
+		if k.longLine {
+			// The rest of a line longer than a chunk: skip to its end.
+			nl := bytes.IndexByte(chunk, '\n')
+			if nl < 0 {
+				k.offset += n
+				continue
+			}
+			k.offset += int64(nl) + 1
+			k.lines++
+			k.longLine = false
+			k.sink.KeaBadRows(1)
+			k.log.Warn("bad row in Kea's lease file skipped", "file", k.path, "line", k.lines,
+				"err", fmt.Sprintf("line longer than %d bytes", keaReadChunk))
+			continue
+		}
+		end := bytes.LastIndexByte(chunk, '\n')
+		if end < 0 {
+			if n < keaReadChunk {
+				return nil // only part of a line: Kea may be writing it
+			}
+			k.offset += n
+			k.longLine = true
+			continue
+		}
+		if err := k.apply(ctx, chunk[:end+1]); err != nil {
+			return err
+		}
 	}
-	if _, err := f.Seek(k.offset, io.SeekStart); err != nil {
-		return err
-	}
-	// Only whole lines: Kea may be writing the last one.
-	chunk, err := io.ReadAll(io.LimitReader(f, fi.Size()-k.offset))
-	if err != nil {
-		return err
-	}
-	end := bytes.LastIndexByte(chunk, '\n')
-	if end < 0 {
-		return nil
-	}
-	chunk = chunk[:end+1]
+	return nil
+}
+
+// apply hands the rows of chunk, whole lines at the file's offset, to the
+// sink and moves the offset past them.
+func (k *KeaFile) apply(ctx context.Context, chunk []byte) error {
 	if k.header == nil {
 		nl := bytes.IndexByte(chunk, '\n')
 		k.header = bytes.Clone(chunk[:nl+1])

@@ -275,6 +275,63 @@ func TestKeaFile(t *testing.T) {
 	}
 }
 
+// offsetSink records the file offset the follower had reached at each
+// batch of rows.
+type offsetSink struct {
+	sink
+	k       *KeaFile
+	offsets []int64
+}
+
+func (s *offsetSink) KeaRows(ctx context.Context, rows []kealease.Lease) error {
+	s.offsets = append(s.offsets, s.k.offset)
+	return s.sink.KeaRows(ctx, rows)
+}
+
+// A big lease file (Kea without lease file cleanup only grows) is read in
+// bounded chunks of whole lines, not into memory at once; a line longer
+// than a chunk is one bad row, and the rows after it are read.
+func TestKeaFileReadsInChunks(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "kea-leases4.csv")
+	var b strings.Builder
+	b.WriteString(keaHeader)
+	n := 0
+	for b.Len() < 2*keaReadChunk+keaReadChunk/2 {
+		n++
+		b.WriteString(keaRow(fmt.Sprintf("10.%d.%d.%d", n>>16&255, n>>8&255, n&255), "02:00:00:00:00:01"))
+	}
+	b.WriteString("10.255.255.1," + strings.Repeat("x", keaReadChunk+100) + ",,3600,1900000000,1,0,0,,0,\n")
+	b.WriteString(keaRow("10.255.255.2", "02:00:00:00:00:02"))
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s := &offsetSink{}
+	k := NewKeaFile(path, time.Hour, s, quiet())
+	s.k = k
+	if err := k.poll(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if got := len(s.addresses()); got != n+1 {
+		t.Fatalf("%d rows read, want %d", got, n+1)
+	}
+	if last := s.addresses()[n]; last != "10.255.255.2" {
+		t.Errorf("last row %s, want 10.255.255.2 (after the over-long line)", last)
+	}
+	if s.bad != 1 {
+		t.Errorf("%d bad rows, want 1 (the over-long line)", s.bad)
+	}
+	if k.offset != int64(b.Len()) || k.lines != n+3 {
+		t.Errorf("offset %d lines %d, want %d and %d", k.offset, k.lines, b.Len(), n+3)
+	}
+	chunked := false
+	for _, off := range s.offsets {
+		chunked = chunked || (off > 0 && off < int64(b.Len()))
+	}
+	if !chunked {
+		t.Errorf("every batch of rows came from the one read at offset 0: the file was read at once (offsets %v)", s.offsets)
+	}
+}
+
 // Run keeps going when the file does not exist yet.
 func TestKeaFileMissing(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "kea-leases4.csv")
