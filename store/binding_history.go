@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"slices"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -17,27 +18,33 @@ import (
 // BindingHistory returns the closed intervals of ip in time order: all of
 // them when at is zero, else those that contain at (from ≤ at ≤ to). The
 // open interval of the active binding is not history: ask the live
-// bindings for it.
-func (d *DB) BindingHistory(ip netip.Addr, at time.Time) ([]binding.Interval, error) {
+// bindings for it. With limit > 0 it returns only the newest limit
+// intervals and more reports that older ones were left out: an IP's
+// history grows with every client that held it within the retention, and
+// a client that keeps asking and releasing grows it without bound.
+func (d *DB) BindingHistory(ip netip.Addr, at time.Time, limit int) (ivs []binding.Interval, more bool, err error) {
 	ip = ip.Unmap()
 	if !ip.Is4() {
-		return nil, fmt.Errorf("history: only IPv4 addresses have history")
+		return nil, false, fmt.Errorf("history: only IPv4 addresses have history")
 	}
-	var out []binding.Interval
-	err := d.view(func(tx *bolt.Tx) error {
+	err = d.view(func(tx *bolt.Tx) error {
 		a := ip.As4()
 		prefix := a[:]
-		// Keys are IP | from: with a time, only intervals that started by
-		// then can contain it, so the scan stops at IP | at.
-		var stop []byte
+		// Keys are IP | from, read newest first: with a time, only
+		// intervals that started by then can contain it, so the scan
+		// starts at IP | at.
+		start := append(bytes.Clone(prefix), bytes.Repeat([]byte{0xff}, intervalKeyLen)...)
 		if !at.IsZero() {
-			stop = binary.BigEndian.AppendUint64(append([]byte(nil), prefix...), uint64(at.UnixNano())+1)
+			start = binary.BigEndian.AppendUint64(bytes.Clone(prefix), uint64(at.UnixNano())+1)
 		}
 		c := tx.Bucket(bucketBindingHistory).Cursor()
-		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
-			if stop != nil && bytes.Compare(k, stop) >= 0 {
-				break
-			}
+		k, v := c.Seek(start)
+		if k == nil {
+			k, v = c.Last()
+		} else {
+			k, v = c.Prev()
+		}
+		for ; k != nil && bytes.HasPrefix(k, prefix); k, v = c.Prev() {
 			iv, err := decodeInterval(k, v)
 			if err != nil {
 				return err
@@ -45,11 +52,16 @@ func (d *DB) BindingHistory(ip netip.Addr, at time.Time) ([]binding.Interval, er
 			if !at.IsZero() && iv.To.Before(at) {
 				continue
 			}
-			out = append(out, iv)
+			if limit > 0 && len(ivs) == limit {
+				more = true
+				break
+			}
+			ivs = append(ivs, iv)
 		}
 		return nil
 	})
-	return out, err
+	slices.Reverse(ivs)
+	return ivs, more, err
 }
 
 // PurgeBindingHistory forgets history intervals that ended before `before`

@@ -2,6 +2,7 @@ package store
 
 import (
 	"errors"
+	"fmt"
 	"net/netip"
 	"testing"
 	"time"
@@ -242,7 +243,7 @@ func TestBindingHistoryAt(t *testing.T) {
 		{t0.Add(12 * time.Hour), []string{"A3"}},
 		{t0.Add(-time.Hour), nil},
 	} {
-		ivs, err := d.BindingHistory(ip("10.64.0.1"), c.at)
+		ivs, _, err := d.BindingHistory(ip("10.64.0.1"), c.at, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -254,7 +255,7 @@ func TestBindingHistoryAt(t *testing.T) {
 			t.Errorf("at %v (-want +got):\n%s", c.at, diff)
 		}
 	}
-	ivs, _ := d.BindingHistory(ip("10.64.0.1"), t0.Add(time.Hour))
+	ivs, _, _ := d.BindingHistory(ip("10.64.0.1"), t0.Add(time.Hour), 0)
 	if diff := cmp.Diff([]binding.Interval{h(1, 0, 5, "A1")}, ivs, addrCmp); diff != "" {
 		t.Errorf("interval round trip (-want +got):\n%s", diff)
 	}
@@ -267,7 +268,7 @@ func TestBindingHistoryAt(t *testing.T) {
 	if err != nil || ni != 2 || ne != 1 {
 		t.Errorf("purge = %d intervals, %d events, %v; want 2, 1", ni, ne, err)
 	}
-	ivs, _ = d.BindingHistory(ip("10.64.0.1"), time.Time{})
+	ivs, _, _ = d.BindingHistory(ip("10.64.0.1"), time.Time{}, 0)
 	if len(ivs) != 1 || ivs[0].Access != "A3" {
 		t.Errorf("after purge: %+v", ivs)
 	}
@@ -275,8 +276,46 @@ func TestBindingHistoryAt(t *testing.T) {
 	if err != nil || len(evs) != 1 || evs[0].Seq != 2 || evs[0].Kind != EventCircuitConflict {
 		t.Errorf("events after purge: %+v, %v", evs, err)
 	}
-	if _, err := d.BindingHistory(ip("2001:db8::1"), time.Time{}); err == nil {
+	if _, _, err := d.BindingHistory(ip("2001:db8::1"), time.Time{}, 0); err == nil {
 		t.Error("history of an IPv6 address: no error")
+	}
+}
+
+// A history query with a limit reads the newest intervals only, and says
+// that older ones exist.
+func TestBindingHistoryLimit(t *testing.T) {
+	d, _ := openTest(t)
+	var ivs []binding.Interval
+	for i := range 5 {
+		ivs = append(ivs, binding.Interval{IP: ip("10.64.0.1"), MAC: mac(byte(i + 1)), Access: fmt.Sprintf("A%d", i+1), Circuit: "k",
+			From: t0.Add(time.Duration(2*i) * time.Hour), To: t0.Add(time.Duration(2*i+1) * time.Hour)})
+	}
+	other := ivs[0]
+	other.IP = ip("10.64.0.2")
+	commit(t, d, &BindingCommit{History: append(ivs, other)})
+	for _, c := range []struct {
+		at    time.Time
+		limit int
+		want  []string
+		more  bool
+	}{
+		{time.Time{}, 0, []string{"A1", "A2", "A3", "A4", "A5"}, false},
+		{time.Time{}, 5, []string{"A1", "A2", "A3", "A4", "A5"}, false},
+		{time.Time{}, 2, []string{"A4", "A5"}, true},
+		{t0.Add(4*time.Hour + time.Minute), 1, []string{"A3"}, false},
+		{t0.Add(5*time.Hour + 30*time.Minute), 1, nil, false},
+	} {
+		got, more, err := d.BindingHistory(ip("10.64.0.1"), c.at, c.limit)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []string
+		for _, iv := range got {
+			ids = append(ids, iv.Access)
+		}
+		if diff := cmp.Diff(c.want, ids); diff != "" || more != c.more {
+			t.Errorf("at %v limit %d: more %v, want %v; (-want +got):\n%s", c.at, c.limit, more, c.more, diff)
+		}
 	}
 }
 

@@ -151,7 +151,13 @@ func cmdHistory(ctx context.Context, c *cli, args []string) error {
 			}
 			rows = append(rows, []string{localTime(iv.From), to, iv.MAC, dash(iv.Access), dash(iv.Circuit), yesNo(iv.Confirmed)})
 		}
-		return table(w, rows)
+		if err := table(w, rows); err != nil {
+			return err
+		}
+		if res.Older {
+			fmt.Fprintf(w, "(the newest %d intervals: older ones are left out; --at TIME finds who had the IP then)\n", len(res.Intervals))
+		}
+		return nil
 	})
 }
 

@@ -140,16 +140,20 @@ func sortByIP(rs []store.BindingRecord) {
 
 // History returns who had ip: the stored intervals (all, or those
 // containing at), followed by the open interval of the active binding
-// holding it now (To zero) when it contains at.
-func (s *Service) History(ip netip.Addr, at time.Time) ([]binding.Interval, error) {
-	ivs, err := s.db.BindingHistory(ip, at)
+// holding it now (To zero) when it contains at. With limit > 0 only the
+// newest limit intervals, and more reports that older ones were left out.
+func (s *Service) History(ip netip.Addr, at time.Time, limit int) (ivs []binding.Interval, more bool, err error) {
+	ivs, more, err = s.db.BindingHistory(ip, at, limit)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	if r, ok := s.BindingOfIP(ip); ok && (at.IsZero() || !at.Before(r.Since)) {
 		ivs = append(ivs, binding.Interval{IP: r.IP, MAC: r.MAC, Access: r.Access, Circuit: r.Circuit, From: r.Since, Confirmed: r.Confirmed})
+		if limit > 0 && len(ivs) > limit {
+			ivs, more = ivs[len(ivs)-limit:], true
+		}
 	}
-	return ivs, nil
+	return ivs, more, nil
 }
 
 // UnknownCircuits returns the circuits that match no single access, most

@@ -270,7 +270,7 @@ func TestTakeOverAndHistory(t *testing.T) {
 		if r, err := h.db.BindingByIP(addr("10.64.0.1")); err != nil || r.MAC != mac(2) {
 			t.Errorf("IP index: %v, %v", r.MAC, err)
 		}
-		ivs, err := h.s.History(addr("10.64.0.1"), time.Time{})
+		ivs, _, err := h.s.History(addr("10.64.0.1"), time.Time{}, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -281,7 +281,10 @@ func TestTakeOverAndHistory(t *testing.T) {
 		if diff := cmp.Diff(want, ivs, addrCmp); diff != "" {
 			t.Errorf("history (-want +got):\n%s", diff)
 		}
-		at, _ := h.s.History(addr("10.64.0.1"), t1.Add(time.Minute))
+		if newest, older, _ := h.s.History(addr("10.64.0.1"), time.Time{}, 1); len(newest) != 1 || newest[0].MAC != mac(2) || !older {
+			t.Errorf("newest interval: %+v, older %v; want the live one and older true", newest, older)
+		}
+		at, _, _ := h.s.History(addr("10.64.0.1"), t1.Add(time.Minute), 0)
 		if len(at) != 1 || at[0].MAC != mac(1) {
 			t.Errorf("who had it at t1+1m: %+v", at)
 		}
@@ -309,7 +312,7 @@ func TestSweepExpires(t *testing.T) {
 		if _, ok := h.s.BindingOfIP(addr("10.64.0.1")); ok {
 			t.Error("an expired binding still holds its IP")
 		}
-		ivs, _ := h.db.BindingHistory(addr("10.64.0.1"), time.Time{})
+		ivs, _, _ := h.db.BindingHistory(addr("10.64.0.1"), time.Time{}, 0)
 		if len(ivs) != 1 || ivs[0].Confirmed {
 			t.Errorf("history: %+v", ivs)
 		}

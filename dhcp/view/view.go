@@ -148,6 +148,8 @@ type History struct {
 	IP        string     `json:"ip"`
 	At        *time.Time `json:"at,omitempty"`
 	Intervals []Interval `json:"intervals"`
+	// Older: older intervals exist than the newest ones listed.
+	Older bool `json:"older,omitempty"`
 }
 
 // Committed is GET /v1/dhcp/committed: what the store holds, from one

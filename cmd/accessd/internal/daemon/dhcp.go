@@ -365,6 +365,10 @@ func (x *dhcpSub) adminBindings(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, res)
 }
 
+// historyLimit bounds an answer of accessctl history: the newest
+// intervals of the IP.
+const historyLimit = 1000
+
 func (x *dhcpSub) adminHistory(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	ip, err := netip.ParseAddr(q.Get("ip"))
@@ -379,10 +383,11 @@ func (x *dhcpSub) adminHistory(w http.ResponseWriter, r *http.Request) error {
 		}
 		res.At = &at
 	}
-	ivs, err := x.svc.History(ip, at)
+	ivs, older, err := x.svc.History(ip, at, historyLimit)
 	if err != nil {
 		return adminErrorf(http.StatusBadRequest, "%v", err)
 	}
+	res.Older = older
 	for i := range ivs {
 		res.Intervals = append(res.Intervals, view.FromInterval(&ivs[i]))
 	}
