@@ -39,7 +39,8 @@
 //	order_due/                the scheduler's queue; maps: due unix ns(8) | seq(8) ⇒ ∅ (RECEIVED only)
 //	order_events/             (sequence: event numbers) the change log of orders and services
 //	  seq(8)                  ⇒ OrderEvent (JSON), immutable
-//	order_feed/               orderevents/; maps: owner 0x00 event seq(8) ⇒ ∅ (DONE_* only)
+//	order_feed/               PI-API orderevents/; maps: owner 0x00 event seq(8) ⇒ ∅ (DONE_* only)
+//	order_state_feed/         ON-API orderevents/; maps: owner 0x00 event seq(8) ⇒ ∅ (every state change)
 //	order_history/            maps: order seq(8) | event seq(8) ⇒ ∅
 //	order_stats/              maps: OrderState ⇒ uint64 count
 //	services/                 active services

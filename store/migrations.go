@@ -43,6 +43,7 @@ func migrations() []migration {
 		{3, "create the order and service buckets", migrateCreateOrderBuckets},
 		{4, "create the DHCP binding buckets", migrateCreateBindingBuckets},
 		{5, "create the port state buckets", migrateCreatePortBuckets},
+		{6, "feed every order state change to ON-API's orderevents", migrateOrderStateFeed},
 	}
 }
 

@@ -1,7 +1,9 @@
 package store
 
 import (
+	"encoding/json"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -132,5 +134,48 @@ func TestNewerSchemaRefused(t *testing.T) {
 	}
 	if errors.Is(err, ErrNotFound) {
 		t.Error("wrong error kind")
+	}
+}
+
+// Migration 6 fills ON-API's every-state feed from the change log of a
+// file written at schema 5: the owner's order events, not service events.
+func TestMigration6FeedsEveryOrderStateChange(t *testing.T) {
+	path := atSchema(t, 5, func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketOrderEvents)
+		for _, ev := range []OrderEvent{
+			{Seq: 1, Kind: EventOrderState, OrderID: "o1", Owner: "sp", State: Received},
+			{Seq: 2, Kind: EventOrderState, OrderID: "o1", Owner: "sp", State: InProgress},
+			{Seq: 3, Kind: EventServiceStarted, OrderID: "o1", Owner: "sp"},
+			{Seq: 4, Kind: EventOrderState, OrderID: "o1", Owner: "sp", State: DoneSuccess},
+			{Seq: 5, Kind: EventOrderState, OrderID: "o2", Owner: "other", State: Received},
+		} {
+			v, err := json.Marshal(ev)
+			if err != nil {
+				return err
+			}
+			if err := b.Put(u64(ev.Seq), v); err != nil {
+				return err
+			}
+		}
+		return b.SetSequence(5)
+	})
+	d, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	err = d.OrderView(func(o *OrderTx) error {
+		evs, err := o.OrderEvents("sp", FeedStates, 0, 0)
+		var got []string
+		for _, e := range evs {
+			got = append(got, fmt.Sprintf("%d %s", e.Seq, e.State))
+		}
+		if diff := cmp.Diff([]string{"1 RECEIVED", "2 IN_PROGRESS", "4 DONE_SUCCESS"}, got); diff != "" {
+			t.Errorf("sp's state feed (-want +got):\n%s", diff)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }

@@ -3,6 +3,7 @@ package store
 import (
 	"errors"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -97,7 +98,7 @@ func TestOrderLifecycle(t *testing.T) {
 		t.Error("DONE_SUCCESS → DONE_FAILED was accepted")
 	}
 	view(t, d, func(o *OrderTx) error {
-		evs, err := o.OrderEvents("sp", 0, 0)
+		evs, err := o.OrderEvents("sp", FeedDone, 0, 0)
 		if err != nil {
 			return err
 		}
@@ -108,12 +109,32 @@ func TestOrderLifecycle(t *testing.T) {
 		if diff := cmp.Diff([]string{"o1 DONE_SUCCESS ", "o4 DONE_FAILED port is down"}, got); diff != "" {
 			t.Errorf("sp's feed (-want +got):\n%s", diff)
 		}
-		after, err := o.OrderEvents("sp", evs[0].Seq, 0)
+		after, err := o.OrderEvents("sp", FeedDone, evs[0].Seq, 0)
 		if err != nil || len(after) != 1 || after[0].OrderID != "o4" {
 			t.Errorf("feed after the first event: %v %v", after, err)
 		}
-		if evs, _ := o.OrderEvents("other", 0, 0); len(evs) != 0 {
+		if evs, _ := o.OrderEvents("other", FeedDone, 0, 0); len(evs) != 0 {
 			t.Errorf("other's feed has %d events, want none (its order is RECEIVED)", len(evs))
+		}
+		// ON-API's feed has every change of state, the DONE ones among them.
+		stateFeed, err := o.OrderEvents("sp", FeedStates, 0, 0)
+		if err != nil {
+			return err
+		}
+		var all []string
+		for _, e := range stateFeed {
+			all = append(all, e.OrderID+" "+string(e.State))
+		}
+		for _, e := range evs {
+			if !slices.Contains(all, e.OrderID+" "+string(e.State)) {
+				t.Errorf("state feed %v lacks %s %s", all, e.OrderID, e.State)
+			}
+		}
+		if !slices.Contains(all, "o1 RECEIVED") || len(all) <= len(evs) {
+			t.Errorf("state feed %v: want every state change, RECEIVED included", all)
+		}
+		if evs, _ := o.OrderEvents("other", FeedStates, 0, 0); len(evs) != 1 || evs[0].State != Received {
+			t.Errorf("other's state feed = %v, want its order's RECEIVED", evs)
 		}
 		ord, _ := o.Order("o1")
 		h, err := o.History(&ord)

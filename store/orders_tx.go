@@ -13,20 +13,23 @@ import (
 
 // Bucket names of orders and services. See doc.go for the tree.
 var (
-	bucketOrders       = []byte("orders")
-	bucketOrderID      = []byte("order_id")
-	bucketOrderKey     = []byte("order_key")
-	bucketOrderAccess  = []byte("order_access")
-	bucketOrderOwner   = []byte("order_owner")
-	bucketOrderOpen    = []byte("order_open")
-	bucketOrderDue     = []byte("order_due")
-	bucketOrderEvents  = []byte("order_events")
-	bucketOrderFeed    = []byte("order_feed")
-	bucketOrderHistory = []byte("order_history")
-	bucketServices     = []byte("services")
-	bucketServiceSub   = []byte("service_sub")
-	bucketServiceOwner = []byte("service_owner")
-	bucketOrderStats   = []byte("order_stats")
+	bucketOrders      = []byte("orders")
+	bucketOrderID     = []byte("order_id")
+	bucketOrderKey    = []byte("order_key")
+	bucketOrderAccess = []byte("order_access")
+	bucketOrderOwner  = []byte("order_owner")
+	bucketOrderOpen   = []byte("order_open")
+	bucketOrderDue    = []byte("order_due")
+	bucketOrderEvents = []byte("order_events")
+	bucketOrderFeed   = []byte("order_feed")
+	// bucketOrderStateFeed is ON-API's orderevents: every change of state
+	// (migration 6).
+	bucketOrderStateFeed = []byte("order_state_feed")
+	bucketOrderHistory   = []byte("order_history")
+	bucketServices       = []byte("services")
+	bucketServiceSub     = []byte("service_sub")
+	bucketServiceOwner   = []byte("service_owner")
+	bucketOrderStats     = []byte("order_stats")
 )
 
 func orderBuckets() [][]byte {
@@ -352,10 +355,32 @@ func (o *OrderTx) logOrder(ord *Order) error {
 	if err := o.b(bucketOrderHistory).Put(append(u64(ord.Seq), u64(seq)...), nil); err != nil {
 		return err
 	}
+	if err := o.b(bucketOrderStateFeed).Put(key2(ord.Owner, seq), nil); err != nil {
+		return err
+	}
 	if ord.State.Done() {
 		return o.b(bucketOrderFeed).Put(key2(ord.Owner, seq), nil)
 	}
 	return nil
+}
+
+// migrateOrderStateFeed creates order_state_feed/ and fills it from the
+// change log: every order event, per owner.
+func migrateOrderStateFeed(tx *bolt.Tx) error {
+	feed, err := tx.CreateBucketIfNotExists(bucketOrderStateFeed)
+	if err != nil {
+		return err
+	}
+	return tx.Bucket(bucketOrderEvents).ForEach(func(k, v []byte) error {
+		ev, err := decodeJSON[OrderEvent]("order event", v)
+		if err != nil {
+			return err
+		}
+		if ev.Kind != EventOrderState {
+			return nil
+		}
+		return feed.Put(key2(ev.Owner, ev.Seq), nil)
+	})
 }
 
 func (o *OrderTx) logEvent(ev *OrderEvent) (uint64, error) {
@@ -426,13 +451,30 @@ func (o *OrderTx) InProgress() ([]Order, error) {
 	return out, nil
 }
 
+// Feed selects an order event feed.
+type Feed int
+
+// The feeds: PI-API's orderevents has only DONE_SUCCESS and DONE_FAILED,
+// ON-API's every change of state ("when an order state changes an event
+// row is created", orderevents.md).
+const (
+	FeedDone Feed = iota
+	FeedStates
+)
+
+func (f Feed) bucket() []byte {
+	if f == FeedStates {
+		return bucketOrderStateFeed
+	}
+	return bucketOrderFeed
+}
+
 // OrderEvents returns the events of the owner's order event feed after the
-// event since (0 = from the start), oldest first, at most limit (0 = all):
-// only DONE_SUCCESS and DONE_FAILED.
-func (o *OrderTx) OrderEvents(owner string, since uint64, limit int) ([]OrderEvent, error) {
+// event since (0 = from the start), oldest first, at most limit (0 = all).
+func (o *OrderTx) OrderEvents(owner string, feed Feed, since uint64, limit int) ([]OrderEvent, error) {
 	var out []OrderEvent
 	p := append([]byte(owner), 0)
-	c := o.b(bucketOrderFeed).Cursor()
+	c := o.b(feed.bucket()).Cursor()
 	for k, _ := c.Seek(key2(owner, since+1)); k != nil && bytes.HasPrefix(k, p) && len(k) == len(p)+8; k, _ = c.Next() {
 		ev, err := o.event(k[len(p):])
 		if err != nil {
@@ -447,8 +489,8 @@ func (o *OrderTx) OrderEvents(owner string, since uint64, limit int) ([]OrderEve
 }
 
 // FeedHas reports whether seq is an event of the owner's feed.
-func (o *OrderTx) FeedHas(owner string, seq uint64) bool {
-	return o.b(bucketOrderFeed).Get(key2(owner, seq)) != nil
+func (o *OrderTx) FeedHas(owner string, feed Feed, seq uint64) bool {
+	return o.b(feed.bucket()).Get(key2(owner, seq)) != nil
 }
 
 func (o *OrderTx) event(seq []byte) (OrderEvent, error) {

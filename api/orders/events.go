@@ -20,13 +20,15 @@ type eventBody struct {
 // eventPage is how many events one read transaction streams.
 const eventPage = 1000
 
-// events serves orderevents/: the calling provider's DONE_SUCCESS and
-// DONE_FAILED events after ?since= (all without it), oldest first, as a
-// JSON array streamed page by page (the feed is append-only, so pages
-// from successive transactions join up).
+// events serves orderevents/: the calling provider's events after ?since=
+// (all without it), oldest first, as a JSON array streamed page by page
+// (the feed is append-only, so pages from successive transactions join
+// up). PI-API's feed has DONE_SUCCESS and DONE_FAILED only, ON-API's every
+// change of state.
 func (d Deps) events(base string, on bool) web.HandlerFunc {
+	feed := store.FeedDone
 	if on {
-		base = onapi.Base
+		base, feed = onapi.Base, store.FeedStates
 	}
 	return func(w http.ResponseWriter, r *http.Request) error {
 		u, _ := web.UserFrom(r.Context())
@@ -39,7 +41,7 @@ func (d Deps) events(base string, on bool) web.HandlerFunc {
 			seq, ok := store.ParseEventID(v)
 			if ok {
 				err := d.DB.OrderView(func(o *store.OrderTx) error {
-					ok = o.FeedHas(u.Name, seq)
+					ok = o.FeedHas(u.Name, feed, seq)
 					return nil
 				})
 				if err != nil {
@@ -62,7 +64,7 @@ func (d Deps) events(base string, on bool) web.HandlerFunc {
 			var page []store.OrderEvent
 			err := d.DB.OrderView(func(o *store.OrderTx) error {
 				var err error
-				page, err = o.OrderEvents(u.Name, since, eventPage)
+				page, err = o.OrderEvents(u.Name, feed, since, eventPage)
 				return err
 			})
 			if err != nil {

@@ -69,11 +69,8 @@ func (d Deps) Routes() api.Routes {
 		rt.Handle("POST "+ob+"orders/", api.GroupONAPI, sp(api.GroupONAPI, d.postON))
 		rt.Handle("GET "+ob+"orders/{id}", api.GroupONAPI, sp(api.GroupONAPI, d.getOrder(ob, true)))
 		rt.Handle("DELETE "+ob+"orders/{id}", api.GroupONAPI, sp(api.GroupONAPI, d.cancelON))
-		// orderevents.md has an event for every change of state; accessd's
-		// feed holds PI-API's two final ones, and the list says so.
-		ev := onapi.NewEndpoint("orderevents", "orderevents/", "orderevents.md")
-		ev.Note = "events only for orders reaching DONE_SUCCESS or DONE_FAILED (as PI-API), not for RECEIVED or IN_PROGRESS"
-		rt.ONAPI(ev, "orderevents/", d.events(ob, true))
+		// orderevents.md: an event for every change of state.
+		rt.ONAPI(onapi.NewEndpoint("orderevents", "orderevents/", "orderevents.md"), "orderevents/", d.events(ob, true))
 	}
 }
 

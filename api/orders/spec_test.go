@@ -78,24 +78,32 @@ func TestONAPIDeactivateEndedSubscription(t *testing.T) {
 }
 
 // ON-API's orderevents.md has an event for every change of an order's
-// state; accessd's feed has only the final states, and its endpoint list
-// says so (endpoints.md: the list tells the endpoints' limitations).
-func TestONAPIEndpointListNamesOrderEventsLimit(t *testing.T) {
+// state ("when an order state changes a event row is created"); PI-API's
+// order_events only the final ones. Each API's feed is its own.
+func TestOrderEventsPerAPI(t *testing.T) {
 	f := newFixture(t)
-	var list []struct{ Name, Note string }
-	_, got := f.do(t, "sp", "GET", "/onapi/2.6/", "")
-	_, body, _ := strings.Cut(got, "\n\n")
-	if err := json.Unmarshal([]byte(body), &list); err != nil {
-		t.Fatal(err)
+	if resp, got := f.do(t, "sp", "POST", "/onapi/2.6/orders/", `{"accessId":"A1","service":"BB100100","operation":"ACTIVATE"}`); resp.StatusCode != 201 {
+		t.Fatalf("order: %s", got)
 	}
-	note := ""
-	for _, e := range list {
-		if e.Name == "orderevents" {
-			note = e.Note
+	f.RunDue(t)
+	states := func(path string) []string {
+		_, got := f.do(t, "sp", "GET", path, "")
+		_, body, _ := strings.Cut(got, "\n\n")
+		var evs []struct{ Order struct{ State string } }
+		if err := json.Unmarshal([]byte(body), &evs); err != nil {
+			t.Fatalf("%s: %v: %s", path, err, body)
 		}
+		var out []string
+		for _, e := range evs {
+			out = append(out, e.Order.State)
+		}
+		return out
 	}
-	if !strings.Contains(note, "DONE_SUCCESS or DONE_FAILED") {
-		t.Errorf("orderevents note %q does not say which events there are", note)
+	if diff := cmp.Diff([]string{"RECEIVED", "IN_PROGRESS", "DONE_SUCCESS"}, states("/onapi/2.6/orderevents/")); diff != "" {
+		t.Errorf("ON-API orderevents (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"DONE_SUCCESS"}, states("/api/2.3/orderevents/")); diff != "" {
+		t.Errorf("PI-API orderevents (-want +got):\n%s", diff)
 	}
 }
 

@@ -147,7 +147,7 @@ func TestHookFailureFailsOrder(t *testing.T) {
 		t.Errorf("failed activation left services %v", got)
 	}
 	f.DB.OrderView(func(o *store.OrderTx) error {
-		evs, _ := o.OrderEvents("sp", 0, 0)
+		evs, _ := o.OrderEvents("sp", store.FeedDone, 0, 0)
 		if len(evs) != 1 || evs[0].State != store.DoneFailed || evs[0].Message != "switch refused the VLAN" {
 			t.Errorf("feed: %+v", evs)
 		}
