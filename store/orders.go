@@ -102,6 +102,10 @@ type Order struct {
 	// Due is when the order may run: now for most, local midnight of
 	// Atlas's date, ON-API's requestedDateTime.
 	Due time.Time `json:"due"`
+	// Requested is the start the order asked for, as given (ON-API's
+	// requestedDateTime, which its answers echo even when it is past);
+	// zero when it asked for none.
+	Requested time.Time `json:"requested,omitzero"`
 	// Date is the local date (Europe/Stockholm) an Atlas order names for
 	// the activation or the release; empty otherwise.
 	Date  string    `json:"date,omitempty"`

@@ -128,8 +128,10 @@ func onView(o store.Order) onOrder {
 	if v.Equipment == nil {
 		v.Equipment = []store.Equipment{}
 	}
-	if o.Due.After(o.Created) {
-		v.RequestedDateTime = o.Due.UTC().Format("2006-01-02T15:04:05Z")
+	// "Required in response, if set" (orders.md): the time the order
+	// asked for, past or not; never one it did not send.
+	if !o.Requested.IsZero() {
+		v.RequestedDateTime = o.Requested.UTC().Format("2006-01-02T15:04:05Z")
 	}
 	return v
 }

@@ -154,3 +154,22 @@ func TestPIAPI22CustomerAttributesMustBeThere(t *testing.T) {
 		}
 	}
 }
+
+// orders.md: requestedDateTime is "required in response, if set": an order
+// asking for a past time echoes it (and runs now), one asking for none has
+// none.
+func TestONAPIRequestedDateTimeEchoed(t *testing.T) {
+	f := newFixture(t)
+	for _, tc := range []struct{ body, want string }{
+		{`{"accessId":"A1","service":"BB100100","operation":"ACTIVATE","requestedDateTime":"2020-01-02T03:04:05Z"}`, `"requestedDateTime":"2020-01-02T03:04:05Z"`},
+		{`{"accessId":"A2","service":"BB100100","operation":"ACTIVATE"}`, ""},
+	} {
+		resp, got := f.do(t, "sp", "POST", "/onapi/2.6/orders/", tc.body)
+		if resp.StatusCode != 201 {
+			t.Fatalf("order: %s", got)
+		}
+		if has := strings.Contains(got, `"requestedDateTime"`); has != (tc.want != "") || !strings.Contains(got, tc.want) {
+			t.Errorf("answer to %s:\n%s\nwant requestedDateTime %q", tc.body, got, tc.want)
+		}
+	}
+}

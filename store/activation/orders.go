@@ -149,8 +149,8 @@ func (e *Engine) place(o *store.OrderTx, r Request, orderID, subID string) (Resu
 	ord := store.Order{
 		ID: orderID, Owner: r.Owner, Channel: r.Channel, AccessID: r.AccessID, Service: r.Service, Operation: r.Operation,
 		State: store.Received, SubscriptionID: subID, ForcedTakeover: r.ForcedTakeover, Equipment: r.Equipment,
-		SPReference: r.SPReference, SPSubscriptionID: r.SPSubscriptionID, Due: due, Date: r.Date, Atlas: r.Atlas,
-		Customer: r.Customer, CustomerRef: r.CustomerRef,
+		SPReference: r.SPReference, SPSubscriptionID: r.SPSubscriptionID, Due: due, Requested: r.Due, Date: r.Date,
+		Atlas: r.Atlas, Customer: r.Customer, CustomerRef: r.CustomerRef,
 	}
 	if target != nil {
 		ord.SubscriptionID = target.SubscriptionID
