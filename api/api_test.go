@@ -257,3 +257,20 @@ func TestHealth(t *testing.T) {
 	_, got = f.do(t, "GET", "/readyz", nil, "")
 	golden(t, "readyz", got)
 }
+
+// A path or method no route knows gets the error body of its API: JSON
+// {"cause"} under /api/, and a list path matches only itself.
+func TestUnknownPathsAndMethods(t *testing.T) {
+	f := newFixture(t, house("GBG0001", "10.1.1.1 ge-0/0/1"))
+	auth := basic("sp", "pw")
+	for _, tc := range []struct{ name, method, path string }{
+		{"piapi_unknown_path", "GET", "/api/2.3/nonsense"},
+		{"piapi_method_not_allowed", "PUT", "/api/2.3/accesses/"},
+		{"piapi_list_path_is_exact", "GET", "/api/2.3/accesses/GBG0001/extra"},
+		{"import_unknown_path", "GET", "/api/import/prod/customer"},
+		{"piv1_path_is_exact", "GET", "/ko/api/1/everything"},
+	} {
+		_, got := f.do(t, tc.method, tc.path, auth, "")
+		golden(t, tc.name, got)
+	}
+}

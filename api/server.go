@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -74,10 +75,53 @@ type Router struct {
 	PIAPI *piapi.Deps
 }
 
-// Handle registers h for pattern in a metrics group.
+// Handle registers h for pattern in a metrics group. A path ending in
+// "/" matches only itself ("{$}" is added): GET /ko/api/1/foo is a 404,
+// not an export.
 func (rt *Router) Handle(pattern, group string, h http.Handler) {
+	if strings.HasSuffix(pattern, "/") {
+		pattern += "{$}"
+	}
 	rt.Mux.Handle(pattern, rt.metrics.wrap(group, h))
 }
+
+// handlePrefix registers h for a pattern that is a subtree.
+func (rt *Router) handlePrefix(pattern, group string, h http.Handler) {
+	rt.Mux.Handle(pattern, rt.metrics.wrap(group, h))
+}
+
+// ServeHTTP routes a request. A path no route knows, or a method a route
+// does not take, gets the error body of the API it is under: {"cause"}
+// under /api/ (PI-API and the import API; ON-API answers 501 itself), text
+// elsewhere.
+func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h, pattern := rt.Mux.Handler(r)
+	if pattern != "" || !strings.HasPrefix(r.URL.Path, "/api/") {
+		rt.Mux.ServeHTTP(w, r) // (it sets the path values; Handler does not)
+		return
+	}
+	// The mux's own 404 or 405: keep its status and Allow header, write
+	// the standard's body.
+	probe := &headerProbe{h: http.Header{}}
+	h.ServeHTTP(probe, r)
+	e := web.Errorf(http.StatusNotFound, "No such endpoint: %s", r.URL.Path)
+	if probe.code == http.StatusMethodNotAllowed {
+		w.Header().Set("Allow", probe.h.Get("Allow"))
+		e = web.Errorf(http.StatusMethodNotAllowed, "Method %s not allowed on %s (allowed: %s)", r.Method, r.URL.Path, probe.h.Get("Allow"))
+	}
+	web.JSONCause(w, r, e)
+}
+
+// headerProbe records the status and headers a handler writes and drops
+// its body.
+type headerProbe struct {
+	h    http.Header
+	code int
+}
+
+func (p *headerProbe) Header() http.Header         { return p.h }
+func (p *headerProbe) WriteHeader(code int)        { p.code = code }
+func (p *headerProbe) Write(b []byte) (int, error) { return len(b), nil }
 
 // SP wraps h with the HTTP Basic authentication of an API group.
 func (rt *Router) SP(group string, h http.Handler) http.Handler {
@@ -164,8 +208,8 @@ func New(o Options) http.Handler {
 	}
 	// The endpoint list, and 501 for anything else under it, last: it names
 	// what the groups above registered.
-	rt.Handle(onapi.Base, GroupONAPI, rt.SP(GroupONAPI, rt.JSON.Handle(onapi.Endpoints(*rt.onEndpoints))))
-	return rt.Mux
+	rt.handlePrefix(onapi.Base, GroupONAPI, rt.SP(GroupONAPI, rt.JSON.Handle(onapi.Endpoints(*rt.onEndpoints))))
+	return rt
 }
 
 // Metrics count HTTP requests per API group. Make them once per process
