@@ -90,38 +90,30 @@ func (rt *Router) handlePrefix(pattern, group string, h http.Handler) {
 	rt.Mux.Handle(pattern, rt.metrics.wrap(group, h))
 }
 
-// ServeHTTP routes a request. A path no route knows, or a method a route
-// does not take, gets the error body of the API it is under: {"cause"}
-// under /api/ (PI-API and the import API; ON-API answers 501 itself), text
-// elsewhere.
-func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	h, pattern := rt.Mux.Handler(r)
-	if pattern != "" || !strings.HasPrefix(r.URL.Path, "/api/") {
-		rt.Mux.ServeHTTP(w, r) // (it sets the path values; Handler does not)
+// apiFallback answers what no route under /api/ takes, with PI-API's (and
+// the import API's) error body {"cause"} instead of the mux's text: 405
+// with Allow when the path has routes for other methods, else 404. (ON-API
+// answers 501 itself.) It runs only for such requests, so the routes pay
+// nothing for it.
+func (rt *Router) apiFallback(w http.ResponseWriter, r *http.Request) {
+	var allow []string
+	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		if _, pattern := rt.Mux.Handler(probe); pattern != "" && pattern != "/api/" {
+			allow = append(allow, m)
+			if m == http.MethodGet {
+				allow = append(allow, http.MethodHead)
+			}
+		}
+	}
+	if len(allow) == 0 {
+		web.JSONCause(w, r, web.Errorf(http.StatusNotFound, "No such endpoint: %s", r.URL.Path))
 		return
 	}
-	// The mux's own 404 or 405: keep its status and Allow header, write
-	// the standard's body.
-	probe := &headerProbe{h: http.Header{}}
-	h.ServeHTTP(probe, r)
-	e := web.Errorf(http.StatusNotFound, "No such endpoint: %s", r.URL.Path)
-	if probe.code == http.StatusMethodNotAllowed {
-		w.Header().Set("Allow", probe.h.Get("Allow"))
-		e = web.Errorf(http.StatusMethodNotAllowed, "Method %s not allowed on %s (allowed: %s)", r.Method, r.URL.Path, probe.h.Get("Allow"))
-	}
-	web.JSONCause(w, r, e)
+	w.Header().Set("Allow", strings.Join(allow, ", "))
+	web.JSONCause(w, r, web.Errorf(http.StatusMethodNotAllowed, "Method %s not allowed on %s (allowed: %s)", r.Method, r.URL.Path, strings.Join(allow, ", ")))
 }
-
-// headerProbe records the status and headers a handler writes and drops
-// its body.
-type headerProbe struct {
-	h    http.Header
-	code int
-}
-
-func (p *headerProbe) Header() http.Header         { return p.h }
-func (p *headerProbe) WriteHeader(code int)        { p.code = code }
-func (p *headerProbe) Write(b []byte) (int, error) { return len(b), nil }
 
 // SP wraps h with the HTTP Basic authentication of an API group.
 func (rt *Router) SP(group string, h http.Handler) http.Handler {
@@ -209,7 +201,8 @@ func New(o Options) http.Handler {
 	// The endpoint list, and 501 for anything else under it, last: it names
 	// what the groups above registered.
 	rt.handlePrefix(onapi.Base, GroupONAPI, rt.SP(GroupONAPI, rt.JSON.Handle(onapi.Endpoints(*rt.onEndpoints))))
-	return rt
+	rt.handlePrefix("/api/", "unknown", http.HandlerFunc(rt.apiFallback))
+	return rt.Mux
 }
 
 // Metrics count HTTP requests per API group. Make them once per process
