@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -232,12 +233,22 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 
 func (m *Metrics) wrap(group string, h http.Handler) http.Handler {
 	obs := m.duration.WithLabelValues(group)
+	// The counter of each status code, looked up once (label hashing and
+	// formatting the code cost more than the count).
+	var codes sync.Map // int ⇒ prometheus.Counter
+	counter := func(code int) prometheus.Counter {
+		if c, ok := codes.Load(code); ok {
+			return c.(prometheus.Counter)
+		}
+		c, _ := codes.LoadOrStore(code, m.requests.WithLabelValues(group, strconv.Itoa(code)))
+		return c.(prometheus.Counter)
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w, code: http.StatusOK}
 		h.ServeHTTP(sw, r)
 		obs.Observe(time.Since(start).Seconds())
-		m.requests.WithLabelValues(group, strconv.Itoa(sw.code)).Inc()
+		counter(sw.code).Inc()
 	})
 }
 

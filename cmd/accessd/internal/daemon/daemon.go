@@ -234,9 +234,21 @@ func (d *Daemon) rebuildHandler(cfg *config.Config) error {
 		Location:    d.loc,
 		Extra:       d.routes,
 	})
-	var hh http.Handler = http.MaxBytesHandler(h, cfg.HTTP.MaxBodyBytes)
+	var hh http.Handler = limitBody(h, cfg.HTTP.MaxBodyBytes)
 	d.handler.Store(&hh)
 	return nil
+}
+
+// limitBody bounds request bodies like http.MaxBytesHandler, but leaves
+// requests without a body (the look-ups, every GET) as they are instead of
+// copying each one.
+func limitBody(h http.Handler, n int64) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Body != nil && r.Body != http.NoBody {
+			r.Body = http.MaxBytesReader(w, r.Body, n)
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 func catalogOf(cfg *config.Config) *catalog.Catalog {
