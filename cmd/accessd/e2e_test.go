@@ -62,15 +62,25 @@ func startE2E(t *testing.T) *e2e {
 	e.sock = filepath.Join(dir, "admin.sock")
 	e.cfg = filepath.Join(dir, "accessd.yaml")
 	e.writeConfig("")
+	e.run()
+	return e
+}
+
+// run starts accessd on e.cfg, stops it when the test ends (showing its
+// log when the test failed), and waits until /readyz answers 200.
+func (e *e2e) run() {
+	t := e.t
+	t.Helper()
 	e.cmd = exec.Command(e.accessd, "-config", e.cfg)
 	e.cmd.Stdout, e.cmd.Stderr = e.log, e.log
 	if err := e.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	cmd := e.cmd
 	t.Cleanup(func() {
-		if e.cmd.ProcessState == nil {
-			e.cmd.Process.Kill()
-			e.cmd.Wait()
+		if cmd.ProcessState == nil {
+			cmd.Process.Kill()
+			cmd.Wait()
 		}
 		if t.Failed() {
 			t.Logf("accessd's log:\n%s", e.log)
@@ -82,7 +92,7 @@ func startE2E(t *testing.T) *e2e {
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == 200 {
-				return e
+				return
 			}
 		}
 		if time.Now().After(deadline) {
@@ -312,22 +322,7 @@ func TestEndToEnd(t *testing.T) {
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("restore: %v\n%s", err, out)
 	}
-	e.cmd = exec.Command(e.accessd, "-config", e.cfg)
-	e.cmd.Stdout, e.cmd.Stderr = e.log, e.log
-	if err := e.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-		if r, err := http.Get(e.base + "/readyz"); err == nil {
-			r.Body.Close()
-			if r.StatusCode == 200 {
-				break
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("not ready after restore")
-		}
-	}
+	e.run()
 	e.expect(e.get("/api/access/environment/prod/byid/ALS10001", "api-key", "k-prod"), 200, `"streetNumber":"14"`)
 	// A restore while the daemon runs is refused: the store's lock is held.
 	if out, err := exec.Command(e.accessct, "-config", e.cfg, "restore", bk).CombinedOutput(); err == nil || !strings.Contains(string(out), "stop accessd first") {

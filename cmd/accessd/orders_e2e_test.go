@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -62,34 +61,7 @@ activation:
 	if err := os.WriteFile(e.cfg, []byte(y), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	e.cmd = exec.Command(e.accessd, "-config", e.cfg)
-	e.cmd.Stdout, e.cmd.Stderr = e.log, e.log
-	if err := e.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if e.cmd.ProcessState == nil {
-			e.cmd.Process.Kill()
-			e.cmd.Wait()
-		}
-		if t.Failed() {
-			t.Logf("accessd's log:\n%s", e.log)
-		}
-	})
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		resp, err := http.Get(e.base + "/readyz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				break
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("accessd not ready after 10s: %v", err)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	e.run()
 	if code, out, errOut := e.ctl("import", "../../testdata/demo/accesses.csv"); code != 0 {
 		t.Fatalf("accessctl import: exit %d\n%s%s", code, out, errOut)
 	}
