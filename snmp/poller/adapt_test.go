@@ -23,9 +23,8 @@ func TestMaxRepetitionsShrinksOnTooBig(t *testing.T) {
 		agent := synthAgent(48, 0)
 		agent.LimitResponse(20, 0)
 		net.Add(swAddr, agent)
-		rec := &recorder{}
 		reg := prometheus.NewRegistry()
-		p, _ := New(rec, testOptions(net, reg))
+		p, rec := newPoller(t, net, reg)
 		p.SetSwitches([]Switch{{Address: swAddr, Group: "g", Credentials: v2c(), Ports: names(48)}})
 		defer start(t, p)()
 		<-p.Ready()
@@ -65,8 +64,7 @@ func TestMaxRepetitionsShrinksOnSilence(t *testing.T) {
 		agent := synthAgent(48, 0)
 		agent.LimitResponse(0, 30)
 		net.Add(swAddr, agent)
-		rec := &recorder{}
-		p, _ := New(rec, testOptions(net, nil))
+		p, rec := newPoller(t, net, nil)
 		p.SetSwitches([]Switch{{Address: swAddr, Credentials: v2c(), Ports: names(48)}})
 		defer start(t, p)()
 		<-p.Ready()
@@ -98,7 +96,10 @@ func TestMaxRepetitionsGrowsAndLongTables(t *testing.T) {
 		o := testOptions(net, nil)
 		o.MaxRepetitions = 16
 		o.MaxRepetitionsLimit = 4096
-		p, _ := New(rec, o)
+		p, err := New(rec, o)
+		if err != nil {
+			t.Fatal(err)
+		}
 		p.SetSwitches([]Switch{{Address: swAddr, Credentials: v2c(), Ports: []string{"p1", "p299"}}})
 		defer start(t, p)()
 		<-p.Ready()
@@ -131,8 +132,7 @@ func TestTrapTriggersImmediateGet(t *testing.T) {
 		net := fakeagent.NewNetwork()
 		agent := synthAgent(8, 0)
 		net.Add(swAddr, agent)
-		rec := &recorder{}
-		p, _ := New(rec, testOptions(net, nil))
+		p, rec := newPoller(t, net, nil)
 		p.SetSwitches([]Switch{{Address: "10.9.0.1", Credentials: v2c(), Ports: names(8)}})
 		defer start(t, p)()
 		<-p.Ready()
@@ -185,15 +185,17 @@ func TestSetSwitchesReload(t *testing.T) {
 		a1, a2 := synthAgent(4, 0), synthAgent(4, 0)
 		net.Add("10.9.0.1:161", a1)
 		net.Add("10.9.0.2:161", a2)
-		rec := &recorder{}
-		p, _ := New(rec, testOptions(net, nil))
-		rw, _ := portmatch.NewRewrite(`port(\d+)`, `p$1`)
+		p, rec := newPoller(t, net, nil)
+		rw, err := portmatch.NewRewrite(`port(\d+)`, `p$1`)
+		if err != nil {
+			t.Fatal(err)
+		}
 		p.SetSwitches([]Switch{{Address: "10.9.0.1", Credentials: v2c(), Ports: []string{"p1"}}})
 		defer start(t, p)()
 		<-p.Ready()
 		rec.take()
 
-		err := p.SetSwitches([]Switch{
+		err = p.SetSwitches([]Switch{
 			{Address: "10.9.0.1", Credentials: v2c(), Ports: []string{"p1", "port2"}, Rewrites: []portmatch.Rewrite{rw}},
 			{Address: "10.9.0.2:161", Credentials: v2c(), Ports: []string{"p4"}},
 		})
@@ -271,7 +273,10 @@ func TestConcurrencyBound(t *testing.T) {
 		})
 		o := testOptions(counting, nil)
 		o.Concurrency = 2
-		p, _ := New(&recorder{}, o)
+		p, err := New(&recorder{}, o)
+		if err != nil {
+			t.Fatal(err)
+		}
 		p.SetSwitches(sws)
 		defer start(t, p)()
 		t0 := time.Now()
@@ -296,8 +301,7 @@ func TestNewInterfaceMatchedAtOnce(t *testing.T) {
 		agent := synthAgent(2, 0)
 		agent.Set(ifmib.Varbind{OID: ifmib.OIDIfTableLastChange, Type: ifmib.TypeNoSuchObject})
 		net.Add(swAddr, agent)
-		rec := &recorder{}
-		p, _ := New(rec, testOptions(net, nil))
+		p, rec := newPoller(t, net, nil)
 		p.SetSwitches([]Switch{{Address: swAddr, Credentials: v2c(), Ports: names(3)}})
 		defer start(t, p)()
 		<-p.Ready()
@@ -322,9 +326,11 @@ func TestSetSwitchesUnchangedCostsNothing(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		net := fakeagent.NewNetwork()
 		net.Add("10.9.0.1:161", synthAgent(4, 0))
-		rec := &recorder{}
-		p, _ := New(rec, testOptions(net, nil))
-		rw, _ := portmatch.NewRewrite(`port(\d+)`, `p$1`)
+		p, rec := newPoller(t, net, nil)
+		rw, err := portmatch.NewRewrite(`port(\d+)`, `p$1`)
+		if err != nil {
+			t.Fatal(err)
+		}
 		list := func(ports ...string) []Switch {
 			return []Switch{{Address: "10.9.0.1", Group: "g", Credentials: v2c(), Ports: ports, Rewrites: []portmatch.Rewrite{rw}}}
 		}
@@ -356,8 +362,7 @@ func TestRemovedAndReaddedSwitch(t *testing.T) {
 		net := fakeagent.NewNetwork()
 		net.Add("10.9.0.1:161", synthAgent(2, 0))
 		net.Add("10.9.0.2:161", synthAgent(2, 0))
-		rec := &recorder{}
-		p, _ := New(rec, testOptions(net, nil))
+		p, rec := newPoller(t, net, nil)
 		a := Switch{Address: "10.9.0.1", Credentials: v2c(), Ports: []string{"p1", "p2"}}
 		b := Switch{Address: "10.9.0.2", Credentials: v2c(), Ports: []string{"p1"}}
 		p.SetSwitches([]Switch{a, b})

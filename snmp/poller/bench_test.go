@@ -28,7 +28,10 @@ func BenchmarkCycle(b *testing.B) {
 			}
 			o := testOptions(net, nil)
 			o.Interval = time.Hour
-			p, _ := New(&recorder{}, o)
+			p, err := New(&recorder{}, o)
+		if err != nil {
+			b.Fatal(err)
+		}
 			p.SetSwitches(sws)
 			ctx, cancel := context.WithCancel(context.Background())
 			done := make(chan struct{})

@@ -163,3 +163,15 @@ func gather(t *testing.T, reg *prometheus.Registry, name string, labels map[stri
 	}
 	return 0
 }
+
+// newPoller makes a poller over net reporting to a new recorder; a poller
+// that cannot be made fails the test.
+func newPoller(t *testing.T, net client.Dialer, reg prometheus.Registerer) (*Poller, *recorder) {
+	t.Helper()
+	rec := &recorder{}
+	p, err := New(rec, testOptions(net, reg))
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	return p, rec
+}

@@ -107,8 +107,7 @@ func TestChangeReadsOnlyThatRow(t *testing.T) {
 		net := fakeagent.NewNetwork()
 		agent := synthAgent(48, 0)
 		net.Add(swAddr, agent)
-		rec := &recorder{}
-		p, _ := New(rec, testOptions(net, nil))
+		p, rec := newPoller(t, net, nil)
 		p.SetSwitches([]Switch{{Address: swAddr, Credentials: v2c(), Ports: names(48)}})
 		defer start(t, p)()
 		<-p.Ready()
@@ -145,8 +144,7 @@ func TestAgentRestartKeepsSince(t *testing.T) {
 		net := fakeagent.NewNetwork()
 		agent := synthAgent(4, 0)
 		net.Add(swAddr, agent)
-		rec := &recorder{}
-		p, _ := New(rec, testOptions(net, nil))
+		p, rec := newPoller(t, net, nil)
 		p.SetSwitches([]Switch{{Address: swAddr, Credentials: v2c(), Ports: names(4)}})
 		defer start(t, p)()
 		<-p.Ready()
@@ -192,8 +190,7 @@ func TestTimeTicksWrap(t *testing.T) {
 		agent := synthAgent(2, 0)
 		agent.SetUptime(1<<32 - 2500) // 25 s before the wrap
 		net.Add(swAddr, agent)
-		rec := &recorder{}
-		p, _ := New(rec, testOptions(net, nil))
+		p, rec := newPoller(t, net, nil)
 		p.SetSwitches([]Switch{{Address: swAddr, Credentials: v2c(), Ports: names(2)}})
 		defer start(t, p)()
 		<-p.Ready()
@@ -240,9 +237,8 @@ func TestUnreachableTurnsUnknown(t *testing.T) {
 		net := fakeagent.NewNetwork()
 		agent := synthAgent(3, 0)
 		net.Add(swAddr, agent)
-		rec := &recorder{}
 		reg := prometheus.NewRegistry()
-		p, _ := New(rec, testOptions(net, reg))
+		p, rec := newPoller(t, net, reg)
 		p.SetSwitches([]Switch{{Address: swAddr, Credentials: v2c(), Ports: names(3)}})
 		defer start(t, p)()
 		<-p.Ready()
@@ -312,7 +308,7 @@ func TestUnreachableTurnsUnknown(t *testing.T) {
 func TestReadyWhenUnreachable(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		net := fakeagent.NewNetwork() // nothing answers
-		p, _ := New(&recorder{}, testOptions(net, nil))
+		p, _ := newPoller(t, net, nil)
 		p.SetSwitches([]Switch{{Address: "10.9.0.7", Credentials: v2c(), Ports: []string{"x"}}})
 		defer start(t, p)()
 		t0 := time.Now()
@@ -329,7 +325,7 @@ func TestReadyWhenUnreachable(t *testing.T) {
 // TestNoSwitchesReady: with nothing to poll, Run is ready at once.
 func TestNoSwitchesReady(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		p, _ := New(&recorder{}, testOptions(fakeagent.NewNetwork(), nil))
+		p, _ := newPoller(t, fakeagent.NewNetwork(), nil)
 		defer start(t, p)()
 		<-p.Ready()
 	})
