@@ -29,9 +29,9 @@ func BenchmarkCycle(b *testing.B) {
 			o := testOptions(net, nil)
 			o.Interval = time.Hour
 			p, err := New(&recorder{}, o)
-		if err != nil {
-			b.Fatal(err)
-		}
+			if err != nil {
+				b.Fatal(err)
+			}
 			p.SetSwitches(sws)
 			ctx, cancel := context.WithCancel(context.Background())
 			done := make(chan struct{})
