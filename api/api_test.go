@@ -274,3 +274,22 @@ func TestUnknownPathsAndMethods(t *testing.T) {
 		golden(t, tc.name, got)
 	}
 }
+
+// An import larger than the body limit is a 413 with a cause, and nothing
+// is imported.
+func TestImportTooLarge(t *testing.T) {
+	f := newFixture(t)
+	body := `[{"accessId":"IMP1","streetName":"Nygatan","postalCode":"12345","city":"Umeå","countryCode":"SE",
+	"premisesType":"RESIDENTIAL_HOUSE","activatable":"YES","sellable":"YES","option82":"10.9.9.9 ge-0/0/3"}]`
+	req := httptest.NewRequest("POST", "/api/import/prod/access", strings.NewReader(body))
+	req.Header.Set("api-key", "k-prod")
+	rec := httptest.NewRecorder()
+	req.Body = http.MaxBytesReader(rec, req.Body, 40)
+	f.h.ServeHTTP(rec, req)
+	if rec.Code != http.StatusRequestEntityTooLarge || !strings.Contains(rec.Body.String(), `"cause":"request body larger than 40 bytes"`) {
+		t.Errorf("oversize import: %d %s", rec.Code, rec.Body)
+	}
+	if _, err := f.db.Access("IMP1"); err == nil {
+		t.Error("part of an oversize import was stored")
+	}
+}
