@@ -1,7 +1,6 @@
 package api_test
 
 import (
-	"flag"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -12,16 +11,21 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/stadsnat/accessd/api"
+	"github.com/stadsnat/accessd/api/activation"
+	"github.com/stadsnat/accessd/api/cubit"
 	"github.com/stadsnat/accessd/api/internal/apitest"
+	"github.com/stadsnat/accessd/api/onapi"
 	"github.com/stadsnat/accessd/api/piapi"
+	"github.com/stadsnat/accessd/api/piv1"
+	"github.com/stadsnat/accessd/dhcp/lookup"
+	"github.com/stadsnat/accessd/internal/testkit"
 	"github.com/stadsnat/accessd/store"
 	"github.com/stadsnat/accessd/store/catalog"
 	"github.com/stadsnat/accessd/store/inventory"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
 // fixture is a router over a real store with a settable clock.
 type fixture struct {
@@ -42,28 +46,34 @@ func newFixture(t testing.TB, accesses ...inventory.Access) *fixture {
 	if len(accesses) > 0 {
 		f.importAll(t, accesses...)
 	}
+	// The requests come a second after the import: an answer covers the
+	// changes before its own second (store.DB.beginAnswer).
+	f.now = f.now.Add(time.Second)
 	loc, err := time.LoadLocation("Europe/Stockholm")
 	if err != nil {
 		t.Fatal(err)
 	}
+	log := slog.New(slog.DiscardHandler)
+	res := lookup.New(db.Inventory(), nil, nil)
 	f.h = api.New(api.Options{
-		DB: db,
-		Catalog: catalog.New([]catalog.Service{
-			{UID: "BB-100-100", Type: "broadband", CapacityKbit: 100000},
-			{UID: "BB-1000", Type: "broadband", CapacityKbit: 1000000},
-			{UID: "IPTV", Type: "tv"},
-		}),
 		Users: []api.User{
-			{Name: "sp", Password: "pw", APIs: []string{"pi-v1", "pi-api", "on-api"}, PIVersion: "2.3"},
+			{Name: "sp", Password: "pw", APIs: []string{"pi-v1", "pi-api", "on-api"}},
 			{Name: "xmlonly", Password: "pw", APIs: []string{"pi-v1"}},
 		},
-		Environment: "prod",
-		ImportKeys:  map[string]string{"test": "k-test", "prod": "k-prod"},
-		Resolver:    piapi.StoreResolver{DB: db},
-		Log:         slog.New(slog.DiscardHandler),
-		Now:         func() time.Time { return f.now },
-		Location:    loc,
-	})
+		Log: log,
+	},
+		piv1.New(db),
+		piapi.New(piapi.Deps{DB: db, Engine: activation.New(activation.Options{Orders: db.Orders(), Location: loc,
+			Now: func() time.Time { return f.now }, Settings: activation.Settings{Catalog: catalog.New([]catalog.Service{
+				{UID: "BB-100-100", Type: "broadband", CapacityKbit: 100000},
+				{UID: "BB-1000", Type: "broadband", CapacityKbit: 1000000},
+				{UID: "IPTV", Type: "tv"},
+			})}})}),
+		piapi.NewLookup(res),
+		onapi.New(onapi.Deps{DB: db, Now: func() time.Time { return f.now }, Loc: loc}),
+		onapi.NewLookup(res),
+		cubit.New(cubit.Deps{DB: db, Environment: "prod", Keys: map[string]string{"test": "k-test", "prod": "k-prod"}, Log: log}),
+	)
 	return f
 }
 
@@ -73,7 +83,7 @@ func (f *fixture) importAll(t testing.TB, as ...inventory.Access) {
 	for i, a := range as {
 		in[i] = store.Incoming{Access: a}
 	}
-	if _, err := f.db.Import(in, store.ImportOptions{}); err != nil {
+	if _, err := f.db.Inventory().Import(in, store.ImportOptions{}); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -90,7 +100,7 @@ func (f *fixture) do(t *testing.T, method, path string, hdr map[string]string, b
 
 func golden(t *testing.T, name, got string) {
 	t.Helper()
-	apitest.Golden(t, name, got, *update, "go test ./api -update")
+	testkit.Golden(t, filepath.Join("testdata", name+".golden"), got)
 }
 
 func basic(user, pass string) map[string]string {
@@ -164,13 +174,14 @@ func TestPIV1(t *testing.T) {
 	}
 	// One access changes, one is removed: the incremental export has both,
 	// the removed one with Sellable and Activatable NO.
-	f.now = f.now.Add(90 * time.Second)
+	f.now = f.now.Add(89 * time.Second) // 90 s after the import
 	changed := house("GBG0001", "10.1.1.1 ge-0/0/1")
 	changed.StreetLittera = "C"
 	f.importAll(t, changed)
-	if err := f.db.RemoveAccess("GBG0002"); err != nil {
+	if err := f.db.Inventory().RemoveAccess("GBG0002"); err != nil {
 		t.Fatal(err)
 	}
+	f.now = f.now.Add(time.Second)
 	_, got = f.do(t, "GET", "/ko/api/1/", with(auth, "If-Modified-Since", lm), "")
 	golden(t, "piv1_incremental", got)
 }
@@ -215,12 +226,21 @@ func TestONAPI(t *testing.T) {
 		{"onapi_dhcplookup_option82", "/onapi/2.6/dhcplookup/?ipv4option82=5216010765746820302F31020B31302E31302E31302E3130"},
 		{"onapi_dhcplookup_none", "/onapi/2.6/dhcplookup/?ipv4circuitid=nowhere"},
 		{"onapi_dhcplookup_no_params", "/onapi/2.6/dhcplookup/"},
+		// dhcplookup.md: "a single accessId if a unique access can be
+		// found": parameters that agree give it, parameters that point to
+		// different accesses do not.
+		{"onapi_dhcplookup_agree", "/onapi/2.6/dhcplookup/?ipv4option82=5216010765746820302F31020B31302E31302E31302E3130&ipv4CircuitId=eth%200%2F1"},
+		{"onapi_dhcplookup_disagree", "/onapi/2.6/dhcplookup/?ipv4option82=5216010765746820302F31020B31302E31302E31302E3130" +
+			"&ipv4CircuitId=ge-0%2F0%2F10&ipv4RemoteId=192.168.248.85"},
 	} {
 		_, got := f.do(t, "GET", tc.path, auth, "")
 		golden(t, tc.name, got)
 	}
 	_, got = f.do(t, "GET", "/onapi/2.6/accesses/", nil, "")
 	golden(t, "onapi_no_auth", got)
+	// accesses.md's 304 carries Content-Type: application/json.
+	_, got = f.do(t, "GET", "/onapi/2.6/accesses/", with(auth, "If-Modified-Since", "Mon, 02 Mar 2026 09:30:15 GMT"), "")
+	golden(t, "onapi_not_modified", got)
 }
 
 func TestImportAPI(t *testing.T) {
@@ -238,6 +258,13 @@ func TestImportAPI(t *testing.T) {
 		{"import_other_environment", "/api/import/test/access", map[string]string{"api-key": "k-test"}, body},
 		{"import_bad_rows", "/api/import/prod/access", map[string]string{"api-key": "k-prod"},
 			`[{"accessId":"IMP 1","streetName":"","postalCode":"1234","city":"Umeå","countryCode":"XX","premisesType":"CASTLE","activatable":"MAYBE","sellable":"1969-12-31","option82":""}]`},
+		// What PI-API and ON-API forbid is refused at the door: a postal
+		// code below 10000 (feasibility.md "Min 10000", dataformats.md
+		// ^[1-9][0-9]{4}$) and an MDU_COMMON that does not say which room
+		// (feasibility.md's premisesType).
+		{"import_refused_where_pi_api_and_on_api_forbid", "/api/import/prod/access", map[string]string{"api-key": "k-prod"},
+			`[{"accessId":"IMP2","streetName":"Nygatan","postalCode":"01234","city":"Umeå","countryCode":"SE",` +
+				`"premisesType":"MDU_COMMON","activatable":"YES","sellable":"YES","option82":"10.9.9.9 ge-0/0/4"}]`},
 		{"import_ok", "/api/import/prod/access", map[string]string{"api-key": "k-prod"}, body},
 		{"import_again_unchanged", "/api/import/prod/access", map[string]string{"api-key": "k-prod"}, body},
 	} {
@@ -289,7 +316,38 @@ func TestImportTooLarge(t *testing.T) {
 	if rec.Code != http.StatusRequestEntityTooLarge || !strings.Contains(rec.Body.String(), `"cause":"request body larger than 40 bytes"`) {
 		t.Errorf("oversize import: %d %s", rec.Code, rec.Body)
 	}
-	if _, err := f.db.Access("IMP1"); err == nil {
+	if _, err := f.db.Inventory().Access("IMP1"); err == nil {
 		t.Error("part of an oversize import was stored")
+	}
+}
+
+// /metrics is open by default; with MetricsAuth only a user with the
+// "metrics" API reads it, others get 401 (no credentials) or 403.
+func TestMetricsAuth(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	users := []api.User{
+		{Name: "prom", Password: "pw", APIs: []string{api.GroupMetrics}},
+		{Name: "sp", Password: "pw", APIs: []string{"pi-v1"}},
+	}
+	for _, tc := range []struct {
+		auth bool
+		hdr  map[string]string
+		want int
+	}{
+		{false, nil, http.StatusOK},
+		{true, nil, http.StatusUnauthorized},
+		{true, basic("sp", "pw"), http.StatusForbidden},
+		{true, basic("prom", "nope"), http.StatusUnauthorized},
+		{true, basic("prom", "pw"), http.StatusOK},
+	} {
+		h := api.New(api.Options{Users: users, Gatherer: reg, MetricsAuth: tc.auth})
+		req := httptest.NewRequest("GET", "/metrics", nil)
+		for k, v := range tc.hdr {
+			req.Header.Set(k, v)
+		}
+		resp, _ := apitest.Serve(h, req)
+		if resp.StatusCode != tc.want {
+			t.Errorf("MetricsAuth %v, %v: HTTP %d, want %d", tc.auth, tc.hdr, resp.StatusCode, tc.want)
+		}
 	}
 }

@@ -1,14 +1,19 @@
-// Package api is accessd's one HTTP router: every API group of the
-// service providers (Com Hem PI V1, PI-API 2.2/2.3, ON-API 2.6), Atlas
-// Tjänsteguiden, the KO's inventory import in Cubit's conventions and the
-// health and metrics endpoints, each group with its own authentication and
-// its own error format. Handlers live in the sub-packages; this package
-// only wires them.
+// Package api is accessd's one HTTP router. Every API group (Com Hem PI
+// V1, PI-API 2.2/2.3, ON-API 2.6, Atlas Tjänsteguiden, the KO's inventory
+// import in Cubit's conventions, the NOC pages, …) is a value its package
+// builds with its dependencies and that lists its routes; New mounts them
+// all the same way: metrics per group, HTTP Basic per group where the
+// route asks for it (one authentication, and one handling of its
+// failures, for every group), errors in the group's format. A route that
+// asks for it (the NOC pages) is mounted only when some user may call it.
+// The router knows no group; it adds only the health and metrics endpoints
+// and the answer for unknown paths under /api/.
 package api
 
 import (
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"strings"
 	"sync"
@@ -17,78 +22,156 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
-	"github.com/stadsnat/accessd/api/cubit"
 	"github.com/stadsnat/accessd/api/internal/web"
-	"github.com/stadsnat/accessd/api/onapi"
-	"github.com/stadsnat/accessd/api/piapi"
-	"github.com/stadsnat/accessd/api/piv1"
-	"github.com/stadsnat/accessd/store"
-	"github.com/stadsnat/accessd/store/catalog"
 )
 
 // User is an HTTP Basic user of the service-provider APIs.
 type User = web.User
 
-// Resolver answers the option82 and dhcplookup look-ups.
-type Resolver = piapi.Resolver
+// Group is an API group: a value that lists its routes.
+type Group = web.Group
 
 // API group names, as users[].apis spells them.
 const (
-	GroupPIV1  = "pi-v1"
-	GroupPIAPI = "pi-api"
-	GroupONAPI = "on-api"
+	GroupPIV1  = web.GroupPIV1
+	GroupPIAPI = web.GroupPIAPI
+	GroupONAPI = web.GroupONAPI
+	// GroupMetrics is the users[].apis name that may read /metrics when it
+	// is not public.
+	GroupMetrics = "metrics"
+	GroupNOC     = web.GroupNOC
 )
 
-// Options is what the router serves from.
+// Options is what the router itself needs; the groups bring the rest.
 type Options struct {
-	DB          *store.DB
-	Catalog     *catalog.Catalog
-	Users       []User
-	Environment string            // test | prod
-	ImportKeys  map[string]string // environment ⇒ api-key
-	Resolver    piapi.Resolver    // option82 / dhcplookup; nil = those routes are not served
-	Log         *slog.Logger
-	Metrics     *Metrics            // HTTP request metrics; nil = not counted
-	Gatherer    prometheus.Gatherer // for /metrics; nil = no /metrics
-	Ready       func() error        // nil error = ready
-	Now         func() time.Time
-	Location    *time.Location // for local dates (Europe/Stockholm)
-
-	// More route groups, registered by the subsystems that own them.
-	Extra []Routes
+	Users    []User
+	Log      *slog.Logger
+	Metrics  *Metrics            // HTTP request metrics; nil = not counted
+	Gatherer prometheus.Gatherer // for /metrics; nil = no /metrics
+	// MetricsAuth makes /metrics answer only users with the "metrics" API
+	// (HTTP Basic); false = open to anyone who reaches the listener.
+	MetricsAuth bool
+	Ready       func() error // nil error = ready
+	// ReadyNotes are lines /readyz adds after "ready" (nil: none).
+	ReadyNotes func() []string
+	// Guard counts, logs and throttles failed logins of every group
+	// (made once per process: NewGuard); nil = none.
+	Guard *Guard
+	// TrustedProxies are the proxies whose X-Forwarded-For names the
+	// client (http.trusted_proxies): the address the Guard throttles.
+	TrustedProxies []netip.Prefix
 }
 
-// Routes registers a subsystem's routes. It gets the groups' adapters so
-// its handlers answer errors in the right format, and adds ON-API
-// endpoints it serves to the endpoint list.
-type Routes func(r *Router)
+// Guard watches failed logins: see web.Guard.
+type Guard = web.Guard
 
-// Router is what Routes see.
-type Router struct {
-	Mux         *http.ServeMux
-	Users       *web.Users
-	JSON        web.Adapter // {"cause": ...} errors
-	Text        web.Adapter // text/plain errors
-	onEndpoints *[]onapi.Endpoint
-	metrics     *Metrics
-	// PIAPI is what PI-API's handlers read; a subsystem may fill in what
-	// it knows (availability's active services and claimed types).
-	PIAPI *piapi.Deps
+// NewGuard makes the process's Guard and registers its metrics on reg.
+func NewGuard(reg prometheus.Registerer, log *slog.Logger) *Guard { return web.NewGuard(reg, log) }
+
+// router mounts routes on one mux.
+type router struct {
+	mux      *http.ServeMux
+	users    *web.Users
+	throttle *web.Throttle
+	log      *slog.Logger
+	metrics  *Metrics
 }
 
-// Handle registers h for pattern in a metrics group. A path ending in
-// "/" matches only itself ("{$}" is added): GET /ko/api/1/foo is a 404,
-// not an export.
-func (rt *Router) Handle(pattern, group string, h http.Handler) {
-	if strings.HasSuffix(pattern, "/") {
+// New builds the router: the health endpoints, every route of the groups
+// in their order, then what the groups index (ON-API's endpoint list) and
+// the answer for unknown paths under /api/.
+func New(o Options, groups ...Group) http.Handler {
+	if o.Metrics == nil {
+		o.Metrics = NewMetrics(nil)
+	}
+	if o.Log == nil {
+		o.Log = slog.New(slog.DiscardHandler)
+	}
+	th := o.Guard.Throttle(o.TrustedProxies)
+	rt := &router{mux: http.NewServeMux(), users: web.NewUsers(o.Users).WithThrottle(th), throttle: th, log: o.Log, metrics: o.Metrics}
+	for _, r := range health(o) {
+		rt.mount(r)
+	}
+	var all []web.Route
+	for _, g := range groups {
+		for _, r := range g.Routes() {
+			if r.OnlyIfGranted && !rt.users.Grants(r.Auth) {
+				continue // off: no user may call it
+			}
+			all = append(all, r)
+		}
+	}
+	for _, r := range all {
+		rt.mount(r)
+	}
+	for _, g := range groups {
+		if ix, ok := g.(web.Indexer); ok {
+			for _, r := range ix.Index(all) {
+				rt.mount(r)
+			}
+		}
+	}
+	rt.mount(web.Route{Pattern: "/api/", Subtree: true, Group: "unknown", Handler: http.HandlerFunc(rt.apiFallback)})
+	return rt.mux
+}
+
+// mount registers one route: its handler adapted to its error format,
+// behind HTTP Basic when it names an API, counted in its group. Failed
+// logins of every authenticated route, HTTP Basic or the handler's own
+// (SelfAuth), go to the one Guard.
+func (rt *router) mount(r web.Route) {
+	h := r.Handler
+	if r.Handle != nil {
+		h = web.Adapter{Log: rt.log, Write: r.Errors}.Handle(r.Handle)
+	}
+	switch {
+	case r.Auth != "":
+		rt.throttle.Watch(r.Auth)
+		h = web.Authenticate(rt.users, r, h)
+	case r.SelfAuth:
+		rt.throttle.Watch(r.Group)
+		h = rt.throttle.Wrap(r.Group, r.Errors, h)
+	}
+	pattern := r.Pattern
+	if !r.Subtree && strings.HasSuffix(pattern, "/") {
 		pattern += "{$}"
 	}
-	rt.Mux.Handle(pattern, rt.metrics.wrap(group, h))
+	rt.mux.Handle(pattern, rt.metrics.wrap(r.Group, h))
 }
 
-// handlePrefix registers h for a pattern that is a subtree.
-func (rt *Router) handlePrefix(pattern, group string, h http.Handler) {
-	rt.Mux.Handle(pattern, rt.metrics.wrap(group, h))
+// health are the router's own routes: liveness, readiness and metrics.
+func health(o Options) []web.Route {
+	rs := []web.Route{
+		{Pattern: "GET /livez", Group: web.GroupHealth, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+			w.Write([]byte("ok\n"))
+		})},
+		{Pattern: "GET /readyz", Group: web.GroupHealth, Errors: web.PlainText, Handle: func(w http.ResponseWriter, r *http.Request) error {
+			if o.Ready != nil {
+				if err := o.Ready(); err != nil {
+					return web.Errorf(http.StatusServiceUnavailable, "not ready: %v", err)
+				}
+			}
+			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+			body := "ready\n"
+			if o.ReadyNotes != nil {
+				for _, n := range o.ReadyNotes() {
+					body += n + "\n"
+				}
+			}
+			_, err := w.Write([]byte(body))
+			return err
+		}},
+	}
+	if o.Gatherer != nil {
+		r := web.Route{Pattern: "GET /metrics", Group: web.GroupHealth, Errors: web.PlainText,
+			Handler: promhttp.HandlerFor(o.Gatherer, promhttp.HandlerOpts{})}
+		if o.MetricsAuth {
+			r.Auth = GroupMetrics
+		}
+		rs = append(rs, r)
+	}
+	return rs
 }
 
 // apiFallback answers what no route under /api/ takes, with PI-API's (and
@@ -96,12 +179,12 @@ func (rt *Router) handlePrefix(pattern, group string, h http.Handler) {
 // with Allow when the path has routes for other methods, else 404. (ON-API
 // answers 501 itself.) It runs only for such requests, so the routes pay
 // nothing for it.
-func (rt *Router) apiFallback(w http.ResponseWriter, r *http.Request) {
+func (rt *router) apiFallback(w http.ResponseWriter, r *http.Request) {
 	var allow []string
 	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
 		probe := r.Clone(r.Context())
 		probe.Method = m
-		if _, pattern := rt.Mux.Handler(probe); pattern != "" && pattern != "/api/" {
+		if _, pattern := rt.mux.Handler(probe); pattern != "" && pattern != "/api/" {
 			allow = append(allow, m)
 			if m == http.MethodGet {
 				allow = append(allow, http.MethodHead)
@@ -114,96 +197,6 @@ func (rt *Router) apiFallback(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Allow", strings.Join(allow, ", "))
 	web.JSONCause(w, r, web.Errorf(http.StatusMethodNotAllowed, "Method %s not allowed on %s (allowed: %s)", r.Method, r.URL.Path, strings.Join(allow, ", ")))
-}
-
-// SP wraps h with the HTTP Basic authentication of an API group.
-func (rt *Router) SP(group string, h http.Handler) http.Handler {
-	return web.BasicAuth(rt.Users, group, web.JSONCause, h)
-}
-
-// ONAPI registers an ON-API 2.6 endpoint at onapi.Base+path and lists it.
-func (rt *Router) ONAPI(e onapi.Endpoint, path string, h web.HandlerFunc) {
-	*rt.onEndpoints = append(*rt.onEndpoints, e)
-	rt.Handle("GET "+onapi.Base+path, GroupONAPI, rt.SP(GroupONAPI, rt.JSON.Handle(h)))
-}
-
-// New builds the router.
-func New(o Options) http.Handler {
-	if o.Now == nil {
-		o.Now = time.Now
-	}
-	if o.Location == nil {
-		o.Location = time.UTC
-	}
-	if o.Metrics == nil {
-		o.Metrics = NewMetrics(nil)
-	}
-	pd := &piapi.Deps{DB: o.DB, Catalog: o.Catalog}
-	rt := &Router{
-		PIAPI:       pd,
-		Mux:         http.NewServeMux(),
-		Users:       web.NewUsers(o.Users),
-		JSON:        web.Adapter{Log: o.Log, Write: web.JSONCause},
-		Text:        web.Adapter{Log: o.Log, Write: web.PlainText},
-		onEndpoints: new([]onapi.Endpoint),
-		metrics:     o.Metrics,
-	}
-	// Health and metrics.
-	rt.Handle("GET /livez", "health", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		w.Write([]byte("ok\n"))
-	}))
-	rt.Handle("GET /readyz", "health", rt.Text.Handle(func(w http.ResponseWriter, r *http.Request) error {
-		if o.Ready != nil {
-			if err := o.Ready(); err != nil {
-				return web.Errorf(http.StatusServiceUnavailable, "not ready: %v", err)
-			}
-		}
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		_, err := w.Write([]byte("ready\n"))
-		return err
-	}))
-	if o.Gatherer != nil {
-		rt.Handle("GET /metrics", "health", promhttp.HandlerFor(o.Gatherer, promhttp.HandlerOpts{}))
-	}
-
-	// Com Hem PI V1.
-	rt.Handle("GET "+piv1.Path, GroupPIV1,
-		web.BasicAuth(rt.Users, GroupPIV1, web.PlainText, rt.Text.Handle(piv1.Handler(o.DB))))
-
-	// PI-API 2.2 and 2.3.
-	// (Closures, so that what Extra routes add to pd is seen.)
-	for _, v := range piapi.Versions() {
-		base := "/api/" + v + "/"
-		rt.Handle("GET "+base+"accesses/", GroupPIAPI, rt.SP(GroupPIAPI, rt.JSON.Handle(func(w http.ResponseWriter, r *http.Request) error { return pd.Accesses(w, r) })))
-		rt.Handle("GET "+base+"accesses/{accessId}", GroupPIAPI, rt.SP(GroupPIAPI, rt.JSON.Handle(func(w http.ResponseWriter, r *http.Request) error { return pd.Access(w, r) })))
-		if o.Resolver != nil {
-			rt.Handle("GET "+base+"option82/{hex}", GroupPIAPI, rt.SP(GroupPIAPI, rt.JSON.Handle(piapi.Option82(o.Resolver))))
-		}
-	}
-
-	// ON-API 2.6.
-	od := onapi.Deps{DB: o.DB, Now: o.Now, Loc: o.Location}
-	rt.ONAPI(onapi.NewEndpoint("accesses", "accesses/", "accesses.md"), "accesses/", od.Accesses)
-	rt.Handle("GET "+onapi.Base+"accesses/{accessId}", GroupONAPI, rt.SP(GroupONAPI, rt.JSON.Handle(od.Access)))
-	if o.Resolver != nil {
-		rt.ONAPI(onapi.NewEndpoint("option82", "option82/", "option82_lookup.md"), "option82/{hex}", onapi.Option82(o.Resolver))
-		rt.ONAPI(onapi.DHCPLookupEndpoint(), "dhcplookup/", onapi.DHCPLookup(o.Resolver))
-	}
-
-	// Inventory import, Cubit style.
-	cd := cubit.Deps{DB: o.DB, Environment: o.Environment, Keys: o.ImportKeys, Log: o.Log}
-	rt.Handle("POST /api/import/{environment}/access", "import", rt.JSON.Handle(cd.Import))
-	rt.Handle("GET /api/access/environment/{environment}/byid/{id}", "import", rt.JSON.Handle(cd.Get))
-
-	for _, add := range o.Extra {
-		add(rt)
-	}
-	// The endpoint list, and 501 for anything else under it, last: it names
-	// what the groups above registered.
-	rt.handlePrefix(onapi.Base, GroupONAPI, rt.SP(GroupONAPI, rt.JSON.Handle(onapi.Endpoints(*rt.onEndpoints))))
-	rt.handlePrefix("/api/", "unknown", http.HandlerFunc(rt.apiFallback))
-	return rt.Mux
 }
 
 // Metrics count HTTP requests per API group. Make them once per process
@@ -233,10 +226,15 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 
 func (m *Metrics) wrap(group string, h http.Handler) http.Handler {
 	obs := m.duration.WithLabelValues(group)
-	// The counter of each status code, looked up once (label hashing and
-	// formatting the code cost more than the count).
+	// The counters of the group's status codes, looked up once (label
+	// hashing and formatting the code cost more than the count): 200
+	// beforehand, the others when they first occur.
+	ok := m.requests.WithLabelValues(group, "200")
 	var codes sync.Map // int ⇒ prometheus.Counter
 	counter := func(code int) prometheus.Counter {
+		if code == http.StatusOK {
+			return ok
+		}
 		if c, ok := codes.Load(code); ok {
 			return c.(prometheus.Counter)
 		}
@@ -245,21 +243,9 @@ func (m *Metrics) wrap(group string, h http.Handler) http.Handler {
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		sw := &statusWriter{ResponseWriter: w, code: http.StatusOK}
-		h.ServeHTTP(sw, r)
+		rec := &web.Recorder{ResponseWriter: w, Code: http.StatusOK}
+		h.ServeHTTP(rec, r)
 		obs.Observe(time.Since(start).Seconds())
-		counter(sw.code).Inc()
+		counter(rec.Code).Inc()
 	})
 }
-
-type statusWriter struct {
-	http.ResponseWriter
-	code int
-}
-
-func (s *statusWriter) WriteHeader(code int) {
-	s.code = code
-	s.ResponseWriter.WriteHeader(code)
-}
-
-func (s *statusWriter) Unwrap() http.ResponseWriter { return s.ResponseWriter }

@@ -16,8 +16,8 @@
 //   - ingest: the binding service — bounded queue, one processor, the working
 //     set in memory, one group-committing writer to the store, and the answers
 //     (look-ups, leases, history, unknown circuits, the API resolver).
-//   - view: the JSON shapes of the DHCP answers of the admin socket.
 //
 // The first seven do no I/O except neigh; source and ingest are the I/O, and
-// the daemon (cmd/accessd/internal/daemon/dhcp.go) wires them together.
+// the daemon's DHCP subsystem (cmd/accessd/internal/dhcpsys) wires them
+// together.
 package dhcp

@@ -96,6 +96,9 @@ cp "$CONFIG_SRC" "$common/accessd.yaml"
 cp "$here/accessd.default" "$here/copyright" "$here/lintian-overrides" "$common/"
 cp "$here/completion/accessctl" "$common/accessctl.bash"
 cp "$here/scripts/postinst" "$here/scripts/prerm" "$here/scripts/postrm" "$common/"
+mkdir -p "$common/monitoring"
+cp "$here/monitoring/README.md" "$here/monitoring/accessd-alerts.yml" "$here/monitoring/accessd-alerts.test.yml" \
+	"$here/monitoring/accessd-dashboard.json" "$here/monitoring/metrics.txt" "$common/monitoring/"
 
 for arch in $ARCHES; do
 	stage=$tmp/$arch

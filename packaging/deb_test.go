@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/stadsnat/accessd/internal/testkit"
 )
 
 // maxExposure is the highest `systemd-analyze security` exposure accepted
@@ -58,9 +60,10 @@ func nextRevision(t *testing.T, version string) string {
 
 // TestDeb builds the package for amd64 and arm64 once and checks it.
 func TestDeb(t *testing.T) {
-	needTools(t, "git", "dpkg-deb", "xz")
+	testkit.SkipShort(t, "builds the package for two architectures, twice, and boots it in Debian 12 (minutes)")
+	testkit.RequireCommands(t, "git", "dpkg-deb", "xz")
 	root := repoRoot(t)
-	trackInputs(t, root)
+	testkit.TrackInputs(t, root, nil)
 	started := time.Now()
 	debs := buildDebs(t, root, t.TempDir(), nil, "amd64", "arm64")
 	t.Logf("built %s and %s in %v", filepath.Base(debs["amd64"].path), filepath.Base(debs["arm64"].path), time.Since(started).Round(time.Second))
@@ -135,7 +138,7 @@ func testContents(t *testing.T, debs map[string]builtDeb) {
 // from one architecture to the other, and an override for them would itself
 // be reported as unused where they do not occur.
 func testLintian(t *testing.T, debs map[string]builtDeb) {
-	needTools(t, "lintian")
+	testkit.RequireCommands(t, "lintian")
 	for _, arch := range []string{"amd64", "arm64"} {
 		out, errOut, err := tryCommand(5*time.Minute, "", nil, "lintian", "--allow-root", "--no-cfg",
 			"--display-level", ">=pedantic", "--display-experimental", "--fail-on", "error,warning,info,pedantic",
@@ -156,7 +159,7 @@ func unitRoot(t *testing.T, deb builtDeb) string {
 	command(t, time.Minute, "", nil, "mkdir", "-p", dir+"/usr/lib/systemd", dir+"/bin")
 	command(t, time.Minute, "", nil, "cp", "-a", "/usr/lib/systemd/system", dir+"/usr/lib/systemd/")
 	kill, err := exec.LookPath("kill")
-	need(t, err == nil && filepath.IsAbs(kill), "/bin/kill (procps) is not installed")
+	testkit.Require(t, err == nil && filepath.IsAbs(kill), "/bin/kill (procps) is not installed")
 	command(t, time.Minute, "", nil, "cp", kill, dir+"/bin/kill")
 	return dir
 }
@@ -164,7 +167,7 @@ func unitRoot(t *testing.T, deb builtDeb) string {
 // testUnits checks the units with systemd-analyze: verify must print nothing
 // at all (it warns yet exits 0), and the service's exposure must stay low.
 func testUnits(t *testing.T, deb builtDeb) {
-	needTools(t, "systemd-analyze")
+	testkit.RequireCommands(t, "systemd-analyze")
 	dir := unitRoot(t, deb)
 	units := []string{"accessd.service", "accessd.socket", "accessd-dhcp4.socket"}
 	args := []string{"verify", "--man=no", "--root=" + dir}
@@ -196,7 +199,7 @@ func testUnits(t *testing.T, deb builtDeb) {
 // the source at another path with other file modes and mtimes, and wants the
 // same bytes. ACCESSD_REPRO_COLD=1 also uses an empty Go build cache (slow).
 func testReproducible(t *testing.T, root string, first builtDeb) {
-	needTools(t, "cp", "find", "chmod", "touch")
+	testkit.RequireCommands(t, "cp", "find", "chmod", "touch")
 	src := filepath.Join(t.TempDir(), "elsewhere", "accessd")
 	command(t, time.Minute, "", nil, "mkdir", "-p", src)
 	entries, err := os.ReadDir(root)

@@ -17,5 +17,6 @@
 // against the binaries, and the whole life of the package (install, socket
 // activation, admin socket permissions, watchdog, upgrade, purge) in a
 // debootstrapped Debian 12 booted with systemd-nspawn. What needs root or
-// missing tools skips, unless ACCESSD_REQUIRE_INTEGRATION=1.
+// missing tools skips, unless ACCESSD_REQUIRE_INTEGRATION=1; go test -short
+// skips the package build and the booted system (TestDeb, minutes).
 package packaging

@@ -11,17 +11,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/stadsnat/accessd/internal/testkit"
 )
-
-// buildCommands builds accessd and accessctl for this machine and returns the
-// directory holding them.
-func buildCommands(t *testing.T) string {
-	t.Helper()
-	bin := t.TempDir()
-	command(t, 10*time.Minute, repoRoot(t), []string{"CGO_ENABLED=0"}, "go", "build", "-trimpath", "-o", bin+"/",
-		"./cmd/accessd", "./cmd/accessctl")
-	return bin
-}
 
 // helpOutput runs a command that may exit non-zero after printing its usage
 // (flag's -h) and returns standard output and standard error together.
@@ -124,7 +115,7 @@ func completionList(t *testing.T, name string) []string {
 // what the binaries say: every flag of `accessd -h`, every flag of
 // `accessctl -h` and every verb of `accessctl help`, and nothing more.
 func TestDocsMatchCommands(t *testing.T) {
-	bin := buildCommands(t)
+	bin := testkit.Binaries(t).Dir
 	accessdFlags := flagsOf(helpOutput(t, filepath.Join(bin, "accessd"), "-h"))
 	accessctlFlags := flagsOf(helpOutput(t, filepath.Join(bin, "accessctl"), "-h"))
 	verbs := commandsOf(command(t, time.Minute, "", nil, filepath.Join(bin, "accessctl"), "help"))
@@ -150,7 +141,7 @@ func TestDocsMatchCommands(t *testing.T) {
 // TestCopyrightCoversModules checks that debian/copyright has a Files:
 // stanza for every Go module linked into the binaries.
 func TestCopyrightCoversModules(t *testing.T) {
-	bin := buildCommands(t)
+	bin := testkit.Binaries(t).Dir
 	b, err := os.ReadFile("copyright")
 	if err != nil {
 		t.Fatal(err)
@@ -190,10 +181,10 @@ func TestCopyrightCoversModules(t *testing.T) {
 // empty word and every flag of `accessctl -h` for "-".
 func TestCompletionCompletes(t *testing.T) {
 	const helpers = "/usr/share/bash-completion/bash_completion"
-	needTools(t, "bash")
+	testkit.RequireCommands(t, "bash")
 	_, err := os.Stat(helpers)
-	need(t, err == nil, "bash-completion is not installed")
-	bin := buildCommands(t)
+	testkit.Require(t, err == nil, "bash-completion is not installed")
+	bin := testkit.Binaries(t).Dir
 	verbs := commandsOf(command(t, time.Minute, "", nil, filepath.Join(bin, "accessctl"), "help"))
 	flags := flagsOf(helpOutput(t, filepath.Join(bin, "accessctl"), "-h"))
 

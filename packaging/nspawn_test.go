@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stadsnat/accessd/internal/testkit"
 	"github.com/stadsnat/accessd/store/inventory"
 	"github.com/stadsnat/accessd/store/inventory/invtest"
 )
@@ -77,8 +78,8 @@ func rootfs(t *testing.T) string {
 // socket activation, the admin socket, the watchdog, the upgrade to v2 and
 // the purge from inside. Every check is one line in its results file.
 func testBooted(t *testing.T, v1, v2 builtDeb) {
-	needRoot(t, "booting a container")
-	needTools(t, "systemd-nspawn", "debootstrap")
+	testkit.RequireRoot(t, "booting a container")
+	testkit.RequireCommands(t, "systemd-nspawn", "debootstrap")
 	base := rootfs(t)
 
 	work := t.TempDir()

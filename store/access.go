@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -24,22 +25,17 @@ type AccessRecord struct {
 // circuitOf gives the (circuit-id, remote-id) pair an access is found by:
 // its dhcpIdentifier, else its Option82 text read with the default key
 // template "{remote_id} {circuit_id}" (see doc.go).
-func circuitOf(a *inventory.Access) (circuitID, remoteID string) {
-	if !a.DHCPIdentifier.IsZero() {
-		return a.DHCPIdentifier.IPv4CircuitID, a.DHCPIdentifier.IPv4RemoteID
-	}
-	text := strings.TrimSpace(a.Option82)
-	if r, c, ok := strings.Cut(text, " "); ok {
-		return strings.TrimSpace(c), r
-	}
-	return text, ""
-}
+func circuitOf(a *inventory.Access) (circuitID, remoteID string) { return a.Circuit() }
 
 func pairKey(circuitID, remoteID string) []byte {
-	k := make([]byte, 0, len(circuitID)+1+len(remoteID))
-	k = append(k, circuitID...)
-	k = append(k, 0)
-	return append(k, remoteID...)
+	return appendPairKey(make([]byte, 0, len(circuitID)+1+len(remoteID)), circuitID, remoteID)
+}
+
+// appendPairKey appends the key of pairKey to dst.
+func appendPairKey(dst []byte, circuitID, remoteID string) []byte {
+	dst = append(dst, circuitID...)
+	dst = append(dst, 0)
+	return append(dst, remoteID...)
 }
 
 func mtimeKey(t time.Time, seq uint64) []byte {
@@ -73,10 +69,17 @@ func (ix indexes) putSubOptions(circuitID, remoteID, id string) error {
 // each move the whole growing node (quadratic); sorted inserts append.
 type indexes struct {
 	accesses, mtime, opt82, pair, circuitID, remoteID, meta *bolt.Bucket
+	dates, changes                                          *bolt.Bucket
 	batch                                                   *writeBatch
 }
 
+// set stores v at k, sealed (codec.go).
 func (ix indexes) set(b *bolt.Bucket, k, v []byte) error {
+	return ix.setSealed(b, k, seal(v))
+}
+
+// setSealed stores a value sealed already.
+func (ix indexes) setSealed(b *bolt.Bucket, k, v []byte) error {
 	if ix.batch != nil {
 		ix.batch.put(b, k, v)
 		return nil
@@ -101,6 +104,8 @@ func openIndexes(tx *bolt.Tx) indexes {
 		circuitID: tx.Bucket(bucketAccessCircuitID),
 		remoteID:  tx.Bucket(bucketAccessRemoteID),
 		meta:      tx.Bucket(bucketMeta),
+		dates:     tx.Bucket(bucketAccessDates),
+		changes:   tx.Bucket(bucketChangeLog),
 	}
 }
 
@@ -137,18 +142,22 @@ func (ix indexes) index(a *inventory.Access) error {
 	return ix.putSubOptions(c, r, a.AccessID)
 }
 
-// put writes a record and moves its change-feed entry.
+// put writes a record and moves its change-feed entries (see
+// indexChange).
 func (ix indexes) put(rec *AccessRecord, old *AccessRecord) error {
 	if old != nil {
 		if err := ix.del(ix.mtime, mtimeKey(old.Modified, old.Seq)); err != nil {
 			return err
 		}
 	}
+	if err := ix.indexChange(rec, old); err != nil {
+		return err
+	}
 	v, err := encodeRecord(rec)
 	if err != nil {
 		return err
 	}
-	if err := ix.set(ix.accesses, []byte(rec.AccessID), v); err != nil {
+	if err := ix.setSealed(ix.accesses, []byte(rec.AccessID), sealOwned(v)); err != nil {
 		return err
 	}
 	return ix.set(ix.mtime, mtimeKey(rec.Modified, rec.Seq), []byte(rec.AccessID))
@@ -156,15 +165,15 @@ func (ix indexes) put(rec *AccessRecord, old *AccessRecord) error {
 
 // Access returns the live access with the given id; a missing or removed
 // access is ErrNotFound.
-func (d *DB) Access(id string) (AccessRecord, error) {
+func (inv Inventory) Access(id string) (AccessRecord, error) {
 	var rec AccessRecord
-	err := d.view(func(tx *bolt.Tx) error {
+	err := inv.db.view(func(tx *bolt.Tx) error {
 		v := tx.Bucket(bucketAccesses).Get([]byte(id))
 		if v == nil {
 			return fmt.Errorf("access %q: %w", id, ErrNotFound)
 		}
 		var err error
-		rec, err = decodeRecord(v)
+		rec, err = openRecord([]byte(id), v)
 		if err == nil && rec.Removed {
 			return fmt.Errorf("access %q: removed: %w", id, ErrNotFound)
 		}
@@ -174,10 +183,14 @@ func (d *DB) Access(id string) (AccessRecord, error) {
 }
 
 // AccessByOption82 finds the live access whose Option82 text is text.
-func (d *DB) AccessByOption82(text string) (string, error) {
+func (inv Inventory) AccessByOption82(text string) (string, error) {
 	var id string
-	err := d.view(func(tx *bolt.Tx) error {
-		v := tx.Bucket(bucketAccessOption82).Get([]byte(strings.TrimSpace(text)))
+	err := inv.db.view(func(tx *bolt.Tx) error {
+		k := []byte(strings.TrimSpace(text))
+		v, err := get(tx, bucketAccessOption82, k)
+		if err != nil {
+			return err
+		}
 		if v == nil {
 			return fmt.Errorf("option82 %q: %w", text, ErrNotFound)
 		}
@@ -197,45 +210,109 @@ func (e errorString) Error() string { return string(e) }
 // AccessByCircuit finds the live access with the given circuit-id and
 // remote-id. When only one of the two is given it matches when exactly one
 // access has it; several are ErrAmbiguous.
-func (d *DB) AccessByCircuit(circuitID, remoteID string) (string, error) {
-	var id string
-	err := d.view(func(tx *bolt.Tx) error {
-		var err error
-		id, err = accessByCircuit(tx, circuitID, remoteID)
-		return err
-	})
+func (inv Inventory) AccessByCircuit(circuitID, remoteID string) (string, error) {
+	// The look-ups of the APIs come here under load: one read
+	// transaction begun and ended here (no closure for View to keep),
+	// the pair key in a buffer on the stack.
+	tx, err := inv.db.bolt.Begin(false)
+	if err != nil {
+		return "", fmt.Errorf("begin read: %w", err)
+	}
+	defer tx.Rollback()
+	id, err := accessByCircuit(tx, circuitID, remoteID)
+	inv.db.noteErr(err)
 	return id, err
 }
 
+// accessByCircuit is AccessByCircuit in tx.
 func accessByCircuit(tx *bolt.Tx, circuitID, remoteID string) (string, error) {
-	fail := func(err error) (string, error) {
-		return "", fmt.Errorf("circuit-id %q remote-id %q: %w", circuitID, remoteID, err)
-	}
 	var b *bolt.Bucket
 	var prefix []byte
+	var buf [128]byte
 	switch {
 	case circuitID == "" && remoteID == "":
 		return "", fmt.Errorf("neither circuit-id nor remote-id given: %w", ErrNotFound)
 	case circuitID != "" && remoteID != "":
-		if v := tx.Bucket(bucketAccessCircuit).Get(pairKey(circuitID, remoteID)); v != nil {
+		v, err := get(tx, bucketAccessCircuit, appendPairKey(buf[:0], circuitID, remoteID))
+		if err != nil {
+			return "", err
+		}
+		if v != nil {
 			return string(v), nil
 		}
-		return fail(ErrNotFound)
+		return "", circuitErr(circuitID, remoteID, ErrNotFound)
 	case circuitID != "":
-		b, prefix = tx.Bucket(bucketAccessCircuitID), pairKey(circuitID, "")
+		b, prefix = tx.Bucket(bucketAccessCircuitID), appendPairKey(buf[:0], circuitID, "")
 	default:
-		b, prefix = tx.Bucket(bucketAccessRemoteID), pairKey(remoteID, "")
+		b, prefix = tx.Bucket(bucketAccessRemoteID), appendPairKey(buf[:0], remoteID, "")
 	}
 	var found string
 	c := b.Cursor()
 	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
 		if found != "" {
-			return fail(ErrAmbiguous)
+			return "", circuitErr(circuitID, remoteID, ErrAmbiguous)
 		}
 		found = string(k[len(prefix):])
 	}
 	if found == "" {
-		return fail(ErrNotFound)
+		return "", circuitErr(circuitID, remoteID, ErrNotFound)
 	}
 	return found, nil
+}
+
+func circuitErr(circuitID, remoteID string, err error) error {
+	return fmt.Errorf("circuit-id %q remote-id %q: %w", circuitID, remoteID, err)
+}
+
+// CircuitMatch is what the inventory says about one circuit.
+type CircuitMatch struct {
+	// ByKey is the access whose Option82 text equals the rendered key.
+	ByKey string
+	// ByPair is the access found by circuit-id and remote-id (see
+	// Inventory.AccessByCircuit); PairAmbiguous reports several.
+	ByPair        string
+	PairAmbiguous bool
+	// Generation is the inventory generation the answer belongs to.
+	Generation uint64
+}
+
+// ResolveCircuit looks a circuit up by its rendered key (the Option82 text
+// index) and by its circuit-id / remote-id pair, in one read transaction.
+// Empty arguments are not looked up.
+func (inv Inventory) ResolveCircuit(key, circuitID, remoteID string) (CircuitMatch, error) {
+	var m CircuitMatch
+	err := inv.db.view(func(tx *bolt.Tx) error {
+		m.Generation = tx.Bucket(bucketAccesses).Sequence()
+		if key != "" {
+			v, err := get(tx, bucketAccessOption82, []byte(key))
+			if err != nil {
+				return err
+			}
+			m.ByKey = string(v)
+		}
+		if circuitID == "" && remoteID == "" {
+			return nil
+		}
+		id, err := accessByCircuit(tx, circuitID, remoteID)
+		switch {
+		case err == nil:
+			m.ByPair = id
+		case errors.Is(err, ErrAmbiguous):
+			m.PairAmbiguous = true
+		}
+		return nil
+	})
+	return m, err
+}
+
+// Generation changes whenever an access is created, changed or
+// removed (it is the access change sequence): a cache of circuit look-ups
+// is valid while it stays the same.
+func (inv Inventory) Generation() (uint64, error) {
+	var g uint64
+	err := inv.db.view(func(tx *bolt.Tx) error {
+		g = tx.Bucket(bucketAccesses).Sequence()
+		return nil
+	})
+	return g, err
 }

@@ -3,23 +3,18 @@ package store
 import (
 	"bytes"
 	"encoding/binary"
-	"encoding/json"
 	"fmt"
 	"net/netip"
 	"slices"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
-
-	"github.com/stadsnat/accessd/dhcp/binding"
-	"github.com/stadsnat/accessd/dhcp/hwaddr"
 )
 
 // DHCP binding buckets (see doc.go).
 var (
 	bucketBindings       = []byte("dhcp_bindings")
 	bucketBindingIP      = []byte("dhcp_binding_ip")
-	bucketBindingAccess  = []byte("dhcp_binding_access")
 	bucketBindingHistory = []byte("dhcp_history")
 	bucketHistoryTo      = []byte("dhcp_history_to")
 	bucketBindingEvents  = []byte("dhcp_events")
@@ -29,13 +24,22 @@ var (
 	keyDHCPCommitSeq = []byte("dhcp_commit_seq")
 )
 
+// bucketBindingAccessV4 indexed the active bindings by access (AccessId
+// 0x00 MAC ⇒ ∅) from migration 4 to migration 12, which dropped it: its
+// random inserts cost more than half of a new binding's commit, and
+// nothing but Bindings.OfAccess read it.
+var bucketBindingAccessV4 = []byte("dhcp_binding_access")
+
+// bindingBuckets are the DHCP buckets of the current schema.
 func bindingBuckets() [][]byte {
-	return [][]byte{bucketBindings, bucketBindingIP, bucketBindingAccess, bucketBindingHistory, bucketHistoryTo,
+	return [][]byte{bucketBindings, bucketBindingIP, bucketBindingHistory, bucketHistoryTo,
 		bucketBindingEvents, bucketUnknownCircuit, bucketLastOption82}
 }
 
+// migrateCreateBindingBuckets is migration 4: the DHCP buckets of schema 4.
 func migrateCreateBindingBuckets(tx *bolt.Tx) error {
-	for _, b := range bindingBuckets() {
+	for _, b := range [][]byte{bucketBindings, bucketBindingIP, bucketBindingAccessV4, bucketBindingHistory, bucketHistoryTo,
+		bucketBindingEvents, bucketUnknownCircuit, bucketLastOption82} {
 		if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 			return err
 		}
@@ -48,25 +52,20 @@ func migrateCreateBindingBuckets(tx *bolt.Tx) error {
 // MAC, an IP claimed without evidence, a client changing IP, or two
 // accesses claiming one circuit.
 type BindingEvent struct {
-	Seq        uint64     `json:"seq"`
-	Kind       string     `json:"kind"`
-	Time       time.Time  `json:"time"`
-	MAC        hwaddr.MAC `json:"mac,omitzero"`
-	IP         netip.Addr `json:"ip,omitzero"`
-	Access     string     `json:"access,omitempty"`
-	PrevAccess string     `json:"prevAccess,omitempty"`
-	PrevIP     netip.Addr `json:"prevIp,omitzero"`
-	PrevMAC    hwaddr.MAC `json:"prevMac,omitzero"`
+	Seq        uint64           `json:"seq"`
+	Kind       BindingEventKind `json:"kind"`
+	Time       time.Time        `json:"time"`
+	MAC        MAC              `json:"mac,omitzero"`
+	IP         netip.Addr       `json:"ip,omitzero"`
+	Access     string           `json:"access,omitempty"`
+	PrevAccess string           `json:"prevAccess,omitempty"`
+	PrevIP     netip.Addr       `json:"prevIp,omitzero"`
+	PrevMAC    MAC              `json:"prevMac,omitzero"`
 	// Circuit is the circuit key (circuit-conflict); Accesses the accesses
 	// that claim it.
 	Circuit  string   `json:"circuit,omitempty"`
 	Accesses []string `json:"accesses,omitempty"`
 }
-
-// EventCircuitConflict is the kind of a BindingEvent for a circuit that
-// two accesses claim (one by its Option82 text, another by its circuit-id
-// and remote-id).
-const EventCircuitConflict = "circuit-conflict"
 
 // UnknownCircuit is a circuit seen in DHCP that matches no single access.
 type UnknownCircuit struct {
@@ -83,7 +82,7 @@ type UnknownCircuit struct {
 	Count     uint64     `json:"count"`
 	FirstSeen time.Time  `json:"firstSeen"`
 	LastSeen  time.Time  `json:"lastSeen"`
-	LastMAC   hwaddr.MAC `json:"lastMac,omitzero"`
+	LastMAC   MAC        `json:"lastMac,omitzero"`
 }
 
 // LastOption82 is the last Option 82 seen on an access.
@@ -98,9 +97,9 @@ type BindingCommit struct {
 	// Bindings are the new values of changed bindings.
 	Bindings []BindingRecord
 	// Forget removes ended bindings (past the history retention).
-	Forget []hwaddr.MAC
+	Forget []MAC
 	// History appends closed intervals.
-	History []binding.Interval
+	History []BindingInterval
 	// Events appends events (their Seq is assigned here).
 	Events []BindingEvent
 	// Unknown upserts unknown circuits; UnknownGone deletes them by key.
@@ -115,79 +114,28 @@ func (c *BindingCommit) Empty() bool {
 	return len(c.Bindings)+len(c.Forget)+len(c.History)+len(c.Events)+len(c.Unknown)+len(c.UnknownGone)+len(c.LastOption82) == 0
 }
 
-func accessMACKey(access string, mac hwaddr.MAC) []byte {
-	k := make([]byte, 0, len(access)+1+6)
-	k = append(k, access...)
-	k = append(k, 0)
-	return append(k, mac[:]...)
+// migrateDropBindingAccessIndex is migration 12: the access index of the
+// bindings goes (OfAccess reads the bindings themselves).
+func migrateDropBindingAccessIndex(tx *bolt.Tx) error {
+	if tx.Bucket(bucketBindingAccessV4) == nil {
+		return nil
+	}
+	return tx.DeleteBucket(bucketBindingAccessV4)
 }
 
-// CommitBindings writes c in one transaction (one fsync) and returns the
+// Commit writes c in one transaction (one fsync) and returns the
 // DHCP commit sequence it got: 1 for the first commit of the file, then 2,
-// 3, … A binding's IP and access indexes follow its new value (active
-// bindings only); an index entry that another MAC took in the same or an
-// earlier commit is left alone.
-func (d *DB) CommitBindings(c *BindingCommit) (uint64, error) {
+// 3, … A binding's IP index entry follows its new value (active bindings
+// only); an entry that another MAC took in the same or an earlier commit
+// is left alone.
+func (bv Bindings) Commit(c *BindingCommit) (uint64, error) {
 	var seq uint64
-	err := d.update(func(tx *bolt.Tx) error {
-		bs, ips, acc := tx.Bucket(bucketBindings), tx.Bucket(bucketBindingIP), tx.Bucket(bucketBindingAccess)
-		// In MAC order: bbolt splits nodes only at commit, so sorted
-		// inserts append instead of moving growing nodes around.
-		recs := make([]*BindingRecord, len(c.Bindings))
-		for i := range c.Bindings {
-			recs[i] = &c.Bindings[i]
+	err := bv.db.update(func(tx *bolt.Tx) error {
+		if err := putBindings(tx, c.Bindings); err != nil {
+			return err
 		}
-		slices.SortStableFunc(recs, func(a, b *BindingRecord) int { return bytes.Compare(a.MAC[:], b.MAC[:]) })
-		// Keys and values must stay valid until the commit: they are
-		// appended to one slab (a slice that outgrows it keeps pointing at
-		// the old array, which stays as it was) instead of one allocation
-		// each.
-		slab := make([]byte, 0, len(recs)*160)
-		put := func(b *bolt.Bucket, parts ...[]byte) error {
-			start := len(slab)
-			for _, p := range parts[:len(parts)-1] {
-				slab = append(slab, p...)
-			}
-			k := slab[start:len(slab):len(slab)]
-			start = len(slab)
-			slab = append(slab, parts[len(parts)-1]...)
-			return b.Put(k, slab[start:len(slab):len(slab)])
-		}
-		buf := make([]byte, 0, 256)
-		var accKeys [][]byte
-		for _, r := range recs {
-			if err := unindexBinding(bs, ips, acc, r.MAC, &r.Binding); err != nil {
-				return err
-			}
-			buf = encodeBinding(buf[:0], r)
-			if err := put(bs, r.MAC[:], buf); err != nil {
-				return err
-			}
-			if r.State.Active() && r.IP.Is4() {
-				ip := r.IP.As4()
-				if err := put(ips, ip[:], r.MAC[:]); err != nil {
-					return err
-				}
-				if r.Access != "" {
-					accKeys = append(accKeys, accessMACKey(r.Access, r.MAC))
-				}
-			}
-		}
-		// The access index in its own key order: its keys come in MAC
-		// order, which is random for it.
-		slices.SortFunc(accKeys, bytes.Compare)
-		for _, k := range accKeys {
-			if err := acc.Put(k, nil); err != nil {
-				return err
-			}
-		}
-		for _, mac := range c.Forget {
-			if err := unindexBinding(bs, ips, acc, mac, nil); err != nil {
-				return err
-			}
-			if err := bs.Delete(mac[:]); err != nil {
-				return err
-			}
+		if err := forgetBindings(tx, c.Forget); err != nil {
+			return err
 		}
 		if err := putHistory(tx, c.History); err != nil {
 			return err
@@ -198,19 +146,15 @@ func (d *DB) CommitBindings(c *BindingCommit) (uint64, error) {
 		if err := putUnknown(tx, c.Unknown, c.UnknownGone); err != nil {
 			return err
 		}
-		lo := tx.Bucket(bucketLastOption82)
-		for _, l := range c.LastOption82 {
-			v, err := json.Marshal(l)
-			if err != nil {
-				return err
-			}
-			if err := lo.Put([]byte(l.Access), v); err != nil {
-				return err
-			}
+		if err := putLastOption82(tx, c.LastOption82); err != nil {
+			return err
 		}
 		m := tx.Bucket(bucketMeta)
 		seq = getUint(m, keyDHCPCommitSeq) + 1
-		return putUint(m, keyDHCPCommitSeq, seq)
+		if err := putUint(m, keyDHCPCommitSeq, seq); err != nil {
+			return err
+		}
+		return bv.db.bindingsCommitted(tx, c)
 	})
 	if err != nil {
 		return 0, fmt.Errorf("commit %d bindings: %w", len(c.Bindings), err)
@@ -218,45 +162,113 @@ func (d *DB) CommitBindings(c *BindingCommit) (uint64, error) {
 	return seq, nil
 }
 
-// unindexBinding removes the index entries of the stored binding of mac
-// that next (nil: the binding goes away) no longer has.
-func unindexBinding(bs, ips, acc *bolt.Bucket, mac hwaddr.MAC, next *binding.Binding) error {
-	v := bs.Get(mac[:])
-	if v == nil {
-		return nil
+// putBindings writes the new values of bindings and moves their IP index
+// entries.
+func putBindings(tx *bolt.Tx, bindings []BindingRecord) error {
+	bs, ips := tx.Bucket(bucketBindings), tx.Bucket(bucketBindingIP)
+	// In MAC order: bbolt splits nodes only at commit, so sorted
+	// inserts append instead of moving growing nodes around.
+	recs := make([]*BindingRecord, len(bindings))
+	for i := range bindings {
+		recs[i] = &bindings[i]
 	}
-	old, err := decodeBinding(v)
-	if err != nil {
-		return nil // a corrupt record is overwritten; its indexes are checked by IP below
+	slices.SortStableFunc(recs, func(a, b *BindingRecord) int { return bytes.Compare(a.MAC[:], b.MAC[:]) })
+	// Keys and values must stay valid until the commit: they are
+	// appended to one slab (a slice that outgrows it keeps pointing at
+	// the old array, which stays as it was) instead of one allocation
+	// each.
+	slab := make([]byte, 0, len(recs)*160)
+	put := func(b *bolt.Bucket, parts ...[]byte) error {
+		start := len(slab)
+		for _, p := range parts[:len(parts)-1] {
+			slab = append(slab, p...)
+		}
+		k := slab[start:len(slab):len(slab)]
+		var v []byte
+		slab, v = appendSealed(slab, parts[len(parts)-1])
+		return b.Put(k, v)
 	}
-	if !old.State.Active() || !old.IP.Is4() {
-		return nil
-	}
-	keepIP := next != nil && next.State.Active() && next.IP == old.IP
-	if !keepIP {
-		ip := old.IP.As4()
-		if cur := ips.Get(ip[:]); bytes.Equal(cur, mac[:]) {
-			if err := ips.Delete(ip[:]); err != nil {
+	buf := make([]byte, 0, 256)
+	for _, r := range recs {
+		if err := unindexBinding(bs, ips, r.MAC, r); err != nil {
+			return err
+		}
+		buf = encodeBinding(buf[:0], r)
+		if err := put(bs, r.MAC[:], buf); err != nil {
+			return err
+		}
+		if r.State.Active() && r.IP.Is4() {
+			ip := r.IP.As4()
+			if err := put(ips, ip[:], r.MAC[:]); err != nil {
 				return err
 			}
 		}
 	}
-	if old.Access != "" && !(next != nil && next.State.Active() && next.IP.Is4() && next.Access == old.Access) {
-		if err := acc.Delete(accessMACKey(old.Access, mac)); err != nil {
+	return nil
+}
+
+// forgetBindings removes ended bindings and their index entries.
+func forgetBindings(tx *bolt.Tx, macs []MAC) error {
+	bs, ips := tx.Bucket(bucketBindings), tx.Bucket(bucketBindingIP)
+	for _, mac := range macs {
+		if err := unindexBinding(bs, ips, mac, nil); err != nil {
+			return err
+		}
+		if err := bs.Delete(mac[:]); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func putHistory(tx *bolt.Tx, ivs []binding.Interval) error {
-	h, to := tx.Bucket(bucketBindingHistory), tx.Bucket(bucketHistoryTo)
+func putLastOption82(tx *bolt.Tx, ls []LastOption82) error {
+	for _, l := range ls {
+		if err := putJSON(tx, bucketLastOption82, []byte(l.Access), l); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// unindexBinding removes the IP index entry of the stored binding of mac
+// when next (nil: the binding goes away) no longer has it.
+func unindexBinding(bs, ips *bolt.Bucket, mac MAC, next *BindingRecord) error {
+	v := bs.Get(mac[:])
+	if v == nil {
+		return nil
+	}
+	old, err := openBinding(mac[:], v)
+	if err != nil {
+		return nil // a corrupt record is overwritten; its indexes are checked by IP below
+	}
+	if !old.State.Active() || !old.IP.Is4() {
+		return nil
+	}
+	if next != nil && next.State.Active() && next.IP == old.IP {
+		return nil
+	}
+	ip := old.IP.As4()
+	if cur, _ := getIn(ips, bucketBindingIP, ip[:]); bytes.Equal(cur, mac[:]) {
+		return ips.Delete(ip[:])
+	}
+	return nil
+}
+
+func putHistory(tx *bolt.Tx, ivs []BindingInterval) error {
+	h, to, acc := tx.Bucket(bucketBindingHistory), tx.Bucket(bucketHistoryTo), tx.Bucket(bucketHistoryAccess)
 	for i := range ivs {
 		iv := &ivs[i]
 		if !iv.IP.Is4() {
 			continue
 		}
-		if err := h.Put(intervalKey(iv), encodeInterval(iv)); err != nil {
+		k := intervalKey(iv)
+		if err := unindexHistoryAccess(acc, k, h.Get(k)); err != nil {
+			return err
+		}
+		if err := h.Put(k, sealOwned(encodeInterval(iv))); err != nil {
+			return err
+		}
+		if err := putHistoryAccess(acc, iv); err != nil {
 			return err
 		}
 		if err := to.Put(intervalExpiryKey(iv), nil); err != nil {
@@ -274,11 +286,7 @@ func putEvents(tx *bolt.Tx, evs []BindingEvent) error {
 			return err
 		}
 		e.Seq = seq
-		v, err := json.Marshal(e)
-		if err != nil {
-			return err
-		}
-		if err := b.Put(binary.BigEndian.AppendUint64(nil, seq), v); err != nil {
+		if err := putJSON(tx, bucketBindingEvents, binary.BigEndian.AppendUint64(nil, seq), e); err != nil {
 			return err
 		}
 	}
@@ -296,26 +304,22 @@ func putUnknown(tx *bolt.Tx, us []UnknownCircuit, gone []string) error {
 		if u.Key == "" {
 			continue
 		}
-		v, err := json.Marshal(u)
-		if err != nil {
-			return err
-		}
-		if err := b.Put([]byte(u.Key), v); err != nil {
+		if err := putJSON(tx, bucketUnknownCircuit, []byte(u.Key), u); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// LoadBindings calls fn with every stored binding, in MAC order, from one
+// Load calls fn with every stored binding, in MAC order, from one
 // read transaction, and returns the DHCP commit sequence that transaction
 // saw: everything fn got was committed (and fsynced) by that commit.
-func (d *DB) LoadBindings(fn func(*BindingRecord) error) (uint64, error) {
+func (bv Bindings) Load(fn func(*BindingRecord) error) (uint64, error) {
 	var seq uint64
-	err := d.view(func(tx *bolt.Tx) error {
+	err := bv.db.view(func(tx *bolt.Tx) error {
 		seq = getUint(tx.Bucket(bucketMeta), keyDHCPCommitSeq)
 		return tx.Bucket(bucketBindings).ForEach(func(k, v []byte) error {
-			r, err := decodeBinding(v)
+			r, err := openBinding(k, v)
 			if err != nil {
 				return err
 			}
@@ -328,41 +332,44 @@ func (d *DB) LoadBindings(fn func(*BindingRecord) error) (uint64, error) {
 	return seq, nil
 }
 
-// BindingCommitSeq is the DHCP commit sequence of the file (0: none yet).
-func (d *DB) BindingCommitSeq() (uint64, error) {
+// CommitSeq is the DHCP commit sequence of the file (0: none yet).
+func (bv Bindings) CommitSeq() (uint64, error) {
 	var seq uint64
-	err := d.view(func(tx *bolt.Tx) error {
+	err := bv.db.view(func(tx *bolt.Tx) error {
 		seq = getUint(tx.Bucket(bucketMeta), keyDHCPCommitSeq)
 		return nil
 	})
 	return seq, err
 }
 
-// BindingByMAC returns the stored binding of mac (any state).
-func (d *DB) BindingByMAC(mac hwaddr.MAC) (BindingRecord, error) {
+// ByMAC returns the stored binding of mac (any state).
+func (bv Bindings) ByMAC(mac MAC) (BindingRecord, error) {
 	var r BindingRecord
-	err := d.view(func(tx *bolt.Tx) error {
+	err := bv.db.view(func(tx *bolt.Tx) error {
 		v := tx.Bucket(bucketBindings).Get(mac[:])
 		if v == nil {
 			return fmt.Errorf("binding of the MAC: %w", ErrNotFound)
 		}
 		var err error
-		r, err = decodeBinding(v)
+		r, err = openBinding(mac[:], v)
 		return err
 	})
 	return r, err
 }
 
-// BindingByIP returns the stored active binding holding ip.
-func (d *DB) BindingByIP(ip netip.Addr) (BindingRecord, error) {
+// ByIP returns the stored active binding holding ip.
+func (bv Bindings) ByIP(ip netip.Addr) (BindingRecord, error) {
 	var r BindingRecord
-	err := d.view(func(tx *bolt.Tx) error {
+	err := bv.db.view(func(tx *bolt.Tx) error {
 		ip = ip.Unmap()
 		if !ip.Is4() {
 			return fmt.Errorf("binding of the address: only IPv4: %w", ErrNotFound)
 		}
 		a := ip.As4()
-		mac := tx.Bucket(bucketBindingIP).Get(a[:])
+		mac, err := get(tx, bucketBindingIP, a[:])
+		if err != nil {
+			return err
+		}
 		if mac == nil {
 			return fmt.Errorf("active binding of the address: %w", ErrNotFound)
 		}
@@ -370,45 +377,42 @@ func (d *DB) BindingByIP(ip netip.Addr) (BindingRecord, error) {
 		if v == nil {
 			return fmt.Errorf("the IP index names a MAC without a binding: %w", ErrCorrupt)
 		}
-		var err error
-		r, err = decodeBinding(v)
+		r, err = openBinding(mac, v)
 		return err
 	})
 	return r, err
 }
 
-// BindingsOfAccess returns the stored active bindings on an access, in MAC
-// order.
-func (d *DB) BindingsOfAccess(access string) ([]BindingRecord, error) {
+// OfAccess returns the stored active bindings (with an IPv4 address) on
+// an access, in MAC order. It reads every stored binding: the daemon asks
+// its live bindings instead, and the store keeps no access index of them
+// (migration 12 dropped it), so that a new client costs its commit no
+// random insert.
+func (bv Bindings) OfAccess(access string) ([]BindingRecord, error) {
 	var out []BindingRecord
-	err := d.view(func(tx *bolt.Tx) error {
-		bs := tx.Bucket(bucketBindings)
-		prefix := append([]byte(access), 0)
-		c := tx.Bucket(bucketBindingAccess).Cursor()
-		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
-			v := bs.Get(k[len(prefix):])
-			if v == nil {
-				continue
-			}
-			r, err := decodeBinding(v)
+	err := bv.db.view(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketBindings).ForEach(func(k, v []byte) error {
+			r, err := openBinding(k, v)
 			if err != nil {
 				return err
 			}
-			out = append(out, r)
-		}
-		return nil
+			if access != "" && r.Access == access && r.State.Active() && r.IP.Is4() {
+				out = append(out, r)
+			}
+			return nil
+		})
 	})
 	return out, err
 }
 
 // UnknownCircuits returns the stored unknown circuits, by key.
-func (d *DB) UnknownCircuits() ([]UnknownCircuit, error) {
+func (bv Bindings) UnknownCircuits() ([]UnknownCircuit, error) {
 	var out []UnknownCircuit
-	err := d.view(func(tx *bolt.Tx) error {
+	err := bv.db.view(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketUnknownCircuit).ForEach(func(k, v []byte) error {
 			var u UnknownCircuit
-			if err := json.Unmarshal(v, &u); err != nil {
-				return fmt.Errorf("unknown circuit %q: %w: %v", k, ErrCorrupt, err)
+			if err := openJSON(bucketUnknownCircuit, k, v, &u); err != nil {
+				return err
 			}
 			out = append(out, u)
 			return nil
@@ -418,13 +422,13 @@ func (d *DB) UnknownCircuits() ([]UnknownCircuit, error) {
 }
 
 // LastOption82s returns the last Option 82 of every access that has one.
-func (d *DB) LastOption82s() ([]LastOption82, error) {
+func (bv Bindings) LastOption82s() ([]LastOption82, error) {
 	var out []LastOption82
-	err := d.view(func(tx *bolt.Tx) error {
+	err := bv.db.view(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketLastOption82).ForEach(func(k, v []byte) error {
 			var l LastOption82
-			if err := json.Unmarshal(v, &l); err != nil {
-				return fmt.Errorf("last option 82 of %q: %w: %v", k, ErrCorrupt, err)
+			if err := openJSON(bucketLastOption82, k, v, &l); err != nil {
+				return err
 			}
 			out = append(out, l)
 			return nil
@@ -435,15 +439,15 @@ func (d *DB) LastOption82s() ([]LastOption82, error) {
 
 // LastOption82Of returns the last Option 82 seen on an access (ErrNotFound
 // when none was).
-func (d *DB) LastOption82Of(access string) (LastOption82, error) {
+func (bv Bindings) LastOption82Of(access string) (LastOption82, error) {
 	var l LastOption82
-	err := d.view(func(tx *bolt.Tx) error {
-		v := tx.Bucket(bucketLastOption82).Get([]byte(access))
-		if v == nil {
-			return fmt.Errorf("last option 82 of %q: %w", access, ErrNotFound)
+	err := bv.db.view(func(tx *bolt.Tx) error {
+		ok, err := getJSON(tx, bucketLastOption82, []byte(access), &l)
+		if err != nil {
+			return err
 		}
-		if err := json.Unmarshal(v, &l); err != nil {
-			return fmt.Errorf("last option 82 of %q: %w: %v", access, ErrCorrupt, err)
+		if !ok {
+			return fmt.Errorf("last option 82 of %q: %w", access, ErrNotFound)
 		}
 		return nil
 	})

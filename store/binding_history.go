@@ -3,31 +3,27 @@ package store
 import (
 	"bytes"
 	"encoding/binary"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"net/netip"
 	"slices"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
-
-	"github.com/stadsnat/accessd/dhcp/binding"
 )
 
-// BindingHistory returns the closed intervals of ip in time order: all of
+// History returns the closed intervals of ip in time order: all of
 // them when at is zero, else those that contain at (from ≤ at ≤ to). The
 // open interval of the active binding is not history: ask the live
 // bindings for it. With limit > 0 it returns only the newest limit
 // intervals and more reports that older ones were left out: an IP's
 // history grows with every client that held it within the retention, and
 // a client that keeps asking and releasing grows it without bound.
-func (d *DB) BindingHistory(ip netip.Addr, at time.Time, limit int) (ivs []binding.Interval, more bool, err error) {
+func (bv Bindings) History(ip netip.Addr, at time.Time, limit int) (ivs []BindingInterval, more bool, err error) {
 	ip = ip.Unmap()
 	if !ip.Is4() {
 		return nil, false, fmt.Errorf("history: only IPv4 addresses have history")
 	}
-	err = d.view(func(tx *bolt.Tx) error {
+	err = bv.db.view(func(tx *bolt.Tx) error {
 		a := ip.As4()
 		prefix := a[:]
 		// Keys are IP | from, read newest first: with a time, only
@@ -45,7 +41,7 @@ func (d *DB) BindingHistory(ip netip.Addr, at time.Time, limit int) (ivs []bindi
 			k, v = c.Prev()
 		}
 		for ; k != nil && bytes.HasPrefix(k, prefix); k, v = c.Prev() {
-			iv, err := decodeInterval(k, v)
+			iv, err := openInterval(k, v)
 			if err != nil {
 				return err
 			}
@@ -64,15 +60,18 @@ func (d *DB) BindingHistory(ip netip.Addr, at time.Time, limit int) (ivs []bindi
 	return ivs, more, err
 }
 
-// PurgeBindingHistory forgets history intervals that ended before `before`
+// PurgeHistory forgets history intervals that ended before `before`
 // and events that happened before it, and returns how many of each.
-func (d *DB) PurgeBindingHistory(before time.Time) (intervals, events int, err error) {
-	err = d.update(func(tx *bolt.Tx) error {
-		h, to := tx.Bucket(bucketBindingHistory), tx.Bucket(bucketHistoryTo)
+func (bv Bindings) PurgeHistory(before time.Time) (intervals, events int, err error) {
+	err = bv.db.update(func(tx *bolt.Tx) error {
+		h, to, acc := tx.Bucket(bucketBindingHistory), tx.Bucket(bucketHistoryTo), tx.Bucket(bucketHistoryAccess)
 		limit := binary.BigEndian.AppendUint64(nil, uint64(before.UnixNano()))
 		c := to.Cursor()
 		for k, _ := c.First(); k != nil && bytes.Compare(k[:8], limit) < 0; k, _ = c.First() {
 			if len(k) == 8+intervalKeyLen {
+				if err := unindexHistoryAccess(acc, k[8:], h.Get(k[8:])); err != nil {
+					return err
+				}
 				if err := h.Delete(k[8:]); err != nil {
 					return err
 				}
@@ -85,7 +84,7 @@ func (d *DB) PurgeBindingHistory(before time.Time) (intervals, events int, err e
 		ec := tx.Bucket(bucketBindingEvents).Cursor()
 		for k, v := ec.First(); k != nil; k, v = ec.First() {
 			var e BindingEvent
-			if json.Unmarshal(v, &e) == nil && !e.Time.Before(before) {
+			if openJSON(bucketBindingEvents, k, v, &e) == nil && !e.Time.Before(before) {
 				break
 			}
 			if err := ec.Delete(); err != nil {
@@ -101,16 +100,16 @@ func (d *DB) PurgeBindingHistory(before time.Time) (intervals, events int, err e
 	return intervals, events, nil
 }
 
-// BindingEvents returns up to limit events with a sequence after `after`,
+// Events returns up to limit events with a sequence after `after`,
 // oldest first.
-func (d *DB) BindingEvents(after uint64, limit int) ([]BindingEvent, error) {
+func (bv Bindings) Events(after uint64, limit int) ([]BindingEvent, error) {
 	var out []BindingEvent
-	err := d.view(func(tx *bolt.Tx) error {
+	err := bv.db.view(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bucketBindingEvents).Cursor()
 		for k, v := c.Seek(binary.BigEndian.AppendUint64(nil, after+1)); k != nil && len(out) < limit; k, v = c.Next() {
 			var e BindingEvent
-			if err := json.Unmarshal(v, &e); err != nil {
-				return fmt.Errorf("event %d: %w: %v", binary.BigEndian.Uint64(k), ErrCorrupt, err)
+			if err := openJSON(bucketBindingEvents, k, v, &e); err != nil {
+				return err
 			}
 			out = append(out, e)
 		}
@@ -119,15 +118,15 @@ func (d *DB) BindingEvents(after uint64, limit int) ([]BindingEvent, error) {
 	return out, err
 }
 
-// LastBindingEvents returns the newest limit events, oldest first.
-func (d *DB) LastBindingEvents(limit int) ([]BindingEvent, error) {
+// LastEvents returns the newest limit events, oldest first.
+func (bv Bindings) LastEvents(limit int) ([]BindingEvent, error) {
 	var out []BindingEvent
-	err := d.view(func(tx *bolt.Tx) error {
+	err := bv.db.view(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bucketBindingEvents).Cursor()
 		for k, v := c.Last(); k != nil && len(out) < limit; k, v = c.Prev() {
 			var e BindingEvent
-			if err := json.Unmarshal(v, &e); err != nil {
-				return fmt.Errorf("event %d: %w: %v", binary.BigEndian.Uint64(k), ErrCorrupt, err)
+			if err := openJSON(bucketBindingEvents, k, v, &e); err != nil {
+				return err
 			}
 			out = append(out, e)
 		}
@@ -137,55 +136,4 @@ func (d *DB) LastBindingEvents(limit int) ([]BindingEvent, error) {
 		out[i], out[j] = out[j], out[i]
 	}
 	return out, err
-}
-
-// CircuitMatch is what the inventory says about one circuit.
-type CircuitMatch struct {
-	// ByKey is the access whose Option82 text equals the rendered key.
-	ByKey string
-	// ByPair is the access found by circuit-id and remote-id (see
-	// AccessByCircuit); PairAmbiguous reports several.
-	ByPair        string
-	PairAmbiguous bool
-	// Generation is the inventory generation the answer belongs to.
-	Generation uint64
-}
-
-// ResolveCircuit looks a circuit up by its rendered key (the Option82 text
-// index) and by its circuit-id / remote-id pair, in one read transaction.
-// Empty arguments are not looked up.
-func (d *DB) ResolveCircuit(key, circuitID, remoteID string) (CircuitMatch, error) {
-	var m CircuitMatch
-	err := d.view(func(tx *bolt.Tx) error {
-		m.Generation = tx.Bucket(bucketAccesses).Sequence()
-		if key != "" {
-			if v := tx.Bucket(bucketAccessOption82).Get([]byte(key)); v != nil {
-				m.ByKey = string(v)
-			}
-		}
-		if circuitID == "" && remoteID == "" {
-			return nil
-		}
-		id, err := accessByCircuit(tx, circuitID, remoteID)
-		switch {
-		case err == nil:
-			m.ByPair = id
-		case errors.Is(err, ErrAmbiguous):
-			m.PairAmbiguous = true
-		}
-		return nil
-	})
-	return m, err
-}
-
-// AccessGeneration changes whenever an access is created, changed or
-// removed (it is the access change sequence): a cache of circuit look-ups
-// is valid while it stays the same.
-func (d *DB) AccessGeneration() (uint64, error) {
-	var g uint64
-	err := d.view(func(tx *bolt.Tx) error {
-		g = tx.Bucket(bucketAccesses).Sequence()
-		return nil
-	})
-	return g, err
 }

@@ -6,15 +6,34 @@ import (
 	"fmt"
 	"net/netip"
 	"time"
-
-	"github.com/stadsnat/accessd/dhcp/binding"
 )
 
-// BindingRecord is a DHCP binding as the store keeps it: the state machine's
-// binding plus what the circuit decoder made of the client's last Option 82.
-// Binding.Hostname is never stored (personal data accessd has no use for).
+// BindingRecord is a DHCP binding (one client, keyed by its MAC) as the
+// store keeps it: the state of the binding plus what the circuit decoder
+// made of the client's last Option 82. It has no hostname: that is
+// personal data accessd has no use for.
 type BindingRecord struct {
-	binding.Binding
+	MAC    MAC
+	IP     netip.Addr // the zero Addr when none
+	State  BindingState
+	Access string // "" when unknown
+	// Circuit is the circuit key of the client's last Option 82.
+	Circuit string
+	GIAddr  netip.Addr
+	// FirstSeen is the first observation of the MAC, LastSeen the latest.
+	FirstSeen time.Time
+	LastSeen  time.Time
+	// Since starts the current history interval (IP, MAC, access); Ended
+	// is when an ended binding ended; Expires when an active one lapses.
+	Since   time.Time
+	Ended   time.Time
+	Expires time.Time
+	// LeaseTime is the last lease length learnt.
+	LeaseTime time.Duration
+	// Confirmed reports that the current interval reached bound.
+	Confirmed bool
+	// Source is the source of the last state change.
+	Source BindingSource
 	// RemoteID and CircuitID are the decoded sub-options ("" when absent),
 	// Profile the decoder profile that read them.
 	RemoteID  string
@@ -46,10 +65,9 @@ const (
 	bflagGIAddr
 )
 
-// encodeBinding appends the record's encoding to dst (never the
-// hostname: it has no field).
+// encodeBinding appends the record's encoding to dst.
 func encodeBinding(dst []byte, r *BindingRecord) []byte {
-	b := &r.Binding
+	b := r
 	dst = append(dst, bindingFormat)
 	dst = append(dst, b.MAC[:]...)
 	var flags byte
@@ -92,6 +110,34 @@ func fromUnixNano(n int64) time.Time {
 		return time.Time{}
 	}
 	return time.Unix(0, n)
+}
+
+// openBinding checks the sealed binding record v stored at key k and
+// decodes it; a bad checksum or a record that does not decode is a
+// DamageError.
+func openBinding(k, v []byte) (BindingRecord, error) {
+	b, err := open(bucketBindings, k, v)
+	if err != nil {
+		return BindingRecord{}, err
+	}
+	r, err := decodeBinding(b)
+	if err != nil {
+		return r, damaged(ErrKindDecode, bucketBindings, k, err)
+	}
+	return r, nil
+}
+
+// openInterval checks and decodes a history interval.
+func openInterval(k, v []byte) (BindingInterval, error) {
+	b, err := open(bucketBindingHistory, k, v)
+	if err != nil {
+		return BindingInterval{}, err
+	}
+	iv, err := decodeInterval(k, b)
+	if err != nil {
+		return iv, damaged(ErrKindDecode, bucketBindingHistory, k, err)
+	}
+	return iv, nil
 }
 
 // ErrCorrupt is the reason of a stored record that cannot be decoded.
@@ -154,9 +200,9 @@ func decodeBinding(v []byte) (BindingRecord, error) {
 	if v[0] != bindingFormat {
 		return r, fmt.Errorf("%w: binding record format %d, want %d", ErrCorrupt, v[0], bindingFormat)
 	}
-	b := &r.Binding
+	b := &r
 	copy(b.MAC[:], v[1:7])
-	b.State, b.Source = binding.State(v[7]), binding.Source(v[8])
+	b.State, b.Source = BindingState(v[7]), BindingSource(v[8])
 	flags := v[9]
 	b.Confirmed = flags&bflagConfirmed != 0
 	if flags&bflagIP != 0 {
@@ -192,7 +238,7 @@ const intervalFormat = 1
 
 const intervalKeyLen = 4 + 8 + 6
 
-func intervalKey(iv *binding.Interval) []byte {
+func intervalKey(iv *BindingInterval) []byte {
 	k := make([]byte, 0, intervalKeyLen)
 	ip := iv.IP.As4()
 	k = append(k, ip[:]...)
@@ -202,12 +248,12 @@ func intervalKey(iv *binding.Interval) []byte {
 
 // intervalExpiryKey is to(8) | interval key: the retention purge is a range
 // scan from the start.
-func intervalExpiryKey(iv *binding.Interval) []byte {
+func intervalExpiryKey(iv *BindingInterval) []byte {
 	k := binary.BigEndian.AppendUint64(make([]byte, 0, 8+intervalKeyLen), uint64(iv.To.UnixNano()))
 	return append(k, intervalKey(iv)...)
 }
 
-func encodeInterval(iv *binding.Interval) []byte {
+func encodeInterval(iv *BindingInterval) []byte {
 	v := make([]byte, 0, 2+binary.MaxVarintLen64+2+len(iv.Access)+len(iv.Circuit))
 	var flags byte
 	if iv.Confirmed {
@@ -221,8 +267,8 @@ func encodeInterval(iv *binding.Interval) []byte {
 	return append(v, iv.Circuit...)
 }
 
-func decodeInterval(k, v []byte) (binding.Interval, error) {
-	var iv binding.Interval
+func decodeInterval(k, v []byte) (BindingInterval, error) {
+	var iv BindingInterval
 	if len(k) != intervalKeyLen {
 		return iv, fmt.Errorf("%w: history key of %d bytes, want %d", ErrCorrupt, len(k), intervalKeyLen)
 	}
@@ -238,7 +284,7 @@ func decodeInterval(k, v []byte) (binding.Interval, error) {
 	iv.Access = rr.str("access")
 	iv.Circuit = rr.str("circuit")
 	if rr.err != nil {
-		return binding.Interval{}, fmt.Errorf("history record: %w", rr.err)
+		return BindingInterval{}, fmt.Errorf("history record: %w", rr.err)
 	}
 	return iv, nil
 }

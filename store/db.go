@@ -7,7 +7,9 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -26,6 +28,9 @@ type Options struct {
 	Logger *slog.Logger
 	// NoSync skips fsync (tests and benchmarks only).
 	NoSync bool
+	// MinFreeBytes is the free space on the store's file system below
+	// which it goes read-only (space.go); 0 means DefaultMinFreeBytes.
+	MinFreeBytes int64
 }
 
 // DB is accessd's store: one bbolt file.
@@ -35,13 +40,25 @@ type DB struct {
 	now  func() time.Time
 
 	// writeMu serialises the store's write transactions with the start of
-	// exports, so that change stamps and Last-Modified values never cross
-	// (see stamp).
+	// answers, so that change stamps and cut-offs never cross (see stamp
+	// and beginAnswer).
 	writeMu sync.Mutex
-	// lastStamp is the newest modification time ever given to an access,
-	// watermark the newest Last-Modified handed out; both under writeMu.
+	// lastStamp is the newest change stamp given, cutoff the newest
+	// cut-off of an answer handed out; both under writeMu.
 	lastStamp time.Time
-	watermark time.Time
+	cutoff    time.Time
+	// outbox holds the outbox's budget, notify and change hooks.
+	outbox outboxState
+	// following names the hub whose inventory this box follows: imports
+	// are refused (SetFollowing); nil when it follows none.
+	following atomic.Pointer[string]
+
+	// errs counts the store errors met (Errors).
+	errs errorCounts
+	// space is the read-only mode (space.go).
+	space space
+	// releasing is true while ReleaseMappedSoon's goroutine runs.
+	releasing atomic.Bool
 }
 
 // ErrNotFound is returned (wrapped) when a record does not exist.
@@ -49,7 +66,10 @@ var ErrNotFound = errors.New("not found")
 
 // Open opens or creates the store file path, migrating it to the current
 // schema. It fails when another process holds the file longer than
-// opts.LockTimeout.
+// opts.LockTimeout. It checks the file before bbolt maps it and refuses
+// one that is damaged, or missing or empty where the state directory's
+// marker says a store was (see package storefile and integrity.go); a
+// fault reading the file is an error, not a crash.
 func Open(path string, opts Options) (*DB, error) {
 	if opts.LockTimeout == 0 {
 		opts.LockTimeout = 5 * time.Second
@@ -63,7 +83,11 @@ func Open(path string, opts Options) (*DB, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
 		return nil, fmt.Errorf("create state directory: %w", err)
 	}
-	bdb, err := bolt.Open(path, 0o640, &bolt.Options{
+	info, marker, err := preOpen(path, opts)
+	if err != nil {
+		return nil, err
+	}
+	bdb, err := openBolt(path, &bolt.Options{
 		Timeout:         opts.LockTimeout,
 		InitialMmapSize: initialMmapSize,
 		// The freelist is written with every commit (bbolt's default): with
@@ -79,15 +103,25 @@ func Open(path string, opts Options) (*DB, error) {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	d := &DB{bolt: bdb, log: opts.Logger, now: opts.Now}
-	if err := d.migrate(); err != nil {
+	d.SetMinFreeBytes(opts.MinFreeBytes)
+	if err := d.setup(); err != nil {
 		bdb.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	if err := d.loadStamps(); err != nil {
-		bdb.Close()
-		return nil, fmt.Errorf("open %s: %w", path, err)
-	}
+	d.checkSpace()
+	d.afterOpen(info, marker)
 	return d, nil
+}
+
+// setup migrates the file and loads the change stamps; a fault or a bbolt
+// panic on a damaged page is an error.
+func (d *DB) setup() (err error) {
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer recoverFault(d.Path(), &err)
+	if err := d.migrate(); err != nil {
+		return err
+	}
+	return d.loadStamps()
 }
 
 // initialMmapSize reserves address space so that a long read transaction (a
@@ -95,8 +129,14 @@ func Open(path string, opts Options) (*DB, error) {
 // the map: bbolt remaps only beyond this size.
 const initialMmapSize = 1 << 30
 
-// Close closes the file. Every transaction must have ended.
-func (d *DB) Close() error { return d.bolt.Close() }
+// Close writes the marker and closes the file. Every transaction must
+// have ended.
+func (d *DB) Close() error {
+	if err := d.WriteMarker(); err != nil {
+		d.log.Warn("cannot write the store marker", "err", err)
+	}
+	return d.bolt.Close()
+}
 
 // Path is the file the store lives in.
 func (d *DB) Path() string { return d.bolt.Path() }
@@ -156,11 +196,22 @@ func (d *DB) Stats() (Stats, error) {
 }
 
 // update runs fn in a write transaction under writeMu.
+// While the store is read-only (space.go) it fails at once with a
+// ReadOnlyError; a write that fails for want of space makes it read-only.
 func (d *DB) update(fn func(tx *bolt.Tx) error) error {
+	if err := d.readOnlyErr(); err != nil {
+		return err
+	}
 	d.writeMu.Lock()
 	defer d.writeMu.Unlock()
-	return d.bolt.Update(fn)
+	err := d.afterWrite(d.bolt.Update(fn))
+	d.noteErr(err)
+	return err
 }
 
 // view runs fn in a read transaction.
-func (d *DB) view(fn func(tx *bolt.Tx) error) error { return d.bolt.View(fn) }
+func (d *DB) view(fn func(tx *bolt.Tx) error) error {
+	err := d.bolt.View(fn)
+	d.noteErr(err)
+	return err
+}

@@ -44,6 +44,12 @@ func migrations() []migration {
 		{4, "create the DHCP binding buckets", migrateCreateBindingBuckets},
 		{5, "create the port state buckets", migrateCreatePortBuckets},
 		{6, "feed every order state change to ON-API's orderevents", migrateOrderStateFeed},
+		{7, "create the change log and the index of sellable and activatable dates", migrateChangeFeed},
+		{8, "index the DHCP IP history by access", migrateHistoryByAccess},
+		{9, "create the upstream outbox and the Atlas portal's state, index orders by Atlas order id", migrateCreateUpstreamBuckets},
+		{10, "seal every value with a CRC-32C checksum", migrateSealValues},
+		{11, "create the cluster's buckets: marks of applied facts, link states of the sites, inventory positions", migrateCreateClusterBuckets},
+		{12, "drop the index of DHCP bindings by access", migrateDropBindingAccessIndex},
 	}
 }
 
@@ -55,19 +61,33 @@ func currentSchema() uint64 {
 
 func (d *DB) migrate() error {
 	var have uint64
-	err := d.bolt.Update(func(tx *bolt.Tx) error {
-		m, err := tx.CreateBucketIfNotExists(bucketMeta)
-		if err != nil {
-			return err
-		}
-		have = getUint(m, keySchemaVersion)
-		if m.Get(keyCreated) == nil {
-			return putInt(m, keyCreated, d.now().UnixNano())
+	var ready bool // meta and its creation time exist: nothing to write but migrations
+	if err := d.bolt.View(func(tx *bolt.Tx) error {
+		if m := tx.Bucket(bucketMeta); m != nil && m.Get(keyCreated) != nil {
+			have, ready = getUint(m, keySchemaVersion), true
 		}
 		return nil
-	})
-	if err != nil {
+	}); err != nil {
 		return fmt.Errorf("read schema version: %w", err)
+	}
+	if !ready {
+		// A new file (or one from before the creation time was kept):
+		// the only write of a start that has nothing to migrate, so that
+		// a store opens on a full disk (read-only, see DB.ReadOnly).
+		err := d.bolt.Update(func(tx *bolt.Tx) error {
+			m, err := tx.CreateBucketIfNotExists(bucketMeta)
+			if err != nil {
+				return err
+			}
+			have = getUint(m, keySchemaVersion)
+			if m.Get(keyCreated) == nil {
+				return putInt(m, keyCreated, d.now().UnixNano())
+			}
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("create the store's meta bucket: %w", err)
+		}
 	}
 	if have > currentSchema() {
 		return fmt.Errorf("the file is at schema %d, newer than this accessd knows (%d): upgrade accessd or restore a backup", have, currentSchema())

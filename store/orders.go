@@ -9,7 +9,7 @@ import (
 
 // Orders and the services they make. See doc.go for the buckets; the
 // business rules (which order is allowed, when it runs) live in the
-// activation engine, which calls OrderBatch and OrderView.
+// activation engine (api/activation), which calls Orders.Batch and Orders.View.
 
 // Operation is what an order does.
 type Operation string
@@ -106,6 +106,9 @@ type Order struct {
 	// requestedDateTime, which its answers echo even when it is past);
 	// zero when it asked for none.
 	Requested time.Time `json:"requested,omitzero"`
+	// RequestedText is requestedDateTime as the caller wrote it (up to
+	// four decimals, a leap second), which ON-API echoes.
+	RequestedText string `json:"requestedText,omitempty"`
 	// Date is the local date (Europe/Stockholm) an Atlas order names for
 	// the activation or the release; empty otherwise.
 	Date  string    `json:"date,omitempty"`
@@ -134,15 +137,17 @@ type Service struct {
 	// Activated is the local activation date, Commitment the earliest
 	// deactivation date and Release the scheduled deactivation date
 	// (YYYY-MM-DD; empty: none).
-	Activated   string      `json:"activated"`
-	Commitment  string      `json:"commitment,omitempty"`
-	Release     string      `json:"release,omitempty"`
-	Message     string      `json:"message,omitempty"`
-	SPReference string      `json:"spReference,omitempty"`
-	Equipment   []Equipment `json:"equipment,omitempty"`
-	CustomerRef string      `json:"customerRef,omitempty"`
-	OrderID     string      `json:"orderId"` // the order that made it
-	Since       time.Time   `json:"since"`
+	Activated   string `json:"activated"`
+	Commitment  string `json:"commitment,omitempty"`
+	Release     string `json:"release,omitempty"`
+	Message     string `json:"message,omitempty"`
+	SPReference string `json:"spReference,omitempty"`
+	// SPSubscriptionID is the provider's own id of it (ON-API).
+	SPSubscriptionID string      `json:"spSubscriptionId,omitempty"`
+	Equipment        []Equipment `json:"equipment,omitempty"`
+	CustomerRef      string      `json:"customerRef,omitempty"`
+	OrderID          string      `json:"orderId"` // the order that made it
+	Since            time.Time   `json:"since"`
 }
 
 // EventKind says what an OrderEvent records.
@@ -231,7 +236,17 @@ func dueKey(t time.Time, seq uint64) []byte {
 	return k
 }
 
-func decodeJSON[T any](what string, v []byte) (T, error) {
+// decodeJSON checks and decodes the sealed JSON record v read from bucket
+// at key (openJSON).
+func decodeJSON[T any](bucket, key, v []byte) (T, error) {
+	var x T
+	err := openJSON(bucket, key, v, &x)
+	return x, err
+}
+
+// rawJSON decodes an unsealed JSON record: for migrations that run before
+// records were sealed.
+func rawJSON[T any](what string, v []byte) (T, error) {
 	var x T
 	if err := json.Unmarshal(v, &x); err != nil {
 		return x, fmt.Errorf("decode %s: %w", what, err)

@@ -14,14 +14,14 @@ import (
 
 func batch1(t *testing.T, d *DB, fn func(*OrderTx) error) {
 	t.Helper()
-	if err := d.OrderBatch([]func(*OrderTx) error{fn})[0]; err != nil {
+	if err := d.Orders().Batch([]func(*OrderTx) error{fn})[0]; err != nil {
 		t.Fatal(err)
 	}
 }
 
 func view(t *testing.T, d *DB, fn func(*OrderTx) error) {
 	t.Helper()
-	if err := d.OrderView(fn); err != nil {
+	if err := d.Orders().View(fn); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -41,7 +41,7 @@ func TestOrderLifecycle(t *testing.T) {
 		return o.CreateOrder(newOrder("o2", "other", "A1", now.Add(48*time.Hour)), "")
 	})
 	// The same id or key again is refused.
-	errs := d.OrderBatch([]func(*OrderTx) error{
+	errs := d.Orders().Batch([]func(*OrderTx) error{
 		func(o *OrderTx) error { return o.CreateOrder(newOrder("o1", "sp", "A1", now), "") },
 		func(o *OrderTx) error { return o.CreateOrder(newOrder("o3", "sp", "A1", now), "k1") },
 		func(o *OrderTx) error { return o.CreateOrder(newOrder("o4", "sp", "A1", now), "k4") },
@@ -86,7 +86,7 @@ func TestOrderLifecycle(t *testing.T) {
 		return nil
 	})
 	// A final state never changes.
-	err := d.OrderBatch([]func(*OrderTx) error{func(o *OrderTx) error {
+	err := d.Orders().Batch([]func(*OrderTx) error{func(o *OrderTx) error {
 		ord, err := o.Order("o1")
 		if err != nil {
 			return err
@@ -225,14 +225,14 @@ func TestServices(t *testing.T) {
 		}
 		return nil
 	})
-	err := d.OrderBatch([]func(*OrderTx) error{func(o *OrderTx) error {
+	err := d.Orders().Batch([]func(*OrderTx) error{func(o *OrderTx) error {
 		return o.PutService(&Service{SubscriptionID: "s1", AccessID: "A2", UID: "X", Owner: "sp"})
 	}})[0]
 	if !errors.Is(err, ErrExists) {
 		t.Errorf("a subscription id on a second access: %v, want ErrExists", err)
 	}
 	var got []string
-	if err := d.EachServiceOf("sp", func(s Service) error { got = append(got, s.AccessID+"/"+s.SubscriptionID); return nil }); err != nil {
+	if err := d.Orders().EachServiceOf("sp", func(s Service) error { got = append(got, s.AccessID+"/"+s.SubscriptionID); return nil }); err != nil {
 		t.Fatal(err)
 	}
 	if diff := cmp.Diff([]string{"A1/s1", "A2/s3"}, got); diff != "" {

@@ -3,7 +3,6 @@ package store
 import (
 	"bytes"
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -48,11 +47,15 @@ func migrateCreateOrderBuckets(tx *bolt.Tx) error {
 }
 
 // OrderTx is one transaction on orders and services: read-only inside
-// OrderView, read-write inside OrderBatch. Everything it returns is a copy
+// Orders.View, read-write inside Orders.Batch. Everything it returns is a copy
 // that stays valid after the transaction.
 type OrderTx struct {
 	tx  *bolt.Tx
 	now time.Time
+	db  *DB
+	out *OutboxTx // the transaction's outbox appender, made when first needed
+	// remote: the writes apply another accessd's report (OrderChange.Remote).
+	remote bool
 }
 
 // Now is the store clock's time at the start of the transaction.
@@ -63,27 +66,27 @@ func (o *OrderTx) b(name []byte) *bolt.Bucket { return o.tx.Bucket(name) }
 // ErrExists is returned (wrapped) when a record that must be new exists.
 var ErrExists = errors.New("already exists")
 
-// OrderView runs fn in a read transaction.
-func (d *DB) OrderView(fn func(*OrderTx) error) error {
-	return d.view(func(tx *bolt.Tx) error { return fn(&OrderTx{tx: tx, now: d.now()}) })
+// View runs fn in a read transaction.
+func (ov Orders) View(fn func(*OrderTx) error) error {
+	return ov.db.view(func(tx *bolt.Tx) error { return fn(&OrderTx{tx: tx, now: ov.db.now(), db: ov.db}) })
 }
 
-// OrderBatch runs every fn in one write transaction, committed (and so
+// Batch runs every fn in one write transaction, committed (and so
 // durable) before it returns: the group commit of many small order writes.
 // When a fn fails, the transaction is rolled back and every fn is run again
 // alone in its own transaction, so one failure fails only its own fn; a fn
 // must therefore leave nothing behind but its writes to the transaction
 // (set results afresh each time it runs). errs[i] is fn i's error.
-func (d *DB) OrderBatch(fns []func(*OrderTx) error) []error {
+func (ov Orders) Batch(fns []func(*OrderTx) error) []error {
 	errs := make([]error, len(fns))
-	err := d.update(func(tx *bolt.Tx) error {
-		o := &OrderTx{tx: tx, now: d.now()}
+	err := ov.db.update(func(tx *bolt.Tx) error {
+		o := &OrderTx{tx: tx, now: ov.db.stamp(), db: ov.db}
 		for _, fn := range fns {
 			if err := fn(o); err != nil {
 				return err
 			}
 		}
-		return nil
+		return ov.db.commitStamp(tx.Bucket(bucketMeta), o.now, tx)
 	})
 	if err == nil || len(fns) == 1 {
 		for i := range errs {
@@ -92,7 +95,13 @@ func (d *DB) OrderBatch(fns []func(*OrderTx) error) []error {
 		return errs
 	}
 	for i, fn := range fns {
-		errs[i] = d.update(func(tx *bolt.Tx) error { return fn(&OrderTx{tx: tx, now: d.now()}) })
+		errs[i] = ov.db.update(func(tx *bolt.Tx) error {
+			o := &OrderTx{tx: tx, now: ov.db.stamp(), db: ov.db}
+			if err := fn(o); err != nil {
+				return err
+			}
+			return ov.db.commitStamp(tx.Bucket(bucketMeta), o.now, tx)
+		})
 	}
 	return errs
 }
@@ -103,7 +112,7 @@ func (o *OrderTx) Access(id string) (AccessRecord, error) {
 	if v == nil {
 		return AccessRecord{}, fmt.Errorf("access %q: %w", id, ErrNotFound)
 	}
-	rec, err := decodeRecord(v)
+	rec, err := openRecord([]byte(id), v)
 	if err != nil {
 		return rec, err
 	}
@@ -113,9 +122,27 @@ func (o *OrderTx) Access(id string) (AccessRecord, error) {
 	return rec, nil
 }
 
+// HasAccess reports whether access id is in the inventory and not
+// removed, reading its record in place (no copy).
+func (o *OrderTx) HasAccess(id string) (bool, error) {
+	k := []byte(id)
+	v := o.b(bucketAccesses).Get(k)
+	if v == nil {
+		return false, nil
+	}
+	var rec AccessRecord
+	if err := openRecordView(&rec, k, v); err != nil {
+		return false, err
+	}
+	return !rec.Removed, nil
+}
+
 // Order finds an order by id.
 func (o *OrderTx) Order(id string) (Order, error) {
-	seq := o.b(bucketOrderID).Get([]byte(id))
+	seq, err := get(o.tx, bucketOrderID, []byte(id))
+	if err != nil {
+		return Order{}, err
+	}
 	if len(seq) != 8 {
 		return Order{}, fmt.Errorf("order %q: %w", id, ErrNotFound)
 	}
@@ -127,12 +154,15 @@ func (o *OrderTx) orderAt(seq []byte) (Order, error) {
 	if v == nil {
 		return Order{}, fmt.Errorf("order #%d: %w", binary.BigEndian.Uint64(seq), ErrNotFound)
 	}
-	return decodeJSON[Order]("order", v)
+	return decodeJSON[Order](bucketOrders, seq, v)
 }
 
 // OrderByKey finds the order created with an idempotency key.
 func (o *OrderTx) OrderByKey(key string) (Order, bool, error) {
-	seq := o.b(bucketOrderKey).Get([]byte(key))
+	seq, err := get(o.tx, bucketOrderKey, []byte(key))
+	if err != nil {
+		return Order{}, false, err
+	}
 	if seq == nil {
 		return Order{}, false, nil
 	}
@@ -264,11 +294,11 @@ func (o *OrderTx) CreateOrder(ord *Order, key string) error {
 		ord.State = Received
 	}
 	s := u64(seq)
-	if err := o.b(bucketOrderID).Put([]byte(ord.ID), s); err != nil {
+	if err := put(o.tx, bucketOrderID, []byte(ord.ID), s); err != nil {
 		return err
 	}
 	if key != "" {
-		if err := o.b(bucketOrderKey).Put([]byte(key), s); err != nil {
+		if err := put(o.tx, bucketOrderKey, []byte(key), s); err != nil {
 			return err
 		}
 	}
@@ -278,10 +308,25 @@ func (o *OrderTx) CreateOrder(ord *Order, key string) error {
 	if err := o.b(bucketOrderOwner).Put(key2(ord.Owner, seq), nil); err != nil {
 		return err
 	}
+	if err := indexAtlasOrder(o.b(bucketOrderAtlas), ord, seal(s)); err != nil {
+		return err
+	}
 	if err := o.putOrder(ord, nil); err != nil {
 		return err
 	}
-	return o.logOrder(ord)
+	if err := o.logChange(Create, ObjectOrder, ord.ID, ord.AccessID, ord.Owner); err != nil {
+		return err
+	}
+	if err := o.logOrder(ord); err != nil {
+		return err
+	}
+	return o.orderChanged(nil, ord)
+}
+
+// logChange writes an entry of the change log (ON-API events) at the
+// transaction's stamp.
+func (o *OrderTx) logChange(kind ChangeKind, object, id, accessID, owner string) error {
+	return logChange(o.b(bucketChangeLog), nil, o.now, Change{Kind: kind, Object: object, ID: id, AccessID: accessID, Owner: owner})
 }
 
 // UpdateOrder writes a changed order: its state, message, due time or
@@ -306,32 +351,33 @@ func (o *OrderTx) UpdateOrder(ord *Order) error {
 	if err := o.putOrder(ord, &old); err != nil {
 		return err
 	}
-	if ord.State != old.State {
-		return o.logOrder(ord)
+	if err := o.logChange(Update, ObjectOrder, ord.ID, ord.AccessID, ord.Owner); err != nil {
+		return err
 	}
-	return nil
+	if ord.State != old.State {
+		if err := o.logOrder(ord); err != nil {
+			return err
+		}
+	}
+	return o.orderChanged(&old, ord)
 }
 
 // putOrder writes the record and keeps order_open/, order_due/ and the
 // counters right.
 func (o *OrderTx) putOrder(ord, old *Order) error {
-	v, err := json.Marshal(ord)
-	if err != nil {
-		return err
-	}
 	s := u64(ord.Seq)
-	if err := o.b(bucketOrders).Put(s, v); err != nil {
+	if err := putJSON(o.tx, bucketOrders, s, ord); err != nil {
 		return err
 	}
 	if old != nil {
 		if err := o.b(bucketOrderDue).Delete(dueKey(old.Due, old.Seq)); err != nil {
 			return err
 		}
-		if err := addUint(o.b(bucketOrderStats), []byte(old.State), -1); err != nil {
+		if err := o.addStat(old.State, -1); err != nil {
 			return err
 		}
 	}
-	if err := addUint(o.b(bucketOrderStats), []byte(ord.State), 1); err != nil {
+	if err := o.addStat(ord.State, 1); err != nil {
 		return err
 	}
 	if ord.State == Received {
@@ -372,7 +418,7 @@ func migrateOrderStateFeed(tx *bolt.Tx) error {
 		return err
 	}
 	return tx.Bucket(bucketOrderEvents).ForEach(func(k, v []byte) error {
-		ev, err := decodeJSON[OrderEvent]("order event", v)
+		ev, err := rawJSON[OrderEvent]("order event", v) // before records were sealed
 		if err != nil {
 			return err
 		}
@@ -390,137 +436,24 @@ func (o *OrderTx) logEvent(ev *OrderEvent) (uint64, error) {
 		return 0, err
 	}
 	ev.Seq, ev.Time = seq, o.now
-	v, err := json.Marshal(ev)
+	return seq, putJSON(o.tx, bucketOrderEvents, u64(seq), ev)
+}
+
+// addStat moves the count of orders in state st by delta (a sealed
+// counter).
+func (o *OrderTx) addStat(st OrderState, delta int) error {
+	n, err := o.stat(st)
 	if err != nil {
+		return err
+	}
+	return put(o.tx, bucketOrderStats, []byte(st), binary.BigEndian.AppendUint64(nil, uint64(n+delta)))
+}
+
+// stat is the count of orders in state st.
+func (o *OrderTx) stat(st OrderState) (int, error) {
+	v, err := get(o.tx, bucketOrderStats, []byte(st))
+	if err != nil || len(v) != 8 {
 		return 0, err
 	}
-	return seq, b.Put(u64(seq), v)
-}
-
-// Due returns RECEIVED orders due at or before t, earliest first, at most
-// limit (0 = all).
-func (o *OrderTx) Due(t time.Time, limit int) ([]Order, error) {
-	var out []Order
-	end := dueKey(t, ^uint64(0))
-	c := o.b(bucketOrderDue).Cursor()
-	for k, _ := c.First(); k != nil && bytes.Compare(k, end) <= 0; k, _ = c.Next() {
-		ord, err := o.orderAt(k[8:])
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, ord)
-		if limit > 0 && len(out) >= limit {
-			break
-		}
-	}
-	return out, nil
-}
-
-// NextDue is when the earliest RECEIVED order is due; false when none is.
-func (o *OrderTx) NextDue() (time.Time, bool) {
-	k, _ := o.b(bucketOrderDue).Cursor().First()
-	if len(k) != 16 {
-		return time.Time{}, false
-	}
-	return time.Unix(0, int64(binary.BigEndian.Uint64(k))), true
-}
-
-// NextDueAfter is when the earliest RECEIVED order due after t is due.
-func (o *OrderTx) NextDueAfter(t time.Time) (time.Time, bool) {
-	k, _ := o.b(bucketOrderDue).Cursor().Seek(dueKey(t.Add(time.Nanosecond), 0))
-	if len(k) != 16 {
-		return time.Time{}, false
-	}
-	return time.Unix(0, int64(binary.BigEndian.Uint64(k))), true
-}
-
-// InProgress returns the orders left IN_PROGRESS (by a stop in the middle
-// of their activation hook).
-func (o *OrderTx) InProgress() ([]Order, error) {
-	var out []Order
-	c := o.b(bucketOrderOpen).Cursor()
-	for k, _ := c.First(); k != nil; k, _ = c.Next() {
-		ord, err := o.orderAt(k)
-		if err != nil {
-			return nil, err
-		}
-		if ord.State == InProgress {
-			out = append(out, ord)
-		}
-	}
-	return out, nil
-}
-
-// Feed selects an order event feed.
-type Feed int
-
-// The feeds: PI-API's orderevents has only DONE_SUCCESS and DONE_FAILED,
-// ON-API's every change of state ("when an order state changes an event
-// row is created", orderevents.md).
-const (
-	FeedDone Feed = iota
-	FeedStates
-)
-
-func (f Feed) bucket() []byte {
-	if f == FeedStates {
-		return bucketOrderStateFeed
-	}
-	return bucketOrderFeed
-}
-
-// OrderEvents returns the events of the owner's order event feed after the
-// event since (0 = from the start), oldest first, at most limit (0 = all).
-func (o *OrderTx) OrderEvents(owner string, feed Feed, since uint64, limit int) ([]OrderEvent, error) {
-	var out []OrderEvent
-	p := append([]byte(owner), 0)
-	c := o.b(feed.bucket()).Cursor()
-	for k, _ := c.Seek(key2(owner, since+1)); k != nil && bytes.HasPrefix(k, p) && len(k) == len(p)+8; k, _ = c.Next() {
-		ev, err := o.event(k[len(p):])
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, ev)
-		if limit > 0 && len(out) >= limit {
-			break
-		}
-	}
-	return out, nil
-}
-
-// FeedHas reports whether seq is an event of the owner's feed.
-func (o *OrderTx) FeedHas(owner string, feed Feed, seq uint64) bool {
-	return o.b(feed.bucket()).Get(key2(owner, seq)) != nil
-}
-
-func (o *OrderTx) event(seq []byte) (OrderEvent, error) {
-	v := o.b(bucketOrderEvents).Get(seq)
-	if v == nil {
-		return OrderEvent{}, fmt.Errorf("event #%d: %w", binary.BigEndian.Uint64(seq), ErrNotFound)
-	}
-	return decodeJSON[OrderEvent]("order event", v)
-}
-
-// History returns the change-log entries of one order, oldest first.
-func (o *OrderTx) History(ord *Order) ([]OrderEvent, error) {
-	var out []OrderEvent
-	p := u64(ord.Seq)
-	c := o.b(bucketOrderHistory).Cursor()
-	for k, _ := c.Seek(p); k != nil && bytes.HasPrefix(k, p); k, _ = c.Next() {
-		ev, err := o.event(k[8:])
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, ev)
-	}
-	return out, nil
-}
-
-// OrderStats counts orders by state.
-func (o *OrderTx) OrderStats() map[OrderState]int {
-	out := map[OrderState]int{}
-	for _, s := range []OrderState{Received, InProgress, DoneSuccess, DoneFailed} {
-		out[s] = int(getUint(o.b(bucketOrderStats), []byte(s)))
-	}
-	return out
+	return int(binary.BigEndian.Uint64(v)), nil
 }

@@ -2,7 +2,6 @@ package store
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -204,16 +203,16 @@ type AccessPort struct {
 // maps the inventory's switch name to the polled address (ok false: the
 // switch is not polled). A missing access is ErrNotFound, one that names
 // no port ErrNoPort.
-func (d *DB) AccessPort(accessID string, address func(name string) (string, bool), withHistory bool) (AccessPort, error) {
+func (pv Ports) AccessPort(accessID string, address func(name string) (string, bool), withHistory bool) (AccessPort, error) {
 	ap := AccessPort{AccessID: accessID}
-	err := d.view(func(tx *bolt.Tx) error {
+	err := pv.db.view(func(tx *bolt.Tx) error {
 		v := tx.Bucket(bucketAccesses).Get([]byte(accessID))
 		if v == nil {
 			return fmt.Errorf("access %q: %w", accessID, ErrNotFound)
 		}
 		var rec AccessRecord
-		if err := decodeRecordView(&rec, v); err != nil {
-			return fmt.Errorf("access %q: %w", accessID, err)
+		if err := openRecordView(&rec, []byte(accessID), v); err != nil {
+			return err
 		}
 		if rec.Removed {
 			return fmt.Errorf("access %q: removed: %w", accessID, ErrNotFound)
@@ -235,12 +234,12 @@ func (d *DB) AccessPort(accessID string, address func(name string) (string, bool
 	return ap, err
 }
 
-// Port reads one port's record (nil when none) and, if asked, its
+// Get reads one port's record (nil when none) and, if asked, its
 // history.
-func (d *DB) Port(k PortKey, withHistory bool) (*PortRecord, *PortHistory, error) {
+func (pv Ports) Get(k PortKey, withHistory bool) (*PortRecord, *PortHistory, error) {
 	var r *PortRecord
 	var h *PortHistory
-	err := d.view(func(tx *bolt.Tx) error {
+	err := pv.db.view(func(tx *bolt.Tx) error {
 		var err error
 		r, h, err = readPort(tx, k, withHistory)
 		return err
@@ -253,8 +252,8 @@ func readPort(tx *bolt.Tx, k PortKey, withHistory bool) (*PortRecord, *PortHisto
 	var r *PortRecord
 	if v := tx.Bucket(bucketPorts).Get(kb); v != nil {
 		r = new(PortRecord)
-		if err := json.Unmarshal(v, r); err != nil {
-			return nil, nil, fmt.Errorf("port %s: %w", k, err)
+		if err := openJSON(bucketPorts, kb, v, r); err != nil {
+			return nil, nil, err
 		}
 	}
 	if !withHistory {
@@ -262,33 +261,33 @@ func readPort(tx *bolt.Tx, k PortKey, withHistory bool) (*PortRecord, *PortHisto
 	}
 	h := new(PortHistory)
 	if v := tx.Bucket(bucketPortHistory).Get(kb); v != nil {
-		if err := json.Unmarshal(v, h); err != nil {
-			return nil, nil, fmt.Errorf("port %s history: %w", k, err)
+		if err := openJSON(bucketPortHistory, kb, v, h); err != nil {
+			return nil, nil, err
 		}
 	}
 	return r, h, nil
 }
 
-// EachPort calls fn for every stored port record, in key order.
-func (d *DB) EachPort(fn func(*PortRecord) error) error {
-	return d.view(func(tx *bolt.Tx) error {
+// Each calls fn for every stored port record, in key order.
+func (pv Ports) Each(fn func(*PortRecord) error) error {
+	return pv.db.view(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketPorts).ForEach(func(k, v []byte) error {
 			var r PortRecord
-			if err := json.Unmarshal(v, &r); err != nil {
-				return fmt.Errorf("port %s: %w", portKeyFrom(k), err)
+			if err := openJSON(bucketPorts, k, v, &r); err != nil {
+				return err
 			}
 			return fn(&r)
 		})
 	})
 }
 
-// PrunePorts forgets every port (record and history) for which keep is
+// Prune forgets every port (record and history) for which keep is
 // false: at start-up, the ports no longer polled after a configuration or
 // inventory change made while the daemon was stopped. It returns how many
 // it forgot.
-func (d *DB) PrunePorts(keep func(PortKey) bool) (int, error) {
+func (pv Ports) Prune(keep func(PortKey) bool) (int, error) {
 	n := 0
-	err := d.update(func(tx *bolt.Tx) error {
+	err := pv.db.update(func(tx *bolt.Tx) error {
 		var gone [][]byte
 		for _, b := range []*bolt.Bucket{tx.Bucket(bucketPorts), tx.Bucket(bucketPortHistory)} {
 			gone = gone[:0]
@@ -316,13 +315,13 @@ func (d *DB) PrunePorts(keep func(PortKey) bool) (int, error) {
 // that names one, in AccessId order, from one read transaction: what the
 // poller's switch list is built from. The strings are only valid during
 // the call.
-func (d *DB) EachAccessPort(fn func(accessID, sw, port string) error) error {
-	return d.view(func(tx *bolt.Tx) error {
+func (pv Ports) EachAccessPort(fn func(accessID, sw, port string) error) error {
+	return pv.db.view(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bucketAccesses).Cursor()
 		var rec AccessRecord
 		for k, v := c.First(); k != nil; k, v = c.Next() {
-			if err := decodeRecordView(&rec, v); err != nil {
-				return fmt.Errorf("access %q: %w", k, err)
+			if err := openRecordView(&rec, k, v); err != nil {
+				return err
 			}
 			if rec.Removed {
 				continue
@@ -335,4 +334,33 @@ func (d *DB) EachAccessPort(fn func(accessID, sw, port string) error) error {
 		}
 		return nil
 	})
+}
+
+// AccessesOfPorts returns, for each update, the live access on its port:
+// the one whose Option82 text is "NAME PORT", else whose (circuit-id,
+// remote-id) is (PORT, NAME), for the first of the switch's names that has
+// one; "" when none. One read transaction.
+func (pv Ports) AccessesOfPorts(names []string, us []PortUpdate) ([]string, error) {
+	out := make([]string, len(us))
+	err := pv.db.view(func(tx *bolt.Tx) error {
+		o82 := tx.Bucket(bucketAccessOption82)
+		for i, u := range us {
+			for _, name := range names {
+				id, err := getIn(o82, bucketAccessOption82, []byte(name+" "+u.Key.Port))
+				if err != nil {
+					return err
+				}
+				if id != nil {
+					out[i] = string(id)
+					break
+				}
+				if id, err := accessByCircuit(tx, u.Key.Port, name); err == nil && id != "" {
+					out[i] = id
+					break
+				}
+			}
+		}
+		return nil
+	})
+	return out, err
 }

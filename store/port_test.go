@@ -10,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/stadsnat/accessd/internal/testkit"
 	"github.com/stadsnat/accessd/store/inventory"
 )
 
@@ -128,11 +129,8 @@ func TestPortHistoryBounds(t *testing.T) {
 
 func startWriter(t *testing.T, d *DB) *PortWriter {
 	t.Helper()
-	w := d.NewPortWriter(PortWriterOptions{HistoryLen: 8})
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { w.Run(ctx); close(done) }()
-	t.Cleanup(func() { cancel(); <-done })
+	w := d.Ports().NewWriter(PortWriterOptions{HistoryLen: 8})
+	testkit.Go(t, "port writer", w.Run)
 	return w
 }
 
@@ -153,7 +151,7 @@ func TestPortWriterAndAccessPort(t *testing.T) {
 	a4 := acc("A4", "a4-circuit") // one word: names no switch
 	a4.DHCPIdentifier = inventory.DHCPIdentifier{IPv4RemoteID: "sw2", IPv4CircuitID: "1/1/4"}
 	in = append(in, Incoming{Access: a4})
-	if _, err := d.Import(in, ImportOptions{}); err != nil {
+	if _, err := d.Inventory().Import(in, ImportOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	w := startWriter(t, d)
@@ -170,7 +168,7 @@ func TestPortWriterAndAccessPort(t *testing.T) {
 		}
 		return "", false
 	}
-	ap, err := d.AccessPort("A1", addr, true)
+	ap, err := d.Ports().AccessPort("A1", addr, true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -192,20 +190,20 @@ func TestPortWriterAndAccessPort(t *testing.T) {
 	}
 
 	// A4's port comes from its dhcpIdentifier; its switch is not polled.
-	ap, err = d.AccessPort("A4", addr, false)
+	ap, err = d.Ports().AccessPort("A4", addr, false)
 	if err != nil || ap.SwitchName != "sw2" || ap.Key.Port != "1/1/4" || ap.Key.Switch != "" || ap.Record != nil {
 		t.Errorf("A4 = %+v, %v", ap, err)
 	}
-	if _, err := d.AccessPort("A3", addr, false); !errors.Is(err, ErrNoPort) {
+	if _, err := d.Ports().AccessPort("A3", addr, false); !errors.Is(err, ErrNoPort) {
 		t.Errorf("A3 (no switch) = %v, want ErrNoPort", err)
 	}
-	if _, err := d.AccessPort("NOPE", addr, false); !errors.Is(err, ErrNotFound) {
+	if _, err := d.Ports().AccessPort("NOPE", addr, false); !errors.Is(err, ErrNotFound) {
 		t.Errorf("unknown access = %v, want ErrNotFound", err)
 	}
 
 	w.Submit(PortUpdate{Key: pk2, Removed: true})
 	syncWriter(t, w)
-	if r, h, err := d.Port(pk2, true); err != nil || r != nil || len(h.Transitions) != 0 {
+	if r, h, err := d.Ports().Get(pk2, true); err != nil || r != nil || len(h.Transitions) != 0 {
 		t.Errorf("removed port = %+v %+v %v", r, h, err)
 	}
 }
@@ -214,24 +212,24 @@ func TestPortWriterAndAccessPort(t *testing.T) {
 // with every inventory change.
 func TestEachAccessPortAndGeneration(t *testing.T) {
 	d, _ := openTest(t)
-	s0, _ := d.AccessGeneration()
-	if _, err := d.Import(incoming(acc("A1", "sw1 ge-0/0/1"), acc("A2", "  sw1   ge-0/0/2 "), acc("A3", "rl-down")), ImportOptions{}); err != nil {
+	s0, _ := d.Inventory().Generation()
+	if _, err := d.Inventory().Import(incoming(acc("A1", "sw1 ge-0/0/1"), acc("A2", "  sw1   ge-0/0/2 "), acc("A3", "rl-down")), ImportOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	s1, _ := d.AccessGeneration()
+	s1, _ := d.Inventory().Generation()
 	if s1 == s0 {
 		t.Error("AccessGeneration did not move on import")
 	}
 	var got []string
-	d.EachAccessPort(func(id, sw, port string) error {
+	d.Ports().EachAccessPort(func(id, sw, port string) error {
 		got = append(got, id+"|"+sw+"|"+port)
 		return nil
 	})
 	if diff := cmp.Diff([]string{"A1|sw1|ge-0/0/1", "A2|sw1|ge-0/0/2"}, got); diff != "" {
 		t.Errorf("ports (-want +got):\n%s", diff)
 	}
-	d.RemoveAccess("A1")
-	if s2, _ := d.AccessGeneration(); s2 == s1 {
+	d.Inventory().RemoveAccess("A1")
+	if s2, _ := d.Inventory().Generation(); s2 == s1 {
 		t.Error("AccessGeneration did not move on removal")
 	}
 }
@@ -241,16 +239,16 @@ func TestPrunePorts(t *testing.T) {
 	w := startWriter(t, d)
 	w.Submit(PortUpdate{Key: pk1, State: up(tp)}, PortUpdate{Key: pk2, State: up(tp)})
 	syncWriter(t, w)
-	n, err := d.PrunePorts(func(k PortKey) bool { return k == pk1 })
+	n, err := d.Ports().Prune(func(k PortKey) bool { return k == pk1 })
 	if err != nil || n != 1 {
 		t.Fatalf("PrunePorts = %d, %v", n, err)
 	}
 	var left []PortKey
-	d.EachPort(func(r *PortRecord) error { left = append(left, r.PortKey); return nil })
+	d.Ports().Each(func(r *PortRecord) error { left = append(left, r.PortKey); return nil })
 	if diff := cmp.Diff([]PortKey{pk1}, left); diff != "" {
 		t.Errorf("ports left (-want +got):\n%s", diff)
 	}
-	if _, h, _ := d.Port(pk2, true); len(h.Transitions) != 0 {
+	if _, h, _ := d.Ports().Get(pk2, true); len(h.Transitions) != 0 {
 		t.Error("history of a pruned port kept")
 	}
 }
@@ -263,7 +261,10 @@ func TestMigration5CreatesPortBuckets(t *testing.T) {
 			t.Error("port buckets exist before migration 5")
 		}
 		a := AccessRecord{Access: acc("A1", "sw1 ge-0/0/1"), Seq: 1, Modified: tp}
-		return openIndexes(tx).put(&a, nil)
+		if err := openIndexes(tx).put(&a, nil); err != nil {
+			return err
+		}
+		return oldLayout(tx)
 	})
 	d, err := Open(path, Options{})
 	if err != nil {
@@ -276,7 +277,7 @@ func TestMigration5CreatesPortBuckets(t *testing.T) {
 		}
 		return nil
 	})
-	if _, err := d.Access("A1"); err != nil {
+	if _, err := d.Inventory().Access("A1"); err != nil {
 		t.Errorf("access after migration: %v", err)
 	}
 }
@@ -291,7 +292,7 @@ func BenchmarkPortWriter(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer d.Close()
-	w := d.NewPortWriter(PortWriterOptions{})
+	w := d.Ports().NewWriter(PortWriterOptions{})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go w.Run(ctx)

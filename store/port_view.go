@@ -79,6 +79,8 @@ type PortReport struct {
 	// SwitchStatus is the switch now (nil: not polled since start).
 	SwitchStatus *SwitchStatus `json:"switchStatus,omitempty"`
 	Flaps        FlapCounts    `json:"flaps"`
+	// FlapTimes are the flaps of the last day, oldest first.
+	FlapTimes []time.Time `json:"flapTimes,omitempty"`
 	// History, newest first.
 	History []PortTransition `json:"history"`
 	// Interval is the poll interval; Stale when a state not confirmed for

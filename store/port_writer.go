@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"slices"
 	"strings"
@@ -18,6 +19,9 @@ type PortUpdate struct {
 	Key     PortKey
 	State   PortState
 	Removed bool
+	// Access is the access on the port, when the caller knows it: it is
+	// not stored, only handed to the change hooks (PortChange).
+	Access string
 }
 
 // PortWriterOptions configure a PortWriter.
@@ -49,6 +53,9 @@ type PortWriter struct {
 	done    uint64 // updates written (or given up) so far
 	waiters []syncWaiter
 	stats   PortWriterStats
+	// lastFailLog is when a failed write was last logged (read by its one
+	// goroutine only).
+	lastFailLog time.Time
 }
 
 type syncWaiter struct {
@@ -67,8 +74,8 @@ type PortWriterStats struct {
 	Failures    uint64 `json:"failures"`    // failed transactions (retried)
 }
 
-// NewPortWriter makes the writer of port states; start it with Run.
-func (d *DB) NewPortWriter(o PortWriterOptions) *PortWriter {
+// NewWriter makes the writer of port states; start it with Run.
+func (pv Ports) NewWriter(o PortWriterOptions) *PortWriter {
 	if o.HistoryLen <= 0 {
 		o.HistoryLen = 64
 	}
@@ -77,9 +84,9 @@ func (d *DB) NewPortWriter(o PortWriterOptions) *PortWriter {
 	}
 	log := o.Logger
 	if log == nil {
-		log = d.log
+		log = pv.db.log
 	}
-	return &PortWriter{db: d, opts: o, log: log, wake: make(chan struct{}, 1)}
+	return &PortWriter{db: pv.db, opts: o, log: log, wake: make(chan struct{}, 1)}
 }
 
 // Submit queues updates; it never blocks on the disk.
@@ -158,7 +165,12 @@ func (w *PortWriter) flush(ctx context.Context) {
 			if ctx == nil {
 				w.log.Error("writing port states failed at shutdown; they are lost", "updates", len(batch), "err", err)
 			} else {
-				w.log.Error("writing port states failed; retrying", "updates", len(batch), "retry_in", w.opts.RetryAfter, "err", err)
+				// While the store is read-only (a full disk) this fails
+				// every RetryAfter: say so once a minute.
+				if !errors.Is(err, ErrReadOnly) || time.Since(w.lastFailLog) >= time.Minute {
+					w.lastFailLog = time.Now()
+					w.log.Error("writing port states failed; retrying", "updates", len(batch), "retry_in", w.opts.RetryAfter, "err", err)
+				}
 				w.mu.Lock()
 				w.queue = append(batch, w.queue...) // keep the order
 				w.mu.Unlock()
@@ -205,60 +217,20 @@ func (w *PortWriter) write(batch []PortUpdate) (PortWriterStats, error) {
 	now := w.db.now().UTC()
 	debug := w.log.Enabled(context.Background(), slog.LevelDebug)
 	var logs []func()
+	hooked := len(w.db.outboxSettings().calls.ports) > 0
+	var changes []PortChange
 	err := w.db.update(func(tx *bolt.Tx) error {
-		st, logs = PortWriterStats{}, logs[:0]
+		st, logs, changes = PortWriterStats{}, logs[:0], changes[:0]
 		pb, hb := tx.Bucket(bucketPorts), tx.Bucket(bucketPortHistory)
 		for _, u := range sorted {
-			kb := u.Key.key()
-			if u.Removed {
-				if err := pb.Delete(kb); err != nil {
-					return err
-				}
-				if err := hb.Delete(kb); err != nil {
-					return err
-				}
-				st.Removed++
-				continue
-			}
-			var old *PortRecord
-			if v := pb.Get(kb); v != nil {
-				old = new(PortRecord)
-				if err := json.Unmarshal(v, old); err != nil {
-					w.log.Warn("stored port record unreadable; replacing it", "switch", u.Key.Switch, "port", u.Key.Port, "err", err)
-					old = nil
-				}
-			}
-			rec, t := nextPort(old, u.Key, u.State, now)
-			v, err := json.Marshal(&rec)
+			rec, t, err := w.apply(pb, hb, u, now, &st)
 			if err != nil {
 				return err
 			}
-			if err := pb.Put(kb, v); err != nil {
-				return err
+			if hooked {
+				changes = append(changes, PortChange{Key: u.Key, Access: u.Access, Record: rec, Transition: t})
 			}
-			st.Updates++
-			if t == nil {
-				continue
-			}
-			var h PortHistory
-			if v := hb.Get(kb); v != nil {
-				if err := json.Unmarshal(v, &h); err != nil {
-					w.log.Warn("stored port history unreadable; starting it again", "switch", u.Key.Switch, "port", u.Key.Port, "err", err)
-					h = PortHistory{}
-				}
-			}
-			h.add(*t, now, w.opts.HistoryLen)
-			if v, err = json.Marshal(&h); err != nil {
-				return err
-			}
-			if err := hb.Put(kb, v); err != nil {
-				return err
-			}
-			st.Transitions++
-			if t.Flap {
-				st.Flaps++
-			}
-			if !debug {
+			if t == nil || !debug {
 				continue
 			}
 			key, tr := u.Key, *t
@@ -267,7 +239,7 @@ func (w *PortWriter) write(batch []PortUpdate) (PortWriterStats, error) {
 					"admin", tr.Admin, "oper", tr.Oper, "mbps", tr.SpeedMbps, "source", tr.Source, "flap", tr.Flap, "problem", tr.Problem)
 			})
 		}
-		return nil
+		return w.db.portsChanged(tx, changes)
 	})
 	if err != nil {
 		return st, err
@@ -276,4 +248,62 @@ func (w *PortWriter) write(batch []PortUpdate) (PortWriterStats, error) {
 		l()
 	}
 	return st, nil
+}
+
+// apply writes one update into the ports and port_history buckets, counts
+// it in st and returns the record written (nil: removed) and the history
+// entry it made (nil: none).
+func (w *PortWriter) apply(pb, hb *bolt.Bucket, u PortUpdate, now time.Time, st *PortWriterStats) (*PortRecord, *PortTransition, error) {
+	kb := u.Key.key()
+	if u.Removed {
+		if err := pb.Delete(kb); err != nil {
+			return nil, nil, err
+		}
+		if err := hb.Delete(kb); err != nil {
+			return nil, nil, err
+		}
+		st.Removed++
+		return nil, nil, nil
+	}
+	var old *PortRecord
+	if v := pb.Get(kb); v != nil {
+		old = new(PortRecord)
+		if err := openJSON(bucketPorts, kb, v, old); err != nil {
+			w.db.noteErr(err)
+			w.log.Warn("stored port record unreadable; replacing it", "switch", u.Key.Switch, "port", u.Key.Port, "err", err)
+			old = nil
+		}
+	}
+	rec, t := nextPort(old, u.Key, u.State, now)
+	v, err := json.Marshal(&rec)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := pb.Put(kb, sealOwned(v)); err != nil {
+		return nil, nil, err
+	}
+	st.Updates++
+	if t == nil {
+		return &rec, nil, nil
+	}
+	var h PortHistory
+	if v := hb.Get(kb); v != nil {
+		if err := openJSON(bucketPortHistory, kb, v, &h); err != nil {
+			w.db.noteErr(err)
+			w.log.Warn("stored port history unreadable; starting it again", "switch", u.Key.Switch, "port", u.Key.Port, "err", err)
+			h = PortHistory{}
+		}
+	}
+	h.add(*t, now, w.opts.HistoryLen)
+	if v, err = json.Marshal(&h); err != nil {
+		return nil, nil, err
+	}
+	if err := hb.Put(kb, sealOwned(v)); err != nil {
+		return nil, nil, err
+	}
+	st.Transitions++
+	if t.Flap {
+		st.Flaps++
+	}
+	return &rec, t, nil
 }

@@ -2,6 +2,7 @@ package store
 
 import (
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -21,6 +22,8 @@ import (
 //	byte     flags: 1 removed, 2 iptv, 4 rfof
 //	varint   portSpeed, priceGroup
 //	uvarint length + bytes, for each text field in recordFields order
+//	varint   cpeCapacity (added later: a record without it has 0)
+//	uvarint length + bytes, the plant as JSON (0: none; see inventory.Plant)
 //
 // New fields are appended at the end; a record that ends early decodes
 // them as zero, so adding one needs no migration.
@@ -46,7 +49,7 @@ func recordFields(a *inventory.Access) []*string {
 func encodeRecord(r *AccessRecord) ([]byte, error) {
 	a := r.Access
 	fields := recordFields(&a)
-	n := 1 + 3*binary.MaxVarintLen64 + 1 + 2*binary.MaxVarintLen64
+	n := 1 + 3*binary.MaxVarintLen64 + 1 + 2*binary.MaxVarintLen64 + sumLen
 	for _, f := range fields {
 		n += binary.MaxVarintLen32 + len(*f)
 	}
@@ -72,10 +75,47 @@ func encodeRecord(r *AccessRecord) ([]byte, error) {
 		b = binary.AppendUvarint(b, uint64(len(*f)))
 		b = append(b, *f...)
 	}
+	b = binary.AppendVarint(b, int64(a.CPECapacityMbps))
+	if a.Plant != nil {
+		pj, err := json.Marshal(a.Plant)
+		if err != nil {
+			return nil, fmt.Errorf("encode the plant of access %q: %w", a.AccessID, err)
+		}
+		b = binary.AppendUvarint(b, uint64(len(pj)))
+		b = append(b, pj...)
+	}
 	return b, nil
 }
 
 var errShortRecord = errors.New("record ends early")
+
+// openRecord checks the sealed access record v stored at key k and
+// decodes it (decodeRecord); a bad checksum or a record that does not
+// decode is a DamageError.
+func openRecord(k, v []byte) (AccessRecord, error) {
+	b, err := open(bucketAccesses, k, v)
+	if err != nil {
+		return AccessRecord{}, err
+	}
+	r, err := decodeRecord(b)
+	if err != nil {
+		return r, damaged(ErrKindDecode, bucketAccesses, k, err)
+	}
+	return r, nil
+}
+
+// openRecordView is openRecord with decodeRecordView: the record aliases
+// the transaction's memory.
+func openRecordView(r *AccessRecord, k, v []byte) error {
+	b, err := open(bucketAccesses, k, v)
+	if err != nil {
+		return err
+	}
+	if err := decodeRecordView(r, b); err != nil {
+		return damaged(ErrKindDecode, bucketAccesses, k, err)
+	}
+	return nil
+}
 
 // decodeRecord decodes a record whose text fields share one new string:
 // one allocation, valid after the transaction.
@@ -155,6 +195,25 @@ func decodeRecordText(r *AccessRecord, v []byte, s string) error {
 	}
 	if p > len(v) {
 		return fmt.Errorf("decode access record: %w", errShortRecord)
+	}
+	if p < len(v) {
+		r.CPECapacityMbps = int(sv())
+	}
+	if p > len(v) {
+		return fmt.Errorf("decode access record: %w", errShortRecord)
+	}
+	if p < len(v) {
+		l := int(uv())
+		if l < 0 || p+l > len(v) {
+			return fmt.Errorf("decode access record: the plant: %w", errShortRecord)
+		}
+		if l > 0 {
+			r.Plant = new(inventory.Plant)
+			if err := json.Unmarshal(v[p:p+l], r.Plant); err != nil {
+				return fmt.Errorf("decode access record: the plant: %w", err)
+			}
+		}
+		p += l
 	}
 	return nil
 }

@@ -26,6 +26,12 @@ func fill(v reflect.Value, n *int) {
 		v.SetInt(int64(*n * 1000))
 	case reflect.Bool:
 		v.SetBool(true)
+	case reflect.Float64:
+		*n++
+		v.SetFloat(float64(*n) + 0.5)
+	case reflect.Pointer:
+		v.Set(reflect.New(v.Type().Elem()))
+		fill(v.Elem(), n)
 	default:
 		panic("fill: add a case for " + v.Kind().String())
 	}

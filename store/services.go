@@ -2,7 +2,6 @@ package store
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 
 	bolt "go.etcd.io/bbolt"
@@ -15,9 +14,9 @@ func (o *OrderTx) Services(accessID string) ([]Service, error) {
 	p := append([]byte(accessID), 0)
 	c := o.b(bucketServices).Cursor()
 	for k, v := c.Seek(p); k != nil && bytes.HasPrefix(k, p); k, v = c.Next() {
-		s, err := decodeJSON[Service]("service", v)
+		s, err := decodeJSON[Service](bucketServices, k, v)
 		if err != nil {
-			return nil, fmt.Errorf("access %q: %w", accessID, err)
+			return nil, err
 		}
 		out = append(out, s)
 	}
@@ -26,15 +25,19 @@ func (o *OrderTx) Services(accessID string) ([]Service, error) {
 
 // ServiceBySubscription finds an active service by its subscription id.
 func (o *OrderTx) ServiceBySubscription(id string) (Service, error) {
-	acc := o.b(bucketServiceSub).Get([]byte(id))
+	acc, err := get(o.tx, bucketServiceSub, []byte(id))
+	if err != nil {
+		return Service{}, err
+	}
 	if acc == nil {
 		return Service{}, fmt.Errorf("subscription %q: %w", id, ErrNotFound)
 	}
-	v := o.b(bucketServices).Get(keyStr(string(acc), id))
+	k := keyStr(string(acc), id)
+	v := o.b(bucketServices).Get(k)
 	if v == nil {
 		return Service{}, fmt.Errorf("subscription %q: %w", id, ErrNotFound)
 	}
-	return decodeJSON[Service]("service", v)
+	return decodeJSON[Service](bucketServices, k, v)
 }
 
 // PutService stores a new or changed active service. A new one goes to
@@ -46,12 +49,16 @@ func (o *OrderTx) PutService(s *Service) error {
 	k := keyStr(s.AccessID, s.SubscriptionID)
 	kind := EventServiceChanged
 	if old := o.b(bucketServices).Get(k); old == nil {
-		if acc := o.b(bucketServiceSub).Get([]byte(s.SubscriptionID)); acc != nil {
+		acc, err := get(o.tx, bucketServiceSub, []byte(s.SubscriptionID))
+		if err != nil {
+			return err
+		}
+		if acc != nil {
 			return fmt.Errorf("put service: subscription %q is on access %q: %w", s.SubscriptionID, acc, ErrExists)
 		}
 		kind = EventServiceStarted
 	} else {
-		prev, err := decodeJSON[Service]("service", old)
+		prev, err := decodeJSON[Service](bucketServices, k, old)
 		if err != nil {
 			return err
 		}
@@ -61,20 +68,23 @@ func (o *OrderTx) PutService(s *Service) error {
 			}
 		}
 	}
-	v, err := json.Marshal(s)
-	if err != nil {
+	if err := putJSON(o.tx, bucketServices, k, s); err != nil {
 		return err
 	}
-	if err := o.b(bucketServices).Put(k, v); err != nil {
-		return err
-	}
-	if err := o.b(bucketServiceSub).Put([]byte(s.SubscriptionID), []byte(s.AccessID)); err != nil {
+	if err := put(o.tx, bucketServiceSub, []byte(s.SubscriptionID), []byte(s.AccessID)); err != nil {
 		return err
 	}
 	if err := o.b(bucketServiceOwner).Put(keyStr(s.Owner, s.AccessID, s.SubscriptionID), nil); err != nil {
 		return err
 	}
-	_, err = o.logEvent(&OrderEvent{Kind: kind, OrderID: s.OrderID, Owner: s.Owner, AccessID: s.AccessID, Service: s.UID,
+	change := Update
+	if kind == EventServiceStarted {
+		change = Create
+	}
+	if err := o.logChange(change, ObjectSubscription, s.SubscriptionID, s.AccessID, s.Owner); err != nil {
+		return err
+	}
+	_, err := o.logEvent(&OrderEvent{Kind: kind, OrderID: s.OrderID, Owner: s.Owner, AccessID: s.AccessID, Service: s.UID,
 		Message: s.Message, SubscriptionID: s.SubscriptionID})
 	return err
 }
@@ -95,6 +105,9 @@ func (o *OrderTx) EndService(subscriptionID, orderID string) error {
 	if err := o.b(bucketServiceOwner).Delete(keyStr(s.Owner, s.AccessID, s.SubscriptionID)); err != nil {
 		return err
 	}
+	if err := o.logChange(Delete, ObjectSubscription, s.SubscriptionID, s.AccessID, s.Owner); err != nil {
+		return err
+	}
 	_, err = o.logEvent(&OrderEvent{Kind: EventServiceEnded, OrderID: orderID, Owner: s.Owner, AccessID: s.AccessID,
 		Service: s.UID, SubscriptionID: s.SubscriptionID})
 	return err
@@ -103,8 +116,8 @@ func (o *OrderTx) EndService(subscriptionID, orderID string) error {
 // EachServiceOf calls fn for every active service of owner, by access id,
 // from one read transaction: what PI-API's services/ streams. fn must not
 // keep the transaction's memory (Service values are decoded copies).
-func (d *DB) EachServiceOf(owner string, fn func(Service) error) error {
-	return d.view(func(tx *bolt.Tx) error {
+func (ov Orders) EachServiceOf(owner string, fn func(Service) error) error {
+	return ov.db.view(func(tx *bolt.Tx) error {
 		svc := tx.Bucket(bucketServices)
 		p := append([]byte(owner), 0)
 		c := tx.Bucket(bucketServiceOwner).Cursor()
@@ -113,7 +126,7 @@ func (d *DB) EachServiceOf(owner string, fn func(Service) error) error {
 			if v == nil {
 				return fmt.Errorf("service index entry %q has no service", k)
 			}
-			s, err := decodeJSON[Service]("service", v)
+			s, err := decodeJSON[Service](bucketServices, k[len(p):], v)
 			if err != nil {
 				return err
 			}

@@ -1,19 +1,21 @@
 package store
 
 import (
+	"fmt"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
 )
 
-// stamp gives the modification time of a change being written. Call it
-// under writeMu (inside update). It never goes back, and it is at least one
-// second after the newest Last-Modified handed out, so that "changed since
-// Last-Modified" finds it (see doc.go).
+// stamp gives the modification time of a change being written: the
+// clock's time, but never before the newest stamp given (it never goes
+// back) nor before the cut-off of an answer already handed out (see
+// beginAnswer), so that a change is never hidden behind a Last-Modified a
+// client already has. Call it under writeMu (inside update).
 func (d *DB) stamp() time.Time {
 	t := d.now().UTC()
-	if min := d.watermark.Add(time.Second); t.Before(min) {
-		t = min
+	if t.Before(d.cutoff) {
+		t = d.cutoff
 	}
 	if t.Before(d.lastStamp) {
 		t = d.lastStamp
@@ -44,4 +46,38 @@ func (d *DB) loadStamps() error {
 		}
 		return nil
 	})
+}
+
+// beginAnswer opens the read transaction of an answer and gives its
+// cut-off: the start of the current second. An answer covers the changes
+// made before its cut-off, and its Last-Modified is at most one second
+// before it — never later than the answer's Date (RFC 9110 §8.8.2.1) —
+// while every later change is stamped at or after it (see stamp): a
+// client that sends that Last-Modified back as If-Modified-Since gets
+// every change it has not seen, as ON-API's events.md prescribes ("up to
+// the previous second … the current second is omitted"). Taking writeMu
+// means no write is half done with an earlier stamp.
+func (d *DB) beginAnswer() (*bolt.Tx, time.Time, error) {
+	d.writeMu.Lock()
+	defer d.writeMu.Unlock()
+	c := d.now().UTC().Truncate(time.Second)
+	if c.Before(d.cutoff) {
+		c = d.cutoff // the clock stepped back: answers never go back
+	}
+	d.cutoff = c
+	tx, err := d.bolt.Begin(false)
+	if err != nil {
+		return nil, c, fmt.Errorf("begin answer: %w", err)
+	}
+	return tx, c, nil
+}
+
+// lastModified is the Last-Modified of an answer with cut-off c whose
+// newest change is newest (zero: none before c): that change's second, or
+// when there is none the second before c.
+func lastModified(newest, c time.Time) time.Time {
+	if newest.IsZero() || !newest.Before(c) {
+		return c.Add(-time.Second)
+	}
+	return newest.Truncate(time.Second)
 }

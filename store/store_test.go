@@ -46,7 +46,7 @@ func incoming(as ...inventory.Access) []Incoming {
 
 func mustImport(t *testing.T, d *DB, opts ImportOptions, as ...inventory.Access) ImportSummary {
 	t.Helper()
-	s, err := d.Import(incoming(as...), opts)
+	s, err := d.Inventory().Import(incoming(as...), opts)
 	if err != nil {
 		t.Fatalf("Import: %v", err)
 	}
@@ -55,7 +55,7 @@ func mustImport(t *testing.T, d *DB, opts ImportOptions, as ...inventory.Access)
 
 func exportIDs(t *testing.T, d *DB, since time.Time) (ids []string, lm time.Time, count int) {
 	t.Helper()
-	s, err := d.Accesses(since)
+	s, err := d.Inventory().Accesses(since)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,7 +98,7 @@ func TestImportSummaries(t *testing.T) {
 	if st.Accesses != 1 || st.Tombstones != 2 {
 		t.Errorf("stats = %+v, want 1 access and 2 tombstones", st)
 	}
-	if _, err := d.Access("A1"); !errors.Is(err, ErrNotFound) {
+	if _, err := d.Inventory().Access("A1"); !errors.Is(err, ErrNotFound) {
 		t.Errorf("Access(removed A1) = %v, want ErrNotFound", err)
 	}
 	// The removed access's Option82 is free again, and re-importing revives A1.
@@ -114,11 +114,11 @@ func TestImportSummaries(t *testing.T) {
 
 func TestImportDryRunChangesNothing(t *testing.T) {
 	d, _ := openTest(t)
-	got, err := d.Import(incoming(acc("A1", "x 1")), ImportOptions{DryRun: true})
+	got, err := d.Inventory().Import(incoming(acc("A1", "x 1")), ImportOptions{DryRun: true})
 	if err != nil || got.Created != 1 {
 		t.Fatalf("dry run = %+v, %v; want 1 created", got, err)
 	}
-	if _, err := d.Access("A1"); !errors.Is(err, ErrNotFound) {
+	if _, err := d.Inventory().Access("A1"); !errors.Is(err, ErrNotFound) {
 		t.Errorf("dry run stored A1: %v", err)
 	}
 }
@@ -143,7 +143,7 @@ func TestImportConflictsChangeNothing(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := d.Import(incoming(tt.in...), ImportOptions{})
+			_, err := d.Inventory().Import(incoming(tt.in...), ImportOptions{})
 			var ce *ConflictError
 			if !errors.As(err, &ce) {
 				t.Fatalf("Import = %v, want a ConflictError", err)
@@ -177,13 +177,13 @@ func TestImportSwapsOption82(t *testing.T) {
 	mustImport(t, d, ImportOptions{}, acc("A1", "sw1 p1"), acc("A2", "sw1 p2"))
 	mustImport(t, d, ImportOptions{}, acc("A1", "sw1 p2"), acc("A2", "sw1 p1"))
 	for text, want := range map[string]string{"sw1 p1": "A2", "sw1 p2": "A1"} {
-		if got, err := d.AccessByOption82(text); err != nil || got != want {
+		if got, err := d.Inventory().AccessByOption82(text); err != nil || got != want {
 			t.Errorf("AccessByOption82(%q) = %q, %v; want %q", text, got, err, want)
 		}
 	}
 	// Replace may hand the Option82 of a removed access to a new one.
 	mustImport(t, d, ImportOptions{Replace: true}, acc("A3", "sw1 p1"))
-	if got, err := d.AccessByOption82("sw1 p1"); err != nil || got != "A3" {
+	if got, err := d.Inventory().AccessByOption82("sw1 p1"); err != nil || got != "A3" {
 		t.Errorf("after replace: %q, %v; want A3", got, err)
 	}
 }
@@ -211,17 +211,24 @@ func TestAccessByCircuit(t *testing.T) {
 		{"", "", "", ErrNotFound},
 	}
 	for _, tt := range tests {
-		got, err := d.AccessByCircuit(tt.circuit, tt.remote)
+		got, err := d.Inventory().AccessByCircuit(tt.circuit, tt.remote)
 		if got != tt.want || !errors.Is(err, tt.err) {
 			t.Errorf("AccessByCircuit(%q, %q) = %q, %v; want %q, %v", tt.circuit, tt.remote, got, err, tt.want, tt.err)
 		}
 	}
 }
 
+// An answer covers the changes made before its own second (its cut-off):
+// Last-Modified is the newest such change's second, never later than the
+// second before the answer (RFC 9110 §8.8.2.1: not later than Date), and a
+// change made in the answer's own second comes with the next answer
+// (ON-API events.md: "up to the previous second … the current second is
+// omitted"), so nothing is missed and no stamp is in the future.
 func TestExportFullAndIncremental(t *testing.T) {
 	d, c := openTest(t)
 	t0 := c.t
 	mustImport(t, d, ImportOptions{}, acc("A2", "s p2"), acc("A1", "s p1"), acc("A3", "s p3"))
+	c.t = t0.Add(time.Second)
 	ids, lm, n := exportIDs(t, d, time.Time{})
 	if diff := cmp.Diff([]string{"A1", "A2", "A3"}, ids); diff != "" {
 		t.Errorf("full export (-want +got):\n%s", diff)
@@ -233,22 +240,29 @@ func TestExportFullAndIncremental(t *testing.T) {
 	if ids, _, n := exportIDs(t, d, lm); len(ids) != 0 || n != 0 {
 		t.Errorf("incremental with nothing changed = %v (count %d)", ids, n)
 	}
-	// A change in the same second as the Last-Modified handed out is still
-	// found with that Last-Modified.
-	c.t = t0.Add(300 * time.Millisecond)
+	// A change in the second of an answer: not in that answer, whose
+	// Last-Modified stays before its second …
+	c.t = t0.Add(1300 * time.Millisecond)
 	a2 := acc("A2", "s p2")
 	a2.City = "Annanstad"
 	mustImport(t, d, ImportOptions{}, a2)
 	ids, lm2, n := exportIDs(t, d, lm)
-	if diff := cmp.Diff([]string{"A2"}, ids); diff != "" || n != 1 {
-		t.Errorf("incremental after a same-second change (-want +got):\n%s (count %d)", diff, n)
+	if len(ids) != 0 || n != 0 || !lm2.Equal(t0) {
+		t.Errorf("incremental in the second of a change = %v (count %d), Last-Modified %v; want nothing yet, %v", ids, n, lm2, t0)
 	}
-	if !lm2.After(lm) {
-		t.Errorf("Last-Modified did not move: %v then %v", lm, lm2)
+	// … but in the next one.
+	c.t = t0.Add(2 * time.Second)
+	ids, lm3, n := exportIDs(t, d, lm)
+	if diff := cmp.Diff([]string{"A2"}, ids); diff != "" || n != 1 {
+		t.Errorf("incremental after a change (-want +got):\n%s (count %d)", diff, n)
+	}
+	if want := t0.Add(time.Second); !lm3.Equal(want) {
+		t.Errorf("Last-Modified %v, want %v (the change's second)", lm3, want)
 	}
 	c.t = t0.Add(10 * time.Second)
 	mustImport(t, d, ImportOptions{Replace: true}, acc("A1", "s p1"), a2)
-	ids, _, _ = exportIDs(t, d, lm2)
+	c.t = t0.Add(11 * time.Second)
+	ids, _, _ = exportIDs(t, d, lm3)
 	if diff := cmp.Diff([]string{"A3(removed)"}, ids); diff != "" {
 		t.Errorf("incremental shows the tombstone (-want +got):\n%s", diff)
 	}
@@ -257,11 +271,29 @@ func TestExportFullAndIncremental(t *testing.T) {
 		t.Errorf("full export skips tombstones (-want +got):\n%s count %d", diff, n)
 	}
 	// Purging forgets the tombstone.
-	if n, err := d.PurgeTombstones(c.t.Add(time.Second)); err != nil || n != 1 {
+	if n, err := d.Inventory().PurgeTombstones(c.t.Add(time.Second)); err != nil || n != 1 {
 		t.Errorf("PurgeTombstones = %d, %v; want 1", n, err)
 	}
 	if ids, _, _ := exportIDs(t, d, t0.Add(-time.Hour)); len(ids) != 2 {
 		t.Errorf("after purge, everything since long ago = %v; want A1 and A2 only", ids)
+	}
+}
+
+// A change made after an answer is never stamped before that answer's
+// cut-off, even when the clock steps back: it is found with the answer's
+// Last-Modified.
+func TestStampNotBeforeCutoff(t *testing.T) {
+	d, c := openTest(t)
+	t0 := c.t
+	c.t = t0.Add(4 * time.Second)
+	mustImport(t, d, ImportOptions{}, acc("A1", "s p1"))
+	c.t = t0.Add(5 * time.Second)
+	_, lm, _ := exportIDs(t, d, time.Time{}) // t0+4s
+	c.t = t0.Add(2 * time.Second)            // NTP steps the clock back
+	mustImport(t, d, ImportOptions{}, acc("A2", "s p2"))
+	c.t = t0.Add(6 * time.Second)
+	if ids, _, _ := exportIDs(t, d, lm); !cmp.Equal(ids, []string{"A2"}) {
+		t.Errorf("a change after a clock step back, asked since %v: %v", lm, ids)
 	}
 }
 
@@ -285,7 +317,7 @@ func TestReopenKeepsDataAndStamps(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer d.Close()
-	if _, err := d.Access("A1"); err != nil {
+	if _, err := d.Inventory().Access("A1"); err != nil {
 		t.Errorf("after reopen: %v", err)
 	}
 	if _, lm2, _ := exportIDs(t, d, time.Time{}); !lm2.Equal(lm) {
@@ -293,5 +325,41 @@ func TestReopenKeepsDataAndStamps(t *testing.T) {
 	}
 	if err := d.Ping(); err != nil {
 		t.Errorf("Ping: %v", err)
+	}
+}
+
+// A Follow export covers the changes of its own second, which an answer's
+// export leaves to the next second; reading again from its LastModified
+// less a second finds what came later in that second.
+func TestExportFollow(t *testing.T) {
+	d, c := openTest(t)
+	follow := func(since time.Time) (ids []string, lm time.Time) {
+		t.Helper()
+		s, err := d.Inventory().Export(ExportOptions{Since: since, Follow: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		if err := s.Each(func(r *AccessRecord) error { ids = append(ids, r.AccessID); return nil }); err != nil {
+			t.Fatal(err)
+		}
+		return ids, s.LastModified
+	}
+	if ids, lm := follow(time.Time{}); len(ids) != 0 || !lm.IsZero() {
+		t.Fatalf("empty store: %v, LastModified %v (want zero: read from the start)", ids, lm)
+	}
+	mustImport(t, d, ImportOptions{}, acc("A1", "sw1 p1"))
+	if ids, _, _ := exportIDs(t, d, c.t.Add(-time.Hour)); len(ids) != 0 {
+		t.Fatalf("an answer's incremental export has the change of its own second: %v", ids)
+	}
+	ids, lm := follow(time.Time{})
+	if diff := cmp.Diff([]string{"A1"}, ids); diff != "" {
+		t.Fatalf("follow (-want +got):\n%s", diff)
+	}
+	c.t = c.t.Add(300 * time.Millisecond) // the same second
+	mustImport(t, d, ImportOptions{}, acc("A2", "sw1 p2"))
+	ids, _ = follow(lm.Add(-time.Second))
+	if diff := cmp.Diff([]string{"A1", "A2"}, ids); diff != "" {
+		t.Errorf("follow again from the same second (-want +got):\n%s", diff)
 	}
 }

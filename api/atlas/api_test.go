@@ -2,25 +2,29 @@ package atlas_test
 
 import (
 	"context"
-	"flag"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/stadsnat/accessd/api"
+	"github.com/stadsnat/accessd/api/activation"
+	"github.com/stadsnat/accessd/api/activation/acttest"
 	"github.com/stadsnat/accessd/api/atlas"
+	"github.com/stadsnat/accessd/api/cubit"
 	"github.com/stadsnat/accessd/api/internal/apitest"
+	"github.com/stadsnat/accessd/api/onapi"
+	"github.com/stadsnat/accessd/api/piapi"
+	"github.com/stadsnat/accessd/api/piv1"
+	"github.com/stadsnat/accessd/internal/testkit"
 	"github.com/stadsnat/accessd/store"
-	"github.com/stadsnat/accessd/store/activation"
-	"github.com/stadsnat/accessd/store/activation/acttest"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
 const (
 	apiUser = "atlas"
@@ -51,15 +55,18 @@ func newFixture(t *testing.T) *fixture {
 	}
 	neigh := fakeNeighbours{netip.MustParseAddr("10.1.0.12"): {2, 0, 0, 0, 0, 2}}
 	h, err := atlas.New(atlas.Config{
-		APIUser: apiUser, APIKey: apiKey, ReturnURLs: []string{"https://tg.example.se/serviceguide"},
+		APIUser: apiUser, APIKey: apiKey, ReturnURLs: []*url.URL{{Scheme: "https", Host: "tg.example.se", Path: "/serviceguide"}},
 		AllowedIPs:     []netip.Prefix{netip.MustParsePrefix(atlasIP + "/32"), netip.MustParsePrefix("217.78.19.0/24")},
 		TrustedProxies: []netip.Prefix{netip.MustParsePrefix("10.255.0.1/32")},
 		NetType:        "LAYER2",
+		BouncePath:     "/atlas/bounce", APIPath: "/atlas/api",
 	}, f.Engine, bindings, neigh, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
-	router := api.New(api.Options{DB: f.DB, Log: slog.New(slog.DiscardHandler), Extra: []api.Routes{h.Routes("/atlas/bounce", "/atlas/api")}})
+	log := slog.New(slog.DiscardHandler)
+	router := api.New(api.Options{Log: log}, piv1.New(f.DB), piapi.New(piapi.Deps{DB: f.DB, Engine: f.Engine}), onapi.New(onapi.Deps{DB: f.DB}),
+		cubit.New(cubit.Deps{DB: f.DB, Log: log}), h)
 	return &fixture{Fixture: f, h: router}
 }
 
@@ -92,7 +99,7 @@ func (f *fixture) do(t *testing.T, method, target, from string, hdr ...string) (
 
 func golden(t *testing.T, name, got string) {
 	t.Helper()
-	apitest.Golden(t, name, got, *update, "go test ./api/atlas -update")
+	testkit.Golden(t, filepath.Join("testdata", name+".golden"), got)
 }
 
 func apiURL(params ...string) string {
@@ -103,29 +110,43 @@ func apiURL(params ...string) string {
 	return "/atlas/api?" + q.Encode()
 }
 
-// runDue lets the engine run what is due now.
+// runDue lets the engine run what is due now: it fails the test when the
+// order queue cannot be read, when the engine's Run fails, or when the
+// orders are not done within 10 s.
 func (f *fixture) runDue(t *testing.T) {
 	t.Helper()
-	for {
-		var due []store.Order
-		f.DB.OrderView(func(o *store.OrderTx) error { due, _ = o.Due(f.Clock.Now(), 0); return nil })
-		if len(due) == 0 {
-			return
+	// open counts the due orders, and with inProgress those running too.
+	open := func(inProgress bool) int {
+		t.Helper()
+		var n int
+		err := f.DB.Orders().View(func(o *store.OrderTx) error {
+			due, err := o.Due(f.Clock.Now(), 0)
+			if err != nil {
+				return fmt.Errorf("due orders: %w", err)
+			}
+			n = len(due)
+			if inProgress {
+				p, err := o.InProgress()
+				if err != nil {
+					return fmt.Errorf("orders in progress: %w", err)
+				}
+				n += len(p)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatalf("reading the order queue: %v", err)
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		go f.Engine.Run(ctx, func() {})
-		for len(due) > 0 && ctx.Err() == nil {
-			time.Sleep(5 * time.Millisecond)
-			f.DB.OrderView(func(o *store.OrderTx) error {
-				due, _ = o.Due(f.Clock.Now(), 0)
-				p, _ := o.InProgress()
-				due = append(due, p...)
-				return nil
-			})
-		}
-		cancel()
-		time.Sleep(10 * time.Millisecond)
+		return n
 	}
+	if open(false) == 0 {
+		return
+	}
+	engine := testkit.Go(t, "activation engine", func(ctx context.Context) error {
+		return f.Engine.Run(ctx, func() {})
+	})
+	testkit.WaitUntil(t, 10*time.Second, "the due orders to be done", func() bool { return open(true) == 0 })
+	engine.Stop()
 }
 
 // Every answer of the activation API, byte for byte.

@@ -53,10 +53,7 @@ func FuzzReturnURL(f *testing.F) {
 	for _, s := range returnSeeds {
 		f.Add(s, "sv")
 	}
-	al, err := NewAllowList([]string{"https://tg.example.se/serviceguide"})
-	if err != nil {
-		f.Fatal(err)
-	}
+	al := NewAllowList(parseURLs(f, []string{"https://tg.example.se/serviceguide"}))
 	f.Fuzz(func(t *testing.T, raw, param string) {
 		tg, err := al.Match(raw)
 		if err != nil {

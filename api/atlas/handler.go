@@ -9,11 +9,13 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"strconv"
 	"time"
 
+	"github.com/stadsnat/accessd/api/activation"
+	"github.com/stadsnat/accessd/api/internal/web"
 	"github.com/stadsnat/accessd/store"
-	"github.com/stadsnat/accessd/store/activation"
 )
 
 // Bindings finds the access of a device by its live DHCP binding.
@@ -32,10 +34,13 @@ type Neighbours interface {
 type Config struct {
 	APIUser        string
 	APIKey         string
-	ReturnURLs     []string
+	ReturnURLs     []*url.URL
 	AllowedIPs     []netip.Prefix
 	TrustedProxies []netip.Prefix
 	NetType        string // port_status's nettype
+	// BouncePath and APIPath are where the two URLs are served (default
+	// /atlas/bounce and /atlas/api).
+	BouncePath, APIPath string
 }
 
 // Handler serves the bounce URL and the activation API.
@@ -46,6 +51,7 @@ type Handler struct {
 	bindings  Bindings
 	neighbors Neighbours
 	log       *slog.Logger
+	bounces   *bounceLog
 	userHash  [32]byte
 	keyHash   [32]byte
 }
@@ -53,18 +59,21 @@ type Handler struct {
 // New makes the handlers. bindings and neighbours may be nil (every
 // visitor is then "not found").
 func New(cfg Config, engine *activation.Engine, bindings Bindings, neighbours Neighbours, log *slog.Logger) (*Handler, error) {
-	al, err := NewAllowList(cfg.ReturnURLs)
-	if err != nil {
-		return nil, err
-	}
+	al := NewAllowList(cfg.ReturnURLs)
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
 	if cfg.NetType == "" {
 		cfg.NetType = "LAYER2"
 	}
+	if cfg.BouncePath == "" {
+		cfg.BouncePath = "/atlas/bounce"
+	}
+	if cfg.APIPath == "" {
+		cfg.APIPath = "/atlas/api"
+	}
 	return &Handler{cfg: cfg, allow: al, engine: engine, bindings: bindings, neighbors: neighbours, log: log,
-		userHash: sha256.Sum256([]byte(cfg.APIUser)), keyHash: sha256.Sum256([]byte(cfg.APIKey))}, nil
+		bounces: newBounceLog(log, time.Now), userHash: sha256.Sum256([]byte(cfg.APIUser)), keyHash: sha256.Sum256([]byte(cfg.APIKey))}, nil
 }
 
 // Bounce outcomes, as the redirect's status says them.
@@ -103,15 +112,15 @@ func (h *Handler) Bounce(w http.ResponseWriter, r *http.Request) {
 	}
 	loc := t.with([][2]string{{"status", status}, {"message", msg}, {"uid", access}, {"accessId", access},
 		{"api_key", b.APIKey}, {"api_secret", b.APISecret}})
-	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("Location", loc)
+	hd := w.Header()
+	web.SetNoStore(hd)
+	hd["Location"] = []string{loc}
 	w.WriteHeader(http.StatusFound)
-	h.log.Info("atlas bounce", "status", status, "access_id", access)
+	h.bounces.outcome(status, access)
 }
 
 func (h *Handler) refuseBounce(w http.ResponseWriter, what string, err error) {
-	h.log.Info("atlas bounce refused", "reason", what)
-	h.log.Debug("atlas bounce refused", "reason", what, "err", err)
+	h.bounces.refusal(what, err)
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.Header().Set("Cache-Control", "no-store")
@@ -156,12 +165,25 @@ func (h *Handler) API(w http.ResponseWriter, r *http.Request) {
 	c, perr := ParseCall(r.URL.RawQuery)
 	ip, err := ClientIP(r, h.cfg.TrustedProxies)
 	if err != nil || !inPrefixes(ip, h.cfg.AllowedIPs) {
-		h.log.Warn("atlas API refused a caller outside atlas.allowed_ips", "method", c.Method)
+		// A caller outside atlas.allowed_ips fails to authenticate:
+		// counted, logged rate-limited and throttled by the guard.
+		if tm := web.AuthFailed(w, r, Group, apiUser(r, c)); tm != nil {
+			web.PlainText(w, r, tm)
+			return
+		}
 		h.write(w, c.Method, http.StatusForbidden, failure(c.Method, 590, "address not allowed"))
 		return
 	}
 	if !h.authorized(r, c) {
-		h.log.Warn("atlas API refused wrong api_user or api_key", "method", c.Method)
+		// Counted, logged (rate-limited, with the user name sent) and
+		// throttled by the router's guard.
+		if tm := web.AuthFailed(w, r, Group, apiUser(r, c)); tm != nil {
+			web.PlainText(w, r, tm)
+			return
+		}
+		// RFC 9110 §15.5.2: a 401 carries a challenge. The API user may
+		// come as HTTP Basic too.
+		w.Header().Set("WWW-Authenticate", `Basic realm="atlas", charset="UTF-8"`)
 		h.write(w, c.Method, http.StatusUnauthorized, failure(c.Method, 591, "wrong api_user or api_key"))
 		return
 	}
@@ -182,6 +204,16 @@ func (h *Handler) write(w http.ResponseWriter, method string, status int, v any)
 	if err := writeXML(w, status, v); err != nil {
 		h.log.Debug("atlas API answer not sent", "method", method, "err", err)
 	}
+}
+
+// apiUser is the API user a call names: api_user, or HTTP Basic's.
+func apiUser(r *http.Request, c Call) string {
+	if c.APIUser == "" && c.APIKey == "" {
+		if u, _, ok := r.BasicAuth(); ok {
+			return u
+		}
+	}
+	return c.APIUser
 }
 
 // authorized checks the API user: the api_user and api_key parameters, or
@@ -231,8 +263,16 @@ func (h *Handler) portStatus(c Call) (any, error) {
 		Message: ps.Message, NetType: h.cfg.NetType, Media: a.Media, CoCPE: "NO", DHCPOption: ps.Option82Hex,
 		ServicePort: servicePort(string(a.Activatable)),
 	}
+	if info.DHCPOption == "" {
+		// No DHCP packet seen on the access yet: the option its
+		// inventory circuit would carry.
+		info.DHCPOption = a.Option82Hex()
+	}
 	if ps.SpeedMbps > 0 {
 		info.PortCapacity = strconv.Itoa(ps.SpeedMbps)
+	}
+	if a.CPECapacityMbps > 0 {
+		info.CPECapacity = strconv.Itoa(a.CPECapacityMbps) // Mbit/s, as portcapacity and the seed's example
 	}
 	if a.CPESwitch != "" || a.CPERouter != "" {
 		info.CoCPE = "YES"
@@ -293,6 +333,17 @@ func (h *Handler) serviceOrder(c Call) (any, error) {
 	key := ""
 	if c.Order != "" {
 		key = "atlas\x00" + c.Order + "\x00" + c.Socket + "\x00" + c.ServiceUID
+	} else {
+		// Without Atlas's order id a repeat is the same socket, service
+		// and date: after a failed order it is answered 594 as the
+		// first was, not placed again.
+		last, found, err := h.engine.LastOrder(c.Socket, c.ServiceUID, activation.OwnerAtlas, store.Activate)
+		if err != nil {
+			return nil, err
+		}
+		if found && last.State == store.DoneFailed && last.Date == c.Date {
+			return failure(MethodServiceOrder, 594, "Beställningen misslyckades: "+last.Message), nil
+		}
 	}
 	res, err := h.engine.Place(activation.Request{
 		Owner: activation.OwnerAtlas, Channel: "atlas", AccessID: c.Socket, Service: c.ServiceUID, Operation: store.Activate,
@@ -308,6 +359,10 @@ func (h *Handler) serviceOrder(c Call) (any, error) {
 	case activation.Existing:
 		if res.Order.State == store.DoneFailed {
 			return failure(MethodServiceOrder, 594, "Beställningen misslyckades: "+res.Order.Message), nil
+		}
+		if res.Order.Operation == store.Deactivate {
+			// Its deactivation is pending: the rules' 400 names it.
+			return deliverableXML(MethodServiceOrder, res.Verdict), nil
 		}
 	}
 	return statusFirst{XMLName: xmlName(MethodServiceOrder), Status: statusSuccess}, nil

@@ -4,13 +4,13 @@ import (
 	"crypto/md5"
 	"crypto/subtle"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/netip"
 	"net/url"
 	"strings"
 
+	"github.com/stadsnat/accessd/api/internal/web"
 	"github.com/stadsnat/accessd/store/inventory"
 )
 
@@ -54,7 +54,7 @@ func query(raw string) (map[string]string, error) {
 		return nil, &ParamError{"query", fmt.Sprintf("longer than %d bytes", maxQuery)}
 	}
 	out := map[string]string{}
-	for _, part := range strings.Split(raw, "&") {
+	for part := range strings.SplitSeq(raw, "&") {
 		if part == "" {
 			continue
 		}
@@ -237,41 +237,33 @@ func BounceKey(apiUser, apiKey, apiSecret string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// checkBounceKey compares in constant time; hex case does not matter.
+// checkBounceKey compares in constant time; hex case does not matter. (It
+// is BounceKey without its allocations: every bounce checks one.)
 func checkBounceKey(apiUser, apiKey string, b Bounce) bool {
-	want := BounceKey(apiUser, apiKey, b.APISecret)
-	return subtle.ConstantTimeCompare([]byte(want), []byte(strings.ToLower(b.APIKey))) == 1
+	var buf [512]byte // ParseBounce bounds api_secret to 256 bytes
+	sum := md5.Sum(append(append(append(buf[:0], apiUser...), apiKey...), b.APISecret...))
+	var want [2 * md5.Size]byte
+	hex.Encode(want[:], sum[:])
+	var got [2 * md5.Size]byte
+	if len(b.APIKey) != len(got) {
+		return false // the length of a hex MD5 is no secret
+	}
+	for i := range got {
+		c := b.APIKey[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		got[i] = c
+	}
+	return subtle.ConstantTimeCompare(want[:], got[:]) == 1
 }
 
 // ClientIP is the address of the client: the connection's, or when the
 // connection comes from a trusted proxy, the right-most address of
-// X-Forwarded-For that is not itself a trusted proxy.
+// X-Forwarded-For that is not itself a trusted proxy (web.ClientIP, which
+// the failed-login throttling uses too).
 func ClientIP(r *http.Request, trusted []netip.Prefix) (netip.Addr, error) {
-	ap, err := netip.ParseAddrPort(r.RemoteAddr)
-	if err != nil {
-		return netip.Addr{}, fmt.Errorf("connection address %q: %w", r.RemoteAddr, err)
-	}
-	addr := ap.Addr().Unmap()
-	if !inPrefixes(addr, trusted) {
-		return addr, nil
-	}
-	hops := r.Header.Values("X-Forwarded-For")
-	var list []string
-	for _, h := range hops {
-		list = append(list, strings.Split(h, ",")...)
-	}
-	for i := len(list) - 1; i >= 0; i-- {
-		s := strings.TrimSpace(list[i])
-		a, err := netip.ParseAddr(s)
-		if err != nil {
-			return netip.Addr{}, errors.New("X-Forwarded-For from a trusted proxy has an entry that is not an address")
-		}
-		a = a.Unmap()
-		if !inPrefixes(a, trusted) || i == 0 {
-			return a, nil
-		}
-	}
-	return addr, nil
+	return web.ClientIP(r, trusted)
 }
 
 func inPrefixes(a netip.Addr, ps []netip.Prefix) bool {

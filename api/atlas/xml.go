@@ -5,6 +5,8 @@ import (
 	"encoding/xml"
 	"net/http"
 	"strconv"
+
+	"github.com/stadsnat/accessd/api/internal/web"
 )
 
 // The answers, element for element as seed 004 shows them. Note the order
@@ -73,22 +75,38 @@ const (
 	statusFailed  = "failed"
 )
 
-// writeXML writes v as the answer, with 3-space indentation as in the seed.
+// writeXML writes v as the answer, with 3-space indentation as in the seed:
+// appended without reflection (xmlappend.go) into a pooled buffer, or for
+// a type appendAnswer does not know, by encoding/xml.
 func writeXML(w http.ResponseWriter, httpStatus int, v any) error {
-	var b bytes.Buffer
-	b.WriteString(xml.Header)
-	enc := xml.NewEncoder(&b)
+	buf := web.GetBuffer()
+	defer web.PutBuffer(buf)
+	b, ok := appendAnswer(buf.B, v)
+	if !ok {
+		var err error
+		if b, err = encodeXML(buf.B, v); err != nil {
+			return err
+		}
+	}
+	buf.B = append(b, '\n')
+	h := w.Header()
+	web.SetXMLType(h)
+	h["Content-Length"] = []string{strconv.Itoa(len(buf.B))}
+	web.SetNoStore(h)
+	w.WriteHeader(httpStatus)
+	_, err := w.Write(buf.B)
+	return err
+}
+
+// encodeXML appends v after the XML declaration with encoding/xml.
+func encodeXML(dst []byte, v any) ([]byte, error) {
+	b := bytes.NewBuffer(append(dst, xml.Header...))
+	enc := xml.NewEncoder(b)
 	enc.Indent("", "   ")
 	if err := enc.Encode(v); err != nil {
-		return err
+		return nil, err
 	}
-	b.WriteByte('\n')
-	w.Header().Set("Content-Type", "application/xml; charset=utf-8")
-	w.Header().Set("Content-Length", strconv.Itoa(b.Len()))
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(httpStatus)
-	_, err := w.Write(b.Bytes())
-	return err
+	return b.Bytes(), nil
 }
 
 // failure is the answer of a method that failed with an own code. Its

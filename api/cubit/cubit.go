@@ -10,9 +10,12 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
+	"runtime/debug"
 
+	"github.com/stadsnat/accessd/api/httperr"
 	"github.com/stadsnat/accessd/api/internal/web"
 	"github.com/stadsnat/accessd/store"
 	"github.com/stadsnat/accessd/store/inventory"
@@ -26,27 +29,32 @@ type Deps struct {
 	Log         *slog.Logger
 }
 
-// ProblemBody is the 400 body of a refused import: the cause and every
-// problem with its line, access and field.
-type ProblemBody struct {
-	Cause    string         `json:"cause"`
-	Problems []ProblemEntry `json:"problems"`
+// API is the import API.
+type API struct{ d Deps }
+
+// New makes the group.
+func New(d Deps) *API {
+	if d.Log == nil {
+		d.Log = slog.New(slog.DiscardHandler)
+	}
+	return &API{d: d}
 }
 
-// ProblemEntry is one problem of a refused import.
-type ProblemEntry struct {
-	Line     int    `json:"line,omitempty"`
-	Column   int    `json:"column,omitempty"`
-	AccessID string `json:"accessId,omitempty"`
-	Field    string `json:"field,omitempty"`
-	Message  string `json:"message"`
+// Routes lists the upsert and the read-back; each request is checked
+// against the api-key header by the handler itself.
+func (a *API) Routes() []web.Route {
+	return []web.Route{
+		{Pattern: "POST /api/import/{environment}/access", Group: web.GroupImport, SelfAuth: true, Errors: web.JSONCause, Handle: a.d.Import},
+		{Pattern: "GET /api/access/environment/{environment}/byid/{id}", Group: web.GroupImport, SelfAuth: true, Errors: web.JSONCause, Handle: a.d.Get},
+	}
 }
 
-// ProblemEntries converts inventory problems for a response body.
-func ProblemEntries(ps []inventory.Problem) []ProblemEntry {
-	out := make([]ProblemEntry, len(ps))
+// Problems converts inventory problems for the error body of a refused
+// import ({"cause", "problems"}, see package httperr).
+func Problems(ps []inventory.Problem) []httperr.Problem {
+	out := make([]httperr.Problem, len(ps))
 	for i, p := range ps {
-		out[i] = ProblemEntry{Line: p.Line, Column: p.Column, AccessID: p.AccessID, Field: p.Field, Message: p.Message}
+		out[i] = httperr.Problem{Line: p.Line, Column: p.Column, AccessID: p.AccessID, Field: p.Field, Message: p.Message}
 	}
 	return out
 }
@@ -55,7 +63,7 @@ func ProblemEntries(ps []inventory.Problem) []ProblemEntry {
 // A 401 names the scheme in WWW-Authenticate (RFC 9110 §11.6.1): here the
 // api-key header, not HTTP Basic.
 func (d Deps) authorize(w http.ResponseWriter, r *http.Request, env string) error {
-	err := d.checkKey(r, env)
+	err := d.checkKey(w, r, env)
 	var e *web.Error
 	if errors.As(err, &e) && e.Status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `api-key header="api-key"`)
@@ -63,7 +71,7 @@ func (d Deps) authorize(w http.ResponseWriter, r *http.Request, env string) erro
 	return err
 }
 
-func (d Deps) checkKey(r *http.Request, env string) error {
+func (d Deps) checkKey(w http.ResponseWriter, r *http.Request, env string) error {
 	key := r.Header.Get("api-key")
 	if key == "" {
 		return web.Errorf(http.StatusUnauthorized, "missing api-key header")
@@ -77,6 +85,9 @@ func (d Deps) checkKey(r *http.Request, env string) error {
 	}
 	switch {
 	case keyEnv == "":
+		if tm := web.AuthFailed(w, r, web.GroupImport, "api-key"); tm != nil {
+			return tm
+		}
 		return web.Errorf(http.StatusUnauthorized, "unknown api-key")
 	case env != "test" && env != "prod":
 		return web.Errorf(http.StatusBadRequest, "environment %q: must be test or prod", env)
@@ -96,7 +107,7 @@ func (d Deps) Import(w http.ResponseWriter, r *http.Request) error {
 	in, err := store.ReadIncoming(inventory.JSON, r.Body)
 	var ps *inventory.Problems
 	if errors.As(err, &ps) {
-		return badImport(w, "invalid access data, nothing imported", ps.List)
+		return badImport("invalid access data, nothing imported", ps.List, ps.Count())
 	}
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) {
@@ -105,21 +116,49 @@ func (d Deps) Import(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return web.Errorf(http.StatusBadRequest, "read request body: %v", err)
 	}
-	sum, err := d.DB.Import(in, store.ImportOptions{})
+	sum, err := d.DB.Inventory().Import(in, store.ImportOptions{Plants: true})
+	var fe *store.FollowingError
+	if errors.As(err, &fe) {
+		return web.Errorf(http.StatusConflict, "%v", fe)
+	}
 	var ce *store.ConflictError
 	if errors.As(err, &ce) {
-		return badImport(w, "conflicting access data, nothing imported", ce.Conflicts)
+		return badImport("conflicting access data, nothing imported", ce.Conflicts, ce.Count())
 	}
 	if err != nil {
 		return web.Internal(err)
 	}
-	d.Log.Info("inventory upserted over HTTP", "environment", d.Environment, "accesses", len(in),
+	n := len(in)
+	if n >= bigImport {
+		// As accessctl import: hand a big import's memory back to the
+		// system rather than idle with its peak as RSS (the unit's
+		// MemoryHigh= counts it).
+		in = nil
+		debug.FreeOSMemory()
+	}
+	d.Log.Info("inventory upserted over HTTP", "environment", d.Environment, "accesses", n,
 		"created", sum.Created, "updated", sum.Updated, "unchanged", sum.Unchanged)
 	return web.WriteJSON(w, http.StatusOK, sum)
 }
 
-func badImport(w http.ResponseWriter, cause string, ps []inventory.Problem) error {
-	return web.WriteJSON(w, http.StatusBadRequest, ProblemBody{Cause: cause, Problems: ProblemEntries(ps)})
+// badImport is a refused import's 400: the problems listed, and when
+// there were more of them (the readers keep the first
+// inventory.MaxProblems), how many in all, in the cause and the body.
+// bigImport is the size of an import after which memory is handed back.
+const bigImport = 10000
+
+func badImport(cause string, ps []inventory.Problem, count int) error {
+	return &web.Error{Status: http.StatusBadRequest, Cause: cause + Truncated(len(ps), count),
+		Problems: Problems(ps), ProblemCount: count}
+}
+
+// Truncated says, for a cause, that only the first listed of count
+// problems are listed ("" when all are).
+func Truncated(listed, count int) string {
+	if count <= listed {
+		return ""
+	}
+	return fmt.Sprintf(" (%d problems, the first %d listed)", count, listed)
 }
 
 // Get serves GET /api/access/environment/{environment}/byid/{id}: the
@@ -129,7 +168,7 @@ func (d Deps) Get(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	id := r.PathValue("id")
-	rec, err := d.DB.Access(id)
+	rec, err := d.DB.Inventory().Access(id)
 	if errors.Is(err, store.ErrNotFound) {
 		return web.Errorf(http.StatusNotFound, "no access %q", id)
 	}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"net/netip"
+	"strings"
 	"time"
 
 	"github.com/stadsnat/accessd/api/internal/web"
@@ -25,7 +26,7 @@ func LeaseInfoEndpoint() Endpoint {
 // Lease is one current lease of an access, as the DHCP subsystem knows it.
 type Lease struct {
 	IP          netip.Addr
-	MAC         string // "00:11:22:aa:bb:cc"
+	MAC         string // "00:11:22:aa:bb:cc" (any case: the answer upper-cases it)
 	ServiceType string
 	// Start, End, LastRenew: zero when unknown.
 	Start, End, LastRenew time.Time
@@ -33,6 +34,23 @@ type Lease struct {
 
 // LeaseSource gives the current leases of an access.
 type LeaseSource func(accessID string) []Lease
+
+// LeaseInfoGroup serves the lease info of the accesses of db from leases.
+type LeaseInfoGroup struct {
+	d      Deps
+	leases LeaseSource
+}
+
+// NewLeaseInfo makes the lease info group.
+func NewLeaseInfo(db *store.DB, leases LeaseSource) *LeaseInfoGroup {
+	return &LeaseInfoGroup{d: Deps{DB: db}, leases: leases}
+}
+
+// Routes lists the lease info.
+func (g *LeaseInfoGroup) Routes() []web.Route {
+	e := LeaseInfoEndpoint()
+	return []web.Route{Route(&e, LeaseInfoPath, g.d.LeaseInfo(g.leases))}
+}
 
 // leaseInfo is one element of the answer, fields in the order of the
 // specification's example.
@@ -60,7 +78,7 @@ func isoUTC(t time.Time) string {
 func (d Deps) LeaseInfo(leases LeaseSource) web.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		id := r.PathValue("accessId")
-		if _, err := d.DB.Access(id); errors.Is(err, store.ErrNotFound) {
+		if _, err := d.DB.Inventory().Access(id); errors.Is(err, store.ErrNotFound) {
 			return web.Errorf(http.StatusNotFound, "Unknown accessId: '%s'", id)
 		} else if err != nil {
 			return web.Internal(err)
@@ -68,7 +86,9 @@ func (d Deps) LeaseInfo(leases LeaseSource) web.HandlerFunc {
 		ls := leases(id)
 		out := make([]leaseInfo, 0, len(ls))
 		for _, l := range ls {
-			out = append(out, leaseInfo{Lease: l.IP.String(), MAC: l.MAC, ServiceType: l.ServiceType,
+			// dataformats.md, macAddress: "Digits A to F should use
+			// capital letters".
+			out = append(out, leaseInfo{Lease: l.IP.String(), MAC: strings.ToUpper(l.MAC), ServiceType: l.ServiceType,
 				Start: isoUTC(l.Start), End: isoUTC(l.End), LastRenew: isoUTC(l.LastRenew)})
 		}
 		return web.WriteJSON(w, http.StatusOK, out)

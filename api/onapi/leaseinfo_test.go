@@ -1,7 +1,6 @@
 package onapi
 
 import (
-	"flag"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -12,11 +11,10 @@ import (
 
 	"github.com/stadsnat/accessd/api/internal/apitest"
 	"github.com/stadsnat/accessd/api/internal/web"
+	"github.com/stadsnat/accessd/internal/testkit"
 	"github.com/stadsnat/accessd/store"
 	"github.com/stadsnat/accessd/store/inventory"
 )
-
-var updateLeaseInfo = flag.Bool("update-leaseinfo", false, "rewrite the lease info golden files in testdata/")
 
 // leaseServer serves the lease info of a store with two accesses; A1 has
 // two leases.
@@ -33,7 +31,7 @@ func leaseServer(t *testing.T) http.Handler {
 			PostalCode: "10000", City: "Ankeborg", CountryCode: "SE", PremisesType: inventory.ResidentialHouse,
 			Activatable: inventory.Yes, Sellable: inventory.Yes, Option82: "10.0.0.1 ge-0/0/" + id}})
 	}
-	if _, err := db.Import(in, store.ImportOptions{}); err != nil {
+	if _, err := db.Inventory().Import(in, store.ImportOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	start := time.Date(2026, 1, 25, 9, 52, 27, 0, time.FixedZone("CET", 3600))
@@ -57,6 +55,6 @@ func TestLeaseInfoGolden(t *testing.T) {
 		{"leaseinfo_unknown_access", "NOSUCH"},
 	} {
 		_, got := apitest.Serve(h, httptest.NewRequest("GET", Base+"tech/access/"+c.access+"/link/leaseinfo", nil))
-		apitest.Golden(t, c.name, got, *updateLeaseInfo, "go test ./api/onapi -run LeaseInfo -update-leaseinfo")
+		testkit.Golden(t, filepath.Join("testdata", c.name+".golden"), got)
 	}
 }

@@ -21,6 +21,18 @@ func LinkStatusEndpoint() Endpoint {
 	return e
 }
 
+// LinkStatusGroup serves the link status from the SNMP link state.
+type LinkStatusGroup struct{ src piapi.LinkSource }
+
+// NewLinkStatus makes the link status group.
+func NewLinkStatus(src piapi.LinkSource) *LinkStatusGroup { return &LinkStatusGroup{src: src} }
+
+// Routes lists the link status.
+func (g *LinkStatusGroup) Routes() []web.Route {
+	e := LinkStatusEndpoint()
+	return []web.Route{Route(&e, LinkStatusPath, LinkStatus(g.src))}
+}
+
 // linkStatus is GET tech/access/{accessId}/link/status, fields in the
 // order of the specification's example.
 type linkStatus struct {

@@ -3,21 +3,20 @@ package onapi
 import (
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/stadsnat/accessd/api/internal/apitest"
 	"github.com/stadsnat/accessd/api/internal/web"
+	"github.com/stadsnat/accessd/internal/testkit"
 	"github.com/stadsnat/accessd/store"
 )
-
-var updateLink = flag.Bool("update-link", false, "rewrite the link status golden files in testdata/")
 
 type fakeLinks map[string]any // store.LinkState or error
 
@@ -40,7 +39,7 @@ func render(h http.Handler, path string) string {
 
 func goldenFile(t *testing.T, name, got string) {
 	t.Helper()
-	apitest.Golden(t, name, got, *updateLink, "go test ./api/onapi -update-link")
+	testkit.Golden(t, filepath.Join("testdata", name+".golden"), got)
 }
 
 // Every variant of GET /onapi/2.6/tech/access/{accessId}/link/status.

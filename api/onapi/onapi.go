@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/stadsnat/accessd/api/activation/rules"
 	"github.com/stadsnat/accessd/api/internal/web"
 	"github.com/stadsnat/accessd/api/piapi"
 	"github.com/stadsnat/accessd/store"
@@ -24,20 +25,21 @@ const Version = "2.6"
 const Base = "/onapi/" + Version + "/"
 
 // Endpoint is one entry of the endpoint list.
-type Endpoint struct {
-	Name              string   `json:"name"`
-	Endpoint          string   `json:"endpoint"`
-	Version           string   `json:"version"`
-	Documentation     string   `json:"documentation"`
-	Note              string   `json:"note,omitempty"`
-	UnsupportedFields []string `json:"unsupportedFields,omitempty"`
-}
+type Endpoint = web.Endpoint
 
 const docBase = "https://github.com/on-api/on-api/blob/master/2.6.0/spec/"
 
 // NewEndpoint describes an endpoint at Base+path documented in spec file doc.
 func NewEndpoint(name, path, doc string) Endpoint {
 	return Endpoint{Name: name, Endpoint: Base + path, Version: Version, Documentation: docBase + doc}
+}
+
+// Route is an ON-API endpoint at Base+path, listed in the endpoint list
+// with e (nil: not listed).
+func Route(e *Endpoint, path string, h web.HandlerFunc) web.Route {
+	r := web.SP(web.GroupONAPI, "GET "+Base+path, h)
+	r.Endpoint = e
+	return r
 }
 
 // Endpoints serves GET /onapi/2.6/: the list of what is served.
@@ -74,35 +76,72 @@ type access struct {
 // Deps is what the handlers read.
 type Deps struct {
 	DB *store.DB
-	// Now and Calendar give today's date for accessState.
+	// Now and Loc give today's date for accessState (default time.Now, UTC).
 	Now func() time.Time
 	Loc *time.Location
 }
 
-// AccessState is the ON-API accessState of an access: the inventory's own
-// value when it has one; DISCONNECTED for a removed access; otherwise
-// derived from Activatable — CONNECTED once activatable (YES or a date that
-// has come, as a Stockholm date), DEPLOYING with a future date, PLANNED
-// with NO.
+// API is ON-API's accesses, its endpoint list and the 501 for whatever
+// else is asked under Base.
+type API struct{ d Deps }
+
+// New makes the group.
+func New(d Deps) *API {
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	if d.Loc == nil {
+		d.Loc = time.UTC
+	}
+	return &API{d: d}
+}
+
+// Routes lists GET accesses/ and accesses/{accessId}.
+func (a *API) Routes() []web.Route {
+	e := NewEndpoint("accesses", "accesses/", "accesses.md")
+	return []web.Route{
+		Route(&e, "accesses/", a.d.Accesses),
+		Route(nil, "accesses/{accessId}", a.d.Access),
+	}
+}
+
+// Index serves the endpoint list of every ON-API route any group mounted,
+// in their order, and 501 for anything else under Base.
+func (a *API) Index(all []web.Route) []web.Route {
+	var list []Endpoint
+	for _, r := range all {
+		if r.Endpoint != nil {
+			list = append(list, *r.Endpoint)
+		}
+	}
+	return []web.Route{{Pattern: Base, Subtree: true, Group: web.GroupONAPI, Auth: web.GroupONAPI, Errors: web.JSONCause,
+		Handle: Endpoints(list)}}
+}
+
+// AccessState is the ON-API accessState of an access: DISCONNECTED for a
+// removed access; the inventory's own value when it has one other than
+// CONNECTED; otherwise, and for CONNECTED, what the dates say as a
+// Stockholm date: CONNECTED only once the access is both sellable and
+// activatable (accesses.md: CONNECTED means "services may be sold
+// freely", so never while Sellable is NO or a later date), DEPLOYING
+// while both are known and one is a later date, PLANNED while either is
+// NO.
 func AccessState(rec *store.AccessRecord, now time.Time, loc *time.Location) string {
 	if rec.Removed {
-		return "DISCONNECTED"
+		return inventory.AccessStateDisconnected
 	}
-	if rec.AccessState != "" {
+	if rec.AccessState != "" && rec.AccessState != inventory.AccessStateConnected {
 		return rec.AccessState
 	}
-	switch a := rec.Activatable; a {
-	case inventory.Yes:
-		return "CONNECTED"
-	case inventory.No, "":
-		return "PLANNED"
-	default:
-		today := now.In(loc).Format(time.DateOnly)
-		if string(a) <= today {
-			return "CONNECTED"
-		}
-		return "DEPLOYING"
+	ready, known := rules.Ready(&rec.Access)
+	today := inventory.NewCalendar(loc).Today(now)
+	switch {
+	case !known:
+		return inventory.AccessStatePlanned
+	case today.Before(ready):
+		return inventory.AccessStateDeploying
 	}
+	return inventory.AccessStateConnected
 }
 
 func (d Deps) access(rec *store.AccessRecord, now time.Time) access {
@@ -122,7 +161,9 @@ func (d Deps) access(rec *store.AccessRecord, now time.Time) access {
 // Accesses serves GET /onapi/2.6/accesses/: all accesses (404 when there
 // are none), or with If-Modified-Since the changed ones (304 when none).
 func (d Deps) Accesses(w http.ResponseWriter, r *http.Request) error {
-	snap, err := web.Export(w, r, d.DB, "application/json")
+	// accessState is computed from the dates: a date coming is a change.
+	cal := inventory.NewCalendar(d.Loc)
+	snap, err := web.Export(w, r, d.DB, "application/json", store.ExportOptions{Dates: &cal})
 	if err != nil || snap == nil {
 		return err
 	}
@@ -142,7 +183,7 @@ func (d Deps) Accesses(w http.ResponseWriter, r *http.Request) error {
 // Access serves GET /onapi/2.6/accesses/{accessId}.
 func (d Deps) Access(w http.ResponseWriter, r *http.Request) error {
 	id := r.PathValue("accessId")
-	rec, err := d.DB.Access(id)
+	rec, err := d.DB.Inventory().Access(id)
 	if errors.Is(err, store.ErrNotFound) {
 		return web.Errorf(http.StatusNotFound, "Unknown accessId: '%s'", id)
 	}

@@ -32,15 +32,18 @@ func (d Deps) events(base string, on bool) web.HandlerFunc {
 	}
 	return func(w http.ResponseWriter, r *http.Request) error {
 		u, _ := web.UserFrom(r.Context())
+		params, err := web.Params(r, false)
+		if err != nil {
+			return err
+		}
 		var since uint64
-		for k, vs := range r.URL.Query() {
+		for k, v := range params {
 			if k != "since" {
 				return web.Errorf(http.StatusBadRequest, "Unknown parameter: '%s'", clip(k))
 			}
-			v := vs[0]
 			seq, ok := store.ParseEventID(v)
 			if ok {
-				err := d.DB.OrderView(func(o *store.OrderTx) error {
+				err := d.DB.Orders().View(func(o *store.OrderTx) error {
 					ok = o.FeedHas(u.Name, feed, seq)
 					return nil
 				})
@@ -62,7 +65,7 @@ func (d Deps) events(base string, on bool) web.HandlerFunc {
 		first := true
 		for {
 			var page []store.OrderEvent
-			err := d.DB.OrderView(func(o *store.OrderTx) error {
+			err := d.DB.Orders().View(func(o *store.OrderTx) error {
 				var err error
 				page, err = o.OrderEvents(u.Name, feed, since, eventPage)
 				return err
@@ -105,7 +108,7 @@ func (d Deps) services(w http.ResponseWriter, r *http.Request) error {
 	bw := bufio.NewWriterSize(w, 32<<10)
 	enc := json.NewEncoder(bw)
 	enc.SetEscapeHTML(false)
-	err := d.DB.EachServiceOf(u.Name, func(s store.Service) error {
+	err := d.DB.Orders().EachServiceOf(u.Name, func(s store.Service) error {
 		return enc.Encode(serviceLine{Service: s.UID, AccessID: s.AccessID, SPReference: s.SPReference})
 	})
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stadsnat/accessd/store"
 )
@@ -52,6 +53,31 @@ func FuzzParseOrder(f *testing.F) {
 		}
 		if d == PI22 && r.Operation == store.Activate && r.Customer == nil {
 			t.Fatalf("Parse(%q) accepted a 2.2 ACTIVATE without customer", body)
+		}
+	})
+}
+
+// ParseDateTime never panics, and what it accepts has at most four
+// decimals and gives a UTC time whose second a round trip keeps.
+func FuzzParseDateTime(f *testing.F) {
+	for _, s := range []string{"1985-04-12T23:20:50.52Z", "1985-04-12T23:20:50.0053Z", "1990-12-31T23:59:60Z",
+		"2019-02-05T00:00:00Z", "2019-02-05T01:00:00+01:00", "2019-02-05T00:00:00.12345Z", "2019-02-05T12:00:60Z",
+		"2019-02-30T00:00:00Z", "", "T", "9999-12-31T23:59:60Z"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got, err := ParseDateTime(s)
+		if err != nil {
+			if !got.IsZero() {
+				t.Fatalf("ParseDateTime(%q) failed with a time %v", s, got)
+			}
+			return
+		}
+		if got.Location() != time.UTC {
+			t.Fatalf("ParseDateTime(%q) = %v, not UTC", s, got)
+		}
+		if _, frac, ok := strings.Cut(s, "."); ok && strings.IndexAny(frac, "Z+-") > 4 {
+			t.Fatalf("ParseDateTime(%q) accepted more than four decimals", s)
 		}
 	})
 }

@@ -6,13 +6,15 @@
 // /onapi/2.6/orderevents/.
 //
 // Each service provider (HTTP Basic user) sees only its own orders,
-// events and services. A user's pi_version decides what its PI-API orders
-// carry: 2.3 sends spReference and never customer data; 2.2 must send
-// customer and deliveryAddress with ACTIVATE, of which the KO keeps what
-// the user's customer_data says: store (kept with the order and handed to
-// the activation hook), anonymous (an anonymous customer reference, the
-// same for one provider on one access) or none. Customer data is never
-// logged and never answered.
+// events and services. The URL decides what a PI-API order carries
+// (misc.md: the version is part of the root URL): /api/2.3/ sends
+// spReference and never customer data; /api/2.2/ must send customer and
+// deliveryAddress with ACTIVATE, of which the KO keeps what the user's
+// customer_data says: store (kept with the order and handed to the
+// activation hook), anonymous (an anonymous customer reference, the same
+// for one provider on one access) or none. A user's pi_versions only
+// limits which versions it may call. Customer data is never logged and
+// never answered.
 //
 // Conflicts answer 400 in PI-API and 409 in ON-API (common/responses.md).
 // Only ACTIVATE and DEACTIVATE are supported; ON-API's DEACTIVATE takes
@@ -29,12 +31,11 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/stadsnat/accessd/api"
+	"github.com/stadsnat/accessd/api/activation"
 	"github.com/stadsnat/accessd/api/internal/web"
 	"github.com/stadsnat/accessd/api/onapi"
 	"github.com/stadsnat/accessd/api/piapi"
 	"github.com/stadsnat/accessd/store"
-	"github.com/stadsnat/accessd/store/activation"
 )
 
 // Deps is what the handlers use.
@@ -44,34 +45,48 @@ type Deps struct {
 	Log    *slog.Logger
 }
 
-// Routes registers the order endpoints of PI-API and ON-API, and fills
-// in PI-API availability's active services and taken types.
-func (d Deps) Routes() api.Routes {
+// API is the order endpoints of PI-API and ON-API.
+type API struct{ d Deps }
+
+// New makes the group. Its Active is what PI-API's availability shows of
+// the caller's services on an access: give it to piapi.New.
+func New(d Deps) *API {
 	if d.Log == nil {
 		d.Log = slog.New(slog.DiscardHandler)
 	}
-	return func(rt *api.Router) {
-		rt.PIAPI.Active = d.active
-		rt.PIAPI.Taken = d.taken
-		sp := func(group string, h web.HandlerFunc) http.Handler { return rt.SP(group, rt.JSON.Handle(h)) }
-		for _, v := range piapi.Versions() {
-			base := "/api/" + v + "/"
-			rt.Handle("POST "+base+"orders/", api.GroupPIAPI, sp(api.GroupPIAPI, d.postPI(base)))
-			rt.Handle("GET "+base+"orders/{id}", api.GroupPIAPI, sp(api.GroupPIAPI, d.getOrder(base, false)))
-			rt.Handle("GET "+base+"orderevents/", api.GroupPIAPI, sp(api.GroupPIAPI, d.events(base, false)))
-			rt.Handle("GET "+base+"services/", api.GroupPIAPI, sp(api.GroupPIAPI, d.services))
-		}
-		ob := onapi.Base
-		ep := onapi.NewEndpoint("orders", "orders/", "orders.md")
-		ep.Note = "operations ACTIVATE and DEACTIVATE; GET lists unfinished orders, ?accessId= all orders of an access, ?state= those in a state"
-		ep.UnsupportedFields = []string{"characteristics", "externalNote"}
-		rt.ONAPI(ep, "orders/", d.listON)
-		rt.Handle("POST "+ob+"orders/", api.GroupONAPI, sp(api.GroupONAPI, d.postON))
-		rt.Handle("GET "+ob+"orders/{id}", api.GroupONAPI, sp(api.GroupONAPI, d.getOrder(ob, true)))
-		rt.Handle("DELETE "+ob+"orders/{id}", api.GroupONAPI, sp(api.GroupONAPI, d.cancelON))
-		// orderevents.md: an event for every change of state.
-		rt.ONAPI(onapi.NewEndpoint("orderevents", "orderevents/", "orderevents.md"), "orderevents/", d.events(ob, true))
+	return &API{d: d}
+}
+
+// Active lists the services active on an access for the calling user.
+func (a *API) Active(accessID string, u web.User) ([]piapi.Active, error) {
+	return a.d.active(accessID, u)
+}
+
+// Routes lists the order endpoints of PI-API (every version) and ON-API.
+func (a *API) Routes() []web.Route {
+	d := a.d
+	var rs []web.Route
+	for _, v := range piapi.Versions() {
+		base := "/api/" + v + "/"
+		rs = append(rs,
+			piapi.Route(v, "POST "+base+"orders/", d.postPI(v, base)),
+			piapi.Route(v, "GET "+base+"orders/{id}", d.getOrder(base, false)),
+			piapi.Route(v, "GET "+base+"orderevents/", d.events(base, false)),
+			piapi.Route(v, "GET "+base+"services/", d.services))
 	}
+	ob := onapi.Base
+	ep := onapi.NewEndpoint("orders", "orders/", "orders.md")
+	ep.Note = "operations ACTIVATE and DEACTIVATE; GET lists unfinished orders, ?accessId= all orders of an access, ?state= those in a state"
+	ep.UnsupportedFields = []string{"characteristics", "externalNote"}
+	// orderevents.md: an event for every change of state.
+	ev := onapi.NewEndpoint("orderevents", "orderevents/", "orderevents.md")
+	return append(rs,
+		onapi.Route(&ep, "orders/", d.listON),
+		web.SP(web.GroupONAPI, "POST "+ob+"orders/", d.postON),
+		web.SP(web.GroupONAPI, "GET "+ob+"orders/{id}", d.getOrder(ob, true)),
+		web.SP(web.GroupONAPI, "DELETE "+ob+"orders/{id}", d.cancelON),
+		onapi.Route(&ev, "orderevents/", d.events(ob, true)),
+	)
 }
 
 // piOrder is PI-API's order answer, fields in the specification's order.
@@ -129,8 +144,12 @@ func onView(o store.Order) onOrder {
 		v.Equipment = []store.Equipment{}
 	}
 	// "Required in response, if set" (orders.md): the time the order
-	// asked for, past or not; never one it did not send.
-	if !o.Requested.IsZero() {
+	// asked for, past or not, as it was sent (up to four decimals, a
+	// leap second); never one it did not send.
+	switch {
+	case o.RequestedText != "":
+		v.RequestedDateTime = o.RequestedText
+	case !o.Requested.IsZero():
 		v.RequestedDateTime = o.Requested.UTC().Format("2006-01-02T15:04:05Z")
 	}
 	return v
@@ -144,13 +163,13 @@ func readBody(r *http.Request) ([]byte, error) {
 	return b, nil
 }
 
-func (d Deps) postPI(base string) web.HandlerFunc {
+func (d Deps) postPI(version, base string) web.HandlerFunc {
+	dialect := PI23
+	if version == "2.2" {
+		dialect = PI22
+	}
 	return func(w http.ResponseWriter, r *http.Request) error {
 		u, _ := web.UserFrom(r.Context())
-		dialect := PI23
-		if u.PIVersion == "2.2" {
-			dialect = PI22
-		}
 		body, err := readBody(r)
 		if err != nil {
 			return err
@@ -159,7 +178,7 @@ func (d Deps) postPI(base string) web.HandlerFunc {
 		if err != nil {
 			return web.Errorf(http.StatusBadRequest, "%v", err)
 		}
-		areq := d.request(u, "pi-api-"+u.PIVersion, req)
+		areq := d.request(u, "pi-api-"+version, req)
 		res, err := d.Engine.Place(areq)
 		if err != nil {
 			return web.Internal(err)
@@ -184,7 +203,7 @@ func (d Deps) request(u web.User, channel string, req Request) activation.Reques
 	out := activation.Request{
 		Owner: u.Name, Channel: channel, AccessID: req.AccessID, Service: req.Service, Operation: req.Operation,
 		SubscriptionID: req.SubscriptionID, ForcedTakeover: req.ForcedTakeover, Equipment: req.Equipment,
-		SPReference: req.SPReference, SPSubscriptionID: req.SPSubscriptionID, Due: req.RequestedAt,
+		SPReference: req.SPReference, SPSubscriptionID: req.SPSubscriptionID, Due: req.RequestedAt, DueText: req.RequestedText,
 	}
 	if req.Customer != nil {
 		switch u.CustomerData {
@@ -278,9 +297,13 @@ const maxList = 10000
 func (d Deps) listON(w http.ResponseWriter, r *http.Request) error {
 	u, _ := web.UserFrom(r.Context())
 	f := store.OrderFilter{Owner: u.Name, Open: true, Limit: maxList}
-	for k, vs := range r.URL.Query() {
-		v := strings.Trim(vs[0], `"`)
-		switch strings.ToLower(k) {
+	params, err := web.Params(r, true)
+	if err != nil {
+		return err
+	}
+	for k, v := range params {
+		v = strings.Trim(v, `"`)
+		switch k {
 		case "accessid":
 			// "Get all orders pertaining a specific accessId"
 			// (orders.md): finished ones too.
@@ -296,7 +319,7 @@ func (d Deps) listON(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	var list []store.Order
-	err := d.DB.OrderView(func(o *store.OrderTx) error {
+	err = d.DB.Orders().View(func(o *store.OrderTx) error {
 		var err error
 		list, err = o.Orders(f)
 		return err
@@ -313,7 +336,7 @@ func (d Deps) listON(w http.ResponseWriter, r *http.Request) error {
 
 func (d Deps) active(accessID string, u web.User) ([]piapi.Active, error) {
 	var out []piapi.Active
-	err := d.DB.OrderView(func(o *store.OrderTx) error {
+	err := d.DB.Orders().View(func(o *store.OrderTx) error {
 		rec, err := o.Access(accessID)
 		if err != nil {
 			return err
@@ -331,62 +354,9 @@ func (d Deps) active(accessID string, u web.User) ([]piapi.Active, error) {
 				eq = append(eq, piapi.Equipment{VendorID: e.VendorID, MACAddress: e.MACAddress})
 			}
 			ref := s.SPReference
-			out = append(out, piapi.Active{Service: s.UID, Option82: option82Hex(&rec), Equipment: eq, SPReference: &ref})
+			out = append(out, piapi.Active{Service: s.UID, Option82: rec.Option82Hex(), Equipment: eq, SPReference: &ref})
 		}
 		return nil
 	})
 	return out, err
-}
-
-func (d Deps) taken(accessID string, u web.User) (map[string]bool, error) {
-	out := map[string]bool{}
-	cat := d.Engine.Catalog()
-	err := d.DB.OrderView(func(o *store.OrderTx) error {
-		ss, err := o.Services(accessID)
-		if err != nil {
-			return err
-		}
-		for _, s := range ss {
-			if s.Owner != u.Name {
-				out[s.Type] = true
-			}
-		}
-		open, err := o.OpenOrdersOfAccess(accessID)
-		if err != nil {
-			return err
-		}
-		for _, x := range open {
-			if svc, ok := cat.Get(x.Service); ok && x.Owner != u.Name && x.Operation == store.Activate {
-				out[svc.Type] = true
-			}
-		}
-		return nil
-	})
-	return out, err
-}
-
-// option82Hex is availability's active[].option82 for an access: the
-// whole option 82 TLV of its circuit (sub-option 1 circuit-id, 2
-// remote-id), upper-case hex, as PI-API's option82.md defines it.
-func option82Hex(rec *store.AccessRecord) string {
-	c, rid := rec.DHCPIdentifier.IPv4CircuitID, rec.DHCPIdentifier.IPv4RemoteID
-	if c == "" && rid == "" {
-		text := strings.TrimSpace(rec.Option82)
-		if a, b, ok := strings.Cut(text, " "); ok {
-			rid, c = a, strings.TrimSpace(b)
-		} else {
-			c = text
-		}
-	}
-	var v []byte
-	if c != "" && len(c) < 256 {
-		v = append(append(v, 1, byte(len(c))), c...)
-	}
-	if rid != "" && len(rid) < 256 {
-		v = append(append(v, 2, byte(len(rid))), rid...)
-	}
-	if len(v) == 0 || len(v) > 255 {
-		return ""
-	}
-	return strings.ToUpper(hex.EncodeToString(append([]byte{82, byte(len(v))}, v...)))
 }

@@ -2,11 +2,11 @@ package orders_test
 
 import (
 	"encoding/json"
-	"flag"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -14,14 +14,16 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/stadsnat/accessd/api"
+	"github.com/stadsnat/accessd/api/activation/acttest"
+	"github.com/stadsnat/accessd/api/cubit"
 	"github.com/stadsnat/accessd/api/internal/apitest"
+	"github.com/stadsnat/accessd/api/onapi"
 	"github.com/stadsnat/accessd/api/orders"
+	"github.com/stadsnat/accessd/api/piapi"
+	"github.com/stadsnat/accessd/api/piv1"
+	"github.com/stadsnat/accessd/internal/testkit"
 	"github.com/stadsnat/accessd/store"
-	"github.com/stadsnat/accessd/store/activation/acttest"
-	"github.com/stadsnat/accessd/store/catalog"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
 type fixture struct {
 	*acttest.Fixture
@@ -31,18 +33,24 @@ type fixture struct {
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	f := acttest.New(t, acttest.NewClock(time.Date(2026, 3, 2, 9, 30, 0, 0, time.UTC)))
+	log := slog.New(slog.DiscardHandler)
+	o := orders.New(orders.Deps{Engine: f.Engine, DB: f.DB})
 	h := api.New(api.Options{
-		DB: f.DB, Catalog: catalog.New(acttest.Services()), Log: slog.New(slog.DiscardHandler), Location: f.Loc,
-		Now: f.Clock.Now,
+		Log: log,
 		Users: []api.User{
-			{Name: "sp", Password: "pw", APIs: []string{"pi-api", "on-api"}, PIVersion: "2.3", CustomerData: "none"},
-			{Name: "other", Password: "pw", APIs: []string{"pi-api", "on-api"}, PIVersion: "2.3", CustomerData: "none"},
-			{Name: "old", Password: "pw", APIs: []string{"pi-api"}, PIVersion: "2.2", CustomerData: "store"},
-			{Name: "anon", Password: "pw", APIs: []string{"pi-api"}, PIVersion: "2.2", CustomerData: "anonymous"},
-			{Name: "nodata", Password: "pw", APIs: []string{"pi-api"}, PIVersion: "2.2", CustomerData: "none"},
+			{Name: "sp", Password: "pw", APIs: []string{"pi-api", "on-api"}, CustomerData: "none"},
+			{Name: "other", Password: "pw", APIs: []string{"pi-api", "on-api"}, CustomerData: "none"},
+			{Name: "old", Password: "pw", APIs: []string{"pi-api"}, PIVersions: []string{"2.2"}, CustomerData: "store"},
+			{Name: "anon", Password: "pw", APIs: []string{"pi-api"}, PIVersions: []string{"2.2"}, CustomerData: "anonymous"},
+			{Name: "nodata", Password: "pw", APIs: []string{"pi-api"}, PIVersions: []string{"2.2"}, CustomerData: "none"},
 		},
-		Extra: []api.Routes{orders.Deps{Engine: f.Engine, DB: f.DB}.Routes()},
-	})
+	},
+		piv1.New(f.DB),
+		piapi.New(piapi.Deps{DB: f.DB, Engine: f.Engine, Active: o.Active}),
+		onapi.New(onapi.Deps{DB: f.DB, Now: f.Clock.Now, Loc: f.Loc}),
+		cubit.New(cubit.Deps{DB: f.DB, Log: log}),
+		o,
+	)
 	return &fixture{Fixture: f, h: h}
 }
 
@@ -58,7 +66,7 @@ func (f *fixture) do(t *testing.T, user, method, path, body string) (*http.Respo
 
 func golden(t *testing.T, name, got string) {
 	t.Helper()
-	apitest.Golden(t, name, got, *update, "go test ./api/orders -update")
+	testkit.Golden(t, filepath.Join("testdata", name+".golden"), got)
 }
 
 const activateA1 = `{"accessId": "A1", "service": "BB100100", "operation": "ACTIVATE", "forcedTakeover": false,
@@ -147,7 +155,12 @@ func TestPIAPIBadOrders(t *testing.T) {
 			"deliveryAddress": {"streetName": "", "streetNumber": "", "streetLittera": "", "zipCode": "", "city": ""}}`},
 	}
 	for _, tt := range tests {
-		_, got := f.do(t, tt.user, "POST", "/api/2.3/orders/", tt.body)
+		// PI-API 2.2's rules are the URL's (misc.md), not the user's.
+		path := "/api/2.3/orders/"
+		if strings.HasPrefix(tt.name, "pi22_") {
+			path = "/api/2.2/orders/"
+		}
+		_, got := f.do(t, tt.user, "POST", path, tt.body)
 		golden(t, tt.name, got)
 		if strings.Contains(got, "Kalle") || strings.Contains(got, "7777") {
 			t.Errorf("%s: the answer repeats customer data:\n%s", tt.name, got)
@@ -177,7 +190,7 @@ func TestPIAPI22CustomerData(t *testing.T) {
 	}
 	f.RunDue(t)
 	got := map[string]string{}
-	f.DB.OrderView(func(o *store.OrderTx) error {
+	f.DB.Orders().View(func(o *store.OrderTx) error {
 		list, _ := o.Orders(store.OrderFilter{})
 		for _, ord := range list {
 			c := "no customer"
@@ -251,7 +264,7 @@ func TestPIAPIOrderInProgressIsReceived(t *testing.T) {
 	if resp, got := f.do(t, "sp", "POST", "/api/2.3/orders/", activateA1); resp.StatusCode != http.StatusCreated {
 		t.Fatalf("order not created:\n%s", got)
 	}
-	errs := f.DB.OrderBatch([]func(*store.OrderTx) error{func(o *store.OrderTx) error {
+	errs := f.DB.Orders().Batch([]func(*store.OrderTx) error{func(o *store.OrderTx) error {
 		ord, err := o.Order("0001")
 		if err != nil {
 			return err
@@ -281,5 +294,48 @@ func TestPIAPIOrderInProgressIsReceived(t *testing.T) {
 	_, got := f.do(t, "sp", "GET", "/onapi/2.6/orders/0001", "")
 	if !strings.Contains(got, `"state":"IN_PROGRESS"`) {
 		t.Errorf("ON-API shows the order's state as it is:\n%s", got)
+	}
+}
+
+// orderevents/?since= that is not URL-encoded, or given twice, is a 400
+// naming the parameter, not the whole feed (url.Values drops a malformed
+// pair silently); so is a repeated filter of ON-API's order list.
+func TestMalformedQueries(t *testing.T) {
+	f := newFixture(t)
+	for _, path := range []string{
+		"/api/2.3/orderevents/?since=%zz",
+		"/onapi/2.6/orderevents/?since=%zz",
+		"/api/2.3/orderevents/?since=a&since=b",
+		"/onapi/2.6/orders/?state=RECEIVED&STATE=DONE_SUCCESS",
+		"/onapi/2.6/orders/?accessId=%",
+	} {
+		resp, got := f.do(t, "sp", "GET", path, "")
+		if resp.StatusCode != http.StatusBadRequest || !strings.Contains(got, `"cause":"`) {
+			t.Errorf("GET %s:\n%s", path, got)
+		}
+	}
+}
+
+// The URL chooses the PI-API version (misc.md: /api/2.2/ and /api/2.3/
+// are two root URLs); a user's pi_versions only limits which it may call.
+func TestPIAPIVersionByURL(t *testing.T) {
+	f := newFixture(t)
+	// "sp" may use both: 2.2 wants customer data, 2.3 refuses it.
+	_, got := f.do(t, "sp", "POST", "/api/2.2/orders/", `{"accessId": "A1", "service": "BB100100", "operation": "ACTIVATE", "forcedTakeover": false}`)
+	golden(t, "pi22_by_url_missing_customer", got)
+	resp, _ := f.do(t, "sp", "POST", "/api/2.2/orders/", fmt.Sprintf(activate22, "A1"))
+	if resp.StatusCode != http.StatusCreated {
+		t.Errorf("2.2 order with customer data by a user of both versions: %s", resp.Status)
+	}
+	_, got = f.do(t, "sp", "POST", "/api/2.3/orders/", fmt.Sprintf(activate22, "A2"))
+	golden(t, "pi23_by_url_customer_refused", got)
+	// "old" is limited to 2.2.
+	_, got = f.do(t, "old", "POST", "/api/2.3/orders/", `{"accessId": "A2", "service": "BB100100", "operation": "ACTIVATE", "forcedTakeover": false}`)
+	golden(t, "pi23_version_not_allowed", got)
+	if resp, _ := f.do(t, "old", "GET", "/api/2.3/accesses/A1", ""); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("availability of a version the user may not use: %s", resp.Status)
+	}
+	if resp, _ := f.do(t, "old", "GET", "/api/2.2/accesses/A1", ""); resp.StatusCode != http.StatusOK {
+		t.Errorf("availability of the user's version: %s", resp.Status)
 	}
 }

@@ -40,6 +40,7 @@ type Request struct {
 	SPSubscriptionID string
 	SubscriptionID   string    // ON-API DEACTIVATE
 	RequestedAt      time.Time // ON-API requestedDateTime; zero = now
+	RequestedText    string    // requestedDateTime as sent (echoed)
 	// Customer is PI-API 2.2's customer and deliveryAddress (personal
 	// data: never log it).
 	Customer *store.Customer
@@ -72,15 +73,43 @@ const maxBody = 64 << 10
 // fields are refused, so that a typo is not silently an absent field.
 func Parse(body []byte, d Dialect) (Request, error) {
 	var r Request
+	obj, err := decodeObject(body, d)
+	if err != nil {
+		return r, err
+	}
+	if err := parseOperation(obj, d, &r); err != nil {
+		return r, err
+	}
+	if err := parseTarget(obj, d, &r); err != nil {
+		return r, err
+	}
+	if err := parseCommon(obj, d, &r); err != nil {
+		return r, err
+	}
+	switch d {
+	case ON26:
+		return r, parseON(obj, &r)
+	case PI22:
+		return r, parseCustomer(obj, &r)
+	}
+	if utf8.RuneCountInString(r.SPReference) > 255 {
+		return r, &FieldError{"spReference", "longer than 255 characters"}
+	}
+	return r, nil
+}
+
+// decodeObject reads the body as one JSON object of known fields; ON-API's
+// nulls are dropped (absent), PI-API's refused.
+func decodeObject(body []byte, d Dialect) (map[string]json.RawMessage, error) {
 	if len(body) > maxBody {
-		return r, &FieldError{"JSON", fmt.Sprintf("longer than %d bytes", maxBody)}
+		return nil, &FieldError{"JSON", fmt.Sprintf("longer than %d bytes", maxBody)}
 	}
 	var obj map[string]json.RawMessage
 	if err := json.Unmarshal(body, &obj); err != nil {
-		return r, jsonError(body, err)
+		return nil, jsonError(body, err)
 	}
 	if obj == nil {
-		return r, &FieldError{"JSON", "not an object"}
+		return nil, &FieldError{"JSON", "not an object"}
 	}
 	known := []string{"accessId", "service", "operation", "forcedTakeover", "equipment", "spReference"}
 	switch d {
@@ -92,121 +121,176 @@ func Parse(body []byte, d Dialect) (Request, error) {
 	for _, k := range slices.Sorted(maps.Keys(obj)) {
 		if !slices.Contains(known, k) {
 			if (k == "customer" || k == "deliveryAddress") && d == PI23 {
-				return r, &FieldError{k, "PI-API 2.3 takes no customer data (the KO keeps only spReference)"}
+				return nil, &FieldError{k, "PI-API 2.3 takes no customer data (the KO keeps only spReference)"}
 			}
-			return r, &FieldError{fmt.Sprintf("%q", clip(k)), "unknown field"}
+			return nil, &FieldError{fmt.Sprintf("%q", clip(k)), "unknown field"}
 		}
 		if bytes.Equal(bytes.TrimSpace(obj[k]), []byte("null")) {
 			if d == ON26 {
 				delete(obj, k) // ON-API: null is absent
 				continue
 			}
-			return r, &FieldError{k, "must not be null"}
+			return nil, &FieldError{k, "must not be null"}
 		}
 	}
+	return obj, nil
+}
+
+// parseOperation reads operation: ACTIVATE or DEACTIVATE (ON-API's other
+// operations are named as unsupported).
+func parseOperation(obj map[string]json.RawMessage, d Dialect, r *Request) error {
 	var op string
 	if err := str(obj, "operation", &op, true); err != nil {
-		return r, err
+		return err
 	}
 	r.Operation = store.Operation(op)
 	switch r.Operation {
 	case store.Activate, store.Deactivate:
+		return nil
 	case "SUSPEND", "RESUME", "MODIFY", "CHANGE":
 		if d == ON26 {
-			return r, &FieldError{"operation", fmt.Sprintf("'%s' is not supported by this CO (only ACTIVATE and DEACTIVATE)", op)}
+			return &FieldError{"operation", fmt.Sprintf("'%s' is not supported by this CO (only ACTIVATE and DEACTIVATE)", op)}
 		}
-		fallthrough
-	default:
-		return r, &FieldError{"operation", fmt.Sprintf("'%s': must be ACTIVATE or DEACTIVATE", clip(op))}
 	}
+	return &FieldError{"operation", fmt.Sprintf("'%s': must be ACTIVATE or DEACTIVATE", clip(op))}
+}
+
+// parseTarget reads what the order is about: accessId and service, or
+// ON-API's subscriptionId for a DEACTIVATE.
+func parseTarget(obj map[string]json.RawMessage, d Dialect, r *Request) error {
 	act := r.Operation == store.Activate
 	needAccess := d != ON26 || act
 	if d == ON26 {
-		if err := str(obj, "subscriptionId", &r.SubscriptionID, false); err != nil {
-			return r, err
-		}
-		if r.SubscriptionID != "" && !reONID.MatchString(r.SubscriptionID) {
-			return r, &FieldError{"subscriptionId", "not an ID (1–36 of a-z, A-Z, 0-9, '-', '.')"}
+		if err := id(obj, "subscriptionId", &r.SubscriptionID); err != nil {
+			return err
 		}
 		if !act && r.SubscriptionID == "" {
 			needAccess = true // PI style: accessId and service name the service
 		}
 	}
 	if err := str(obj, "accessId", &r.AccessID, needAccess); err != nil {
-		return r, err
+		return err
 	}
 	if r.AccessID != "" {
 		if (d != ON26 && !rePIAccess.MatchString(r.AccessID)) || (d == ON26 && !reONID.MatchString(r.AccessID)) {
-			return r, &FieldError{"accessId", "not an access id"}
+			return &FieldError{"accessId", "not an access id"}
 		}
 	}
 	if err := str(obj, "service", &r.Service, needAccess); err != nil {
-		return r, err
+		return err
 	}
 	if len(r.Service) > 255 {
-		return r, &FieldError{"service", "longer than 255 characters"}
+		return &FieldError{"service", "longer than 255 characters"}
 	}
+	return nil
+}
+
+// parseCommon reads forcedTakeover, equipment and spReference.
+func parseCommon(obj map[string]json.RawMessage, d Dialect, r *Request) error {
+	act := r.Operation == store.Activate
 	if _, ok := obj["forcedTakeover"]; ok || (act && d != ON26) {
 		if err := boolean(obj, "forcedTakeover", &r.ForcedTakeover); err != nil {
-			return r, err
+			return err
 		}
 	}
 	if !act && r.ForcedTakeover {
-		return r, &FieldError{"forcedTakeover", "only for ACTIVATE"}
+		return &FieldError{"forcedTakeover", "only for ACTIVATE"}
 	}
 	if err := equipment(obj, &r.Equipment); err != nil {
-		return r, err
+		return err
 	}
-	if err := str(obj, "spReference", &r.SPReference, false); err != nil {
-		return r, err
+	return str(obj, "spReference", &r.SPReference, false)
+}
+
+// parseON reads ON-API 2.6's own fields.
+func parseON(obj map[string]json.RawMessage, r *Request) error {
+	if r.SPReference != "" && !reONID.MatchString(r.SPReference) {
+		return &FieldError{"spReference", "not an ID (1–36 of a-z, A-Z, 0-9, '-', '.')"}
 	}
-	if d == ON26 {
-		if r.SPReference != "" && !reONID.MatchString(r.SPReference) {
-			return r, &FieldError{"spReference", "not an ID (1–36 of a-z, A-Z, 0-9, '-', '.')"}
-		}
-		if err := str(obj, "spSubscriptionId", &r.SPSubscriptionID, false); err != nil {
-			return r, err
-		}
-		if r.SPSubscriptionID != "" && !reONID.MatchString(r.SPSubscriptionID) {
-			return r, &FieldError{"spSubscriptionId", "not an ID (1–36 of a-z, A-Z, 0-9, '-', '.')"}
-		}
-		var when string
-		if err := str(obj, "requestedDateTime", &when, false); err != nil {
-			return r, err
-		}
-		if when != "" {
-			t, err := time.Parse(time.RFC3339Nano, when)
-			if err != nil {
-				return r, &FieldError{"requestedDateTime", "not an RFC 3339 date and time"}
-			}
-			r.RequestedAt = t
-		}
-		if _, ok := obj["characteristics"]; ok {
-			return r, &FieldError{"characteristics", "not supported by this CO"}
-		}
-	} else if utf8.RuneCountInString(r.SPReference) > 255 {
-		return r, &FieldError{"spReference", "longer than 255 characters"}
+	if err := id(obj, "spSubscriptionId", &r.SPSubscriptionID); err != nil {
+		return err
 	}
-	if d == PI22 {
-		_, hasC := obj["customer"]
-		_, hasA := obj["deliveryAddress"]
-		switch {
-		case act && !hasC:
-			return r, &FieldError{Field: "customer"}
-		case act && !hasA:
-			return r, &FieldError{Field: "deliveryAddress"}
-		case !act && (hasC || hasA):
-			return r, &FieldError{"customer", "not sent with DEACTIVATE"}
-		}
-		if act {
-			c, err := customer(obj["customer"], obj["deliveryAddress"])
-			if err != nil {
-				return r, err
-			}
-			r.Customer = c
-		}
+	var when string
+	if err := str(obj, "requestedDateTime", &when, false); err != nil {
+		return err
 	}
-	return r, nil
+	if when != "" {
+		t, err := ParseDateTime(when)
+		if err != nil {
+			return &FieldError{"requestedDateTime", err.Error()}
+		}
+		r.RequestedAt, r.RequestedText = t, when
+	}
+	if _, ok := obj["characteristics"]; ok {
+		return &FieldError{"characteristics", "not supported by this CO"}
+	}
+	return nil
+}
+
+// parseCustomer reads PI-API 2.2's customer and deliveryAddress: required
+// with ACTIVATE, refused with DEACTIVATE.
+func parseCustomer(obj map[string]json.RawMessage, r *Request) error {
+	if utf8.RuneCountInString(r.SPReference) > 255 {
+		return &FieldError{"spReference", "longer than 255 characters"}
+	}
+	act := r.Operation == store.Activate
+	_, hasC := obj["customer"]
+	_, hasA := obj["deliveryAddress"]
+	switch {
+	case act && !hasC:
+		return &FieldError{Field: "customer"}
+	case act && !hasA:
+		return &FieldError{Field: "deliveryAddress"}
+	case !act && (hasC || hasA):
+		return &FieldError{"customer", "not sent with DEACTIVATE"}
+	case !act:
+		return nil
+	}
+	c, err := customer(obj["customer"], obj["deliveryAddress"])
+	r.Customer = c
+	return err
+}
+
+// id reads an optional ON-API ID field.
+func id(obj map[string]json.RawMessage, k string, dst *string) error {
+	if err := str(obj, k, dst, false); err != nil {
+		return err
+	}
+	if *dst != "" && !reONID.MatchString(*dst) {
+		return &FieldError{k, "not an ID (1–36 of a-z, A-Z, 0-9, '-', '.')"}
+	}
+	return nil
+}
+
+// reDateTime is dataformats.md's dateTime: RFC 3339 with up to four
+// decimals on the seconds (the examples: 1985-04-12T23:20:50.52Z,
+// 1985-04-12T23:20:50.0053Z, 1990-12-31T23:59:60Z). The zone is Z, the
+// text's UTC; an RFC 3339 offset is accepted too, being as exact.
+var reDateTime = regexp.MustCompile(`^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d+)?(Z|[+-]\d{2}:\d{2})$`)
+
+// ParseDateTime parses ON-API's dateTime. A leap second (:60) is the
+// instant the next minute begins (Go's time has none).
+func ParseDateTime(s string) (time.Time, error) {
+	m := reDateTime.FindStringSubmatch(s)
+	if m == nil {
+		return time.Time{}, errors.New("not an RFC 3339 date and time such as 2019-02-05T00:00:00Z")
+	}
+	if len(m[7]) > 5 {
+		return time.Time{}, errors.New("more than four decimals on the seconds")
+	}
+	leap := m[6] == "60"
+	norm := s
+	if leap {
+		norm = s[:17] + "59" + s[19:]
+	}
+	t, err := time.Parse(time.RFC3339Nano, norm)
+	if err != nil || (leap && (m[4] != "23" || m[5] != "59") && m[8] == "Z") {
+		return time.Time{}, errors.New("not a valid date and time")
+	}
+	if leap {
+		t = t.Add(time.Second)
+	}
+	return t.UTC(), nil
 }
 
 // jsonError names the byte offset of a syntax error.

@@ -4,8 +4,11 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/stadsnat/accessd/api/orders"
 )
 
 // orderStates decodes an ON-API order list into "orderId state" lines.
@@ -163,6 +166,10 @@ func TestONAPIRequestedDateTimeEchoed(t *testing.T) {
 	for _, tc := range []struct{ body, want string }{
 		{`{"accessId":"A1","service":"BB100100","operation":"ACTIVATE","requestedDateTime":"2020-01-02T03:04:05Z"}`, `"requestedDateTime":"2020-01-02T03:04:05Z"`},
 		{`{"accessId":"A2","service":"BB100100","operation":"ACTIVATE"}`, ""},
+		// dataformats.md's dateTime: up to four decimals, and a leap
+		// second (its own example 1990-12-31T23:59:60Z), echoed as sent.
+		{`{"accessId":"A5","service":"BB100100","operation":"ACTIVATE","requestedDateTime":"1985-04-12T23:20:50.0053Z"}`, `"requestedDateTime":"1985-04-12T23:20:50.0053Z"`},
+		{`{"accessId":"A5","service":"IPTV","operation":"ACTIVATE","requestedDateTime":"1990-12-31T23:59:60Z"}`, `"requestedDateTime":"1990-12-31T23:59:60Z"`},
 	} {
 		resp, got := f.do(t, "sp", "POST", "/onapi/2.6/orders/", tc.body)
 		if resp.StatusCode != 201 {
@@ -170,6 +177,35 @@ func TestONAPIRequestedDateTimeEchoed(t *testing.T) {
 		}
 		if has := strings.Contains(got, `"requestedDateTime"`); has != (tc.want != "") || !strings.Contains(got, tc.want) {
 			t.Errorf("answer to %s:\n%s\nwant requestedDateTime %q", tc.body, got, tc.want)
+		}
+	}
+	_, got := f.do(t, "sp", "POST", "/onapi/2.6/orders/", `{"accessId":"A1","service":"IPTV","operation":"ACTIVATE","requestedDateTime":"2026-04-01T00:00:00.00001Z"}`)
+	golden(t, "on_requested_five_decimals", got)
+}
+
+// ParseDateTime takes dataformats.md's dateTime: its examples, up to four
+// decimals, a leap second only at 23:59 UTC.
+func TestParseDateTime(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want time.Time
+		ok   bool
+	}{
+		{"1985-04-12T23:20:50.52Z", time.Date(1985, 4, 12, 23, 20, 50, 520e6, time.UTC), true},
+		{"1985-04-12T23:20:50.0053Z", time.Date(1985, 4, 12, 23, 20, 50, 5.3e6, time.UTC), true},
+		{"1990-12-31T23:59:60Z", time.Date(1991, 1, 1, 0, 0, 0, 0, time.UTC), true},
+		{"2019-02-05T00:00:00Z", time.Date(2019, 2, 5, 0, 0, 0, 0, time.UTC), true},
+		{"2019-02-05T01:00:00+01:00", time.Date(2019, 2, 5, 0, 0, 0, 0, time.UTC), true},
+		{"2019-02-05T00:00:00.12345Z", time.Time{}, false},
+		{"2019-02-05T12:00:60Z", time.Time{}, false},
+		{"2019-02-05T00:00:61Z", time.Time{}, false},
+		{"2019-02-30T00:00:00Z", time.Time{}, false},
+		{"2019-02-05 00:00:00Z", time.Time{}, false},
+		{"2019-02-05T00:00:00", time.Time{}, false},
+	} {
+		got, err := orders.ParseDateTime(tc.in)
+		if (err == nil) != tc.ok || !got.Equal(tc.want) {
+			t.Errorf("ParseDateTime(%q) = %v, %v; want %v, ok %v", tc.in, got, err, tc.want, tc.ok)
 		}
 	}
 }

@@ -11,9 +11,9 @@ import (
 	"errors"
 	"net/http"
 
+	"github.com/stadsnat/accessd/api/activation"
 	"github.com/stadsnat/accessd/api/internal/web"
 	"github.com/stadsnat/accessd/store"
-	"github.com/stadsnat/accessd/store/catalog"
 	"github.com/stadsnat/accessd/store/inventory"
 )
 
@@ -22,15 +22,14 @@ func Versions() []string { return []string{"2.2", "2.3"} }
 
 // Deps is what the handlers read.
 type Deps struct {
-	DB      *store.DB
-	Catalog *catalog.Catalog
+	DB *store.DB
+	// Engine is the activation engine: its catalogue (feasibility) and its
+	// rules (availability's "available": YES exactly when an ACTIVATE of
+	// the service would be accepted).
+	Engine *activation.Engine
 	// Active lists the services active on an access for the calling user
 	// (availability's "active"); nil means none are known.
 	Active func(accessID string, u web.User) ([]Active, error)
-	// Taken lists the service types that another service provider holds
-	// (or has ordered) on an access: their services are not available to
-	// the caller (available "NO"). nil means none are.
-	Taken func(accessID string, u web.User) (map[string]bool, error)
 }
 
 // feasibility is one access of GET /api/2.3/accesses/, fields in the
@@ -110,12 +109,18 @@ func connection(rec *store.AccessRecord) string {
 	return string(rec.Activatable)
 }
 
-// available is when services can be ordered: the access's Sellable.
-func available(rec *store.AccessRecord) string {
-	if rec.Removed || rec.Sellable == "" {
-		return string(inventory.No)
+// available is availability.md's "available" of a verdict: YES when the
+// caller can order the service now (the order would be accepted); the
+// date from which it could, when only a date stands in the way ("NO or
+// the date on which the service becomes available"); NO otherwise.
+func available(v activation.Verdict) string {
+	switch {
+	case v.OK():
+		return string(inventory.Yes)
+	case !v.Until.IsZero():
+		return v.Until.String()
 	}
-	return string(rec.Sellable)
+	return string(inventory.No)
 }
 
 // premisesType is a premises type as PI-API spells it. PI-API 2.2/2.3
@@ -140,7 +145,7 @@ func (d Deps) feasibility(rec *store.AccessRecord) feasibility {
 		CoFiberConverter: a.FiberConverter, CoCPESwitch: a.CPESwitch, CoCPERouter: a.CPERouter,
 	}
 	conn := connection(rec)
-	for _, s := range d.Catalog.Offered(a) {
+	for _, s := range d.Engine.Catalog().Offered(a) {
 		f.Services = append(f.Services, serviceConn{Service: s.UID, Connection: conn})
 	}
 	return f
@@ -149,7 +154,10 @@ func (d Deps) feasibility(rec *store.AccessRecord) feasibility {
 // Accesses serves feasibility: every access, or with If-Modified-Since the
 // changed ones (304 when none), streamed from one read transaction.
 func (d Deps) Accesses(w http.ResponseWriter, r *http.Request) error {
-	snap, err := web.Export(w, r, d.DB, "")
+	// Feasibility lists the catalogue's services: a new catalogue is a
+	// change of every access. Its connection carries Activatable as it
+	// is, so a date coming changes nothing.
+	snap, err := web.Export(w, r, d.DB, "", store.ExportOptions{Catalogue: true})
 	if err != nil || snap == nil {
 		return err
 	}
@@ -184,10 +192,12 @@ func StreamArray(w http.ResponseWriter, snap *store.Snapshot, conv func(*store.A
 	return bw.Flush()
 }
 
-// Access serves availability for one access.
+// Access serves availability for one access: the services feasibility
+// lists, each "available" as the rule engine answers the caller.
 func (d Deps) Access(w http.ResponseWriter, r *http.Request) error {
 	id := r.PathValue("accessId")
-	rec, err := d.DB.Access(id)
+	u, _ := web.UserFrom(r.Context())
+	rec, offers, err := d.Engine.Offers(id, u.Name)
 	if errors.Is(err, store.ErrNotFound) {
 		return web.Errorf(http.StatusNotFound, "Unknown accessId: '%s'", id)
 	}
@@ -199,23 +209,12 @@ func (d Deps) Access(w http.ResponseWriter, r *http.Request) error {
 		AccessID: f.AccessID, StreetName: f.StreetName, StreetNumber: f.StreetNumber, StreetLittera: f.StreetLittera,
 		PostalCode: f.PostalCode, City: f.City, CountryCode: f.CountryCode, PremisesType: f.PremisesType,
 		MDUApartmentNumber: f.MDUApartmentNumber, MDUDistinguisher: f.MDUDistinguisher, Outlet: f.Outlet,
-		Population: f.Population, Services: make([]serviceAvail, 0, len(f.Services)), Active: []Active{},
+		Population: f.Population, Services: make([]serviceAvail, 0, len(offers)), Active: []Active{},
 		CoFiberConverter: f.CoFiberConverter, CoCPESwitch: f.CoCPESwitch, CoCPERouter: f.CoCPERouter,
 	}
-	avail := available(&rec)
-	u, _ := web.UserFrom(r.Context())
-	var taken map[string]bool
-	if d.Taken != nil {
-		if taken, err = d.Taken(id, u); err != nil {
-			return web.Internal(err)
-		}
-	}
-	for _, s := range f.Services {
-		a := avail
-		if svc, ok := d.Catalog.Get(s.Service); ok && taken[svc.Type] {
-			a = string(inventory.No)
-		}
-		out.Services = append(out.Services, serviceAvail{Service: s.Service, Connection: s.Connection, Available: a})
+	conn := connection(&rec)
+	for _, o := range offers {
+		out.Services = append(out.Services, serviceAvail{Service: o.Service.UID, Connection: conn, Available: available(o.Verdict)})
 	}
 	if d.Active != nil {
 		act, err := d.Active(id, u)
@@ -226,7 +225,7 @@ func (d Deps) Access(w http.ResponseWriter, r *http.Request) error {
 			out.Active = act
 		}
 	}
-	if version(r) == "2.2" {
+	if Version(r) == "2.2" {
 		for i := range out.Active {
 			out.Active[i].SPReference = nil
 		}
@@ -234,8 +233,10 @@ func (d Deps) Access(w http.ResponseWriter, r *http.Request) error {
 	return web.WriteJSON(w, http.StatusOK, out)
 }
 
-// version is the PI-API version of the request path (/api/2.2/… or /api/2.3/…).
-func version(r *http.Request) string {
+// Version is the PI-API version of the request path (/api/2.2/… or
+// /api/2.3/…): the URL chooses it (misc.md: the version is part of the
+// root URL).
+func Version(r *http.Request) string {
 	if len(r.URL.Path) >= 8 && r.URL.Path[:8] == "/api/2.2" {
 		return "2.2"
 	}

@@ -3,23 +3,22 @@ package piapi
 import (
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/stadsnat/accessd/api/internal/apitest"
 	"github.com/stadsnat/accessd/api/internal/web"
+	"github.com/stadsnat/accessd/internal/testkit"
 	"github.com/stadsnat/accessd/store"
 )
-
-var updateLink = flag.Bool("update-link", false, "rewrite the link golden files in testdata/")
 
 // fakeLinks answers from a map; a missing id is store.ErrNotFound.
 type fakeLinks map[string]any // store.LinkState or error
@@ -99,7 +98,7 @@ func render(h http.Handler, path string, pattern string) string {
 
 func goldenFile(t *testing.T, name, got string) {
 	t.Helper()
-	apitest.Golden(t, name, got, *updateLink, "go test ./api/piapi -update-link")
+	testkit.Golden(t, filepath.Join("testdata", name+".golden"), got)
 }
 
 // Every variant of GET /api/2.3/accesses/{accessId}/link.

@@ -13,37 +13,10 @@ import (
 // instances of a service provider's DHCP log (one per relay hop, in order),
 // or the circuit-id and remote-id as text (opts nil). It returns an error
 // wrapping store.ErrNotFound or store.ErrAmbiguous when no single access
-// matches.
+// matches. dhcp/lookup's Resolver is the one implementation: PI-API,
+// ON-API and accessctl get the same answer for the same hex.
 type Resolver interface {
 	Resolve(opts []option82.Option, circuitID, remoteID string) (accessID string, err error)
-}
-
-// StoreResolver resolves through the inventory's circuit indexes: the text
-// of sub-options 1 (circuit-id) and 2 (remote-id) of the first instance
-// that matches; one of the two alone matches when it is unique.
-type StoreResolver struct{ DB *store.DB }
-
-// Resolve implements Resolver.
-func (s StoreResolver) Resolve(opts []option82.Option, circuitID, remoteID string) (string, error) {
-	if opts == nil {
-		return s.DB.AccessByCircuit(circuitID, remoteID)
-	}
-	var first error
-	for _, o := range opts {
-		c, _ := o.CircuitID()
-		r, _ := o.RemoteID()
-		id, err := s.DB.AccessByCircuit(string(c), string(r))
-		if err == nil {
-			return id, nil
-		}
-		if first == nil {
-			first = err
-		}
-	}
-	if first == nil {
-		first = store.ErrNotFound
-	}
-	return "", first
 }
 
 // ParseOption82Hex parses the hex of whole option-82 TLVs (52 LL …, one per
@@ -80,7 +53,7 @@ func Option82(res Resolver) web.HandlerFunc {
 		if err != nil {
 			return LookupError("option82 "+hex, err)
 		}
-		return web.WriteJSON(w, http.StatusOK, AccessIDBody{AccessID: id})
+		return web.WriteJSONField(w, http.StatusOK, "accessId", id) // AccessIDBody
 	}
 }
 

@@ -10,7 +10,6 @@
 package piv1
 
 import (
-	"bufio"
 	"net/http"
 	"strconv"
 	"unicode/utf8"
@@ -23,10 +22,25 @@ import (
 // Path is where the API lives.
 const Path = "/ko/api/1/"
 
+// API is the PI V1 export.
+type API struct{ db *store.DB }
+
+// New makes the group serving db.
+func New(db *store.DB) *API { return &API{db: db} }
+
+// Routes lists GET /ko/api/1/: HTTP Basic for pi-v1, errors as text.
+func (a *API) Routes() []web.Route {
+	return []web.Route{{Pattern: "GET " + Path, Group: web.GroupPIV1, Auth: web.GroupPIV1, Errors: web.PlainText,
+		Handle: Handler(a.db)}}
+}
+
 // Handler serves GET /ko/api/1/ from db.
 func Handler(db *store.DB) web.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		snap, err := web.Export(w, r, db, "application/xml")
+		// PI V1 carries Sellable and Activatable as dates, so a date
+		// coming changes nothing in it; its five premises types are all
+		// it may send.
+		snap, err := web.Export(w, r, db, "application/xml", store.ExportOptions{OnlyPIV1: true})
 		if err != nil || snap == nil {
 			return err
 		}
@@ -36,93 +50,128 @@ func Handler(db *store.DB) web.HandlerFunc {
 		if r.Method == http.MethodHead {
 			return nil
 		}
-		bw := bufio.NewWriterSize(w, 64<<10)
-		bw.WriteString(`<?xml version="1.0" encoding="UTF-8" standalone="yes"?>` + "\n<Entries>\n<Count>")
-		bw.WriteString(strconv.Itoa(snap.Count))
-		bw.WriteString("</Count>\n")
+		// The XML is appended into a buffer written out every 64 KiB: an
+		// entry is a few dozen appends of constant tags and the values,
+		// escaped only where they need it.
+		buf := make([]byte, 0, flushAt+4<<10)
+		buf = append(buf, `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>`+"\n<Entries>\n<Count>"...)
+		buf = strconv.AppendInt(buf, int64(snap.Count), 10)
+		buf = append(buf, "</Count>\n"...)
+		var werr error
 		err = snap.Each(func(rec *store.AccessRecord) error {
-			writeEntry(bw, rec)
+			buf = appendEntry(buf, rec)
+			if len(buf) >= flushAt {
+				_, werr = w.Write(buf)
+				buf = buf[:0]
+				return werr
+			}
 			return nil
 		})
 		if err != nil {
 			return err
 		}
-		bw.WriteString("</Entries>\n")
-		return bw.Flush()
+		buf = append(buf, "</Entries>\n"...)
+		_, err = w.Write(buf)
+		return err
 	}
 }
 
-// writeEntry writes one <Entry> as the specification's example lays it out.
-func writeEntry(bw *bufio.Writer, rec *store.AccessRecord) {
+// flushAt is how much XML the export gathers before it writes.
+const flushAt = 64 << 10
+
+// appendEntry appends one <Entry> as the specification's example lays it
+// out.
+func appendEntry(b []byte, rec *store.AccessRecord) []byte {
 	a := &rec.Access
 	activatable, sellable := a.Activatable, a.Sellable
 	if rec.Removed {
 		activatable, sellable = inventory.No, inventory.No
 	}
-	bw.WriteString("<Entry>\n")
-	elem(bw, "    ", "AccessId", a.AccessID)
-	bw.WriteString("    <Access>\n")
-	const in = "        "
-	elem(bw, in, "StreetName", a.StreetName)
-	elem(bw, in, "StreetNumber", a.StreetNumber)
-	elem(bw, in, "StreetLittera", a.StreetLittera)
-	elem(bw, in, "PostalCode", a.PostalCode)
-	elem(bw, in, "City", a.City)
-	elem(bw, in, "CountryCode", a.CountryCode)
-	pt, _ := a.PremisesType.PIV1() // PI V1 knows five types: MDU_TECHNICAL is sent as MDU_COMMON
-	elem(bw, in, "PremisesType", string(pt))
-	elem(bw, in, "MduApartmentNumber", a.MDUApartmentNumber)
-	elem(bw, in, "MduDistinguisher", a.PIV1MDUDistinguisher())
-	elem(bw, in, "Activatable", string(activatable))
-	elem(bw, in, "Sellable", string(sellable))
-	elem(bw, in, "FiberConverter", a.FiberConverter)
-	elem(bw, in, "CpeSwitch", a.CPESwitch)
-	elem(bw, in, "CpeRouter", a.CPERouter)
-	elem(bw, in, "Option82", a.Option82)
-	elem(bw, in, "Population", a.Population)
-	bw.WriteString("    </Access>\n</Entry>\n")
+	b = append(b, "<Entry>\n    <AccessId>"...)
+	b = appendEscaped(b, a.AccessID)
+	b = append(b, "</AccessId>\n    <Access>\n        <StreetName>"...)
+	b = appendEscaped(b, a.StreetName)
+	b = append(b, "</StreetName>\n        <StreetNumber>"...)
+	b = appendEscaped(b, a.StreetNumber)
+	b = append(b, "</StreetNumber>\n        <StreetLittera>"...)
+	b = appendEscaped(b, a.StreetLittera)
+	b = append(b, "</StreetLittera>\n        <PostalCode>"...)
+	b = appendEscaped(b, a.PostalCode)
+	b = append(b, "</PostalCode>\n        <City>"...)
+	b = appendEscaped(b, a.City)
+	b = append(b, "</City>\n        <CountryCode>"...)
+	b = appendEscaped(b, a.CountryCode)
+	pt, _ := a.PremisesType.PIV1() // PI V1 knows five types: MDU_TECHNICAL is sent as MDU_COMMON, UNKNOWN not at all
+	b = append(b, "</CountryCode>\n        <PremisesType>"...)
+	b = appendEscaped(b, string(pt))
+	b = append(b, "</PremisesType>\n        <MduApartmentNumber>"...)
+	b = appendEscaped(b, a.MDUApartmentNumber)
+	b = append(b, "</MduApartmentNumber>\n        <MduDistinguisher>"...)
+	b = appendEscaped(b, a.PIV1MDUDistinguisher())
+	b = append(b, "</MduDistinguisher>\n        <Activatable>"...)
+	b = appendEscaped(b, string(activatable))
+	b = append(b, "</Activatable>\n        <Sellable>"...)
+	b = appendEscaped(b, string(sellable))
+	b = append(b, "</Sellable>\n        <FiberConverter>"...)
+	b = appendEscaped(b, a.FiberConverter)
+	b = append(b, "</FiberConverter>\n        <CpeSwitch>"...)
+	b = appendEscaped(b, a.CPESwitch)
+	b = append(b, "</CpeSwitch>\n        <CpeRouter>"...)
+	b = appendEscaped(b, a.CPERouter)
+	b = append(b, "</CpeRouter>\n        <Option82>"...)
+	b = appendEscaped(b, a.Option82)
+	b = append(b, "</Option82>\n        <Population>"...)
+	b = appendEscaped(b, a.Population)
+	return append(b, "</Population>\n    </Access>\n</Entry>\n"...)
 }
 
-func elem(bw *bufio.Writer, indent, name, value string) {
-	bw.WriteString(indent)
-	bw.WriteByte('<')
-	bw.WriteString(name)
-	bw.WriteByte('>')
-	escape(bw, value)
-	bw.WriteString("</")
-	bw.WriteString(name)
-	bw.WriteString(">\n")
-}
+// plain marks the ASCII bytes that stand for themselves in character data.
+var plain = func() (t [utf8.RuneSelf]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		t[c] = c != '&' && c != '<' && c != '>'
+	}
+	t['\t'], t['\n'] = true, true
+	return t
+}()
 
-// escape writes s as XML character data: markup characters as entities,
-// carriage returns kept as a character reference, and characters XML 1.0
-// cannot carry (control characters, invalid UTF-8) as U+FFFD.
-func escape(bw *bufio.Writer, s string) {
+// appendEscaped appends s as XML character data: markup characters as
+// entities, carriage returns kept as a character reference, and
+// characters XML 1.0 cannot carry (control characters, invalid UTF-8) as
+// U+FFFD. Runs of plain ASCII are copied whole.
+func appendEscaped(b []byte, s string) []byte {
 	last := 0
 	for i := 0; i < len(s); {
-		r, width := utf8.DecodeRuneInString(s[i:])
-		var esc string
-		switch {
-		case r == '&':
-			esc = "&amp;"
-		case r == '<':
-			esc = "&lt;"
-		case r == '>':
-			esc = "&gt;"
-		case r == '\r':
-			esc = "&#xD;"
-		case r == utf8.RuneError && width == 1, !isXMLChar(r):
-			esc = "\uFFFD"
-		default:
-			i += width
+		c := s[i]
+		if c < utf8.RuneSelf && plain[c] {
+			i++
 			continue
 		}
-		bw.WriteString(s[last:i])
-		bw.WriteString(esc)
+		var esc string
+		width := 1
+		switch c {
+		case '&':
+			esc = "&amp;"
+		case '<':
+			esc = "&lt;"
+		case '>':
+			esc = "&gt;"
+		case '\r':
+			esc = "&#xD;"
+		default:
+			var r rune
+			r, width = utf8.DecodeRuneInString(s[i:])
+			if (r != utf8.RuneError || width > 1) && isXMLChar(r) {
+				i += width
+				continue
+			}
+			esc = "\uFFFD"
+		}
+		b = append(b, s[last:i]...)
+		b = append(b, esc...)
 		i += width
 		last = i
 	}
-	bw.WriteString(s[last:])
+	return append(b, s[last:]...)
 }
 
 func isXMLChar(r rune) bool {

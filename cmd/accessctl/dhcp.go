@@ -4,14 +4,12 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/stadsnat/accessd/dhcp/view"
-	"github.com/stadsnat/accessd/store"
+	"github.com/stadsnat/accessd/cmd/internal/admin"
 )
 
 // dhcpVerbs are the DHCP look-ups.
@@ -35,9 +33,9 @@ func cmdLookup(ctx context.Context, c *cli, args []string) error {
 	default:
 		return usagef("kind %q: want ip, mac, circuit or option82", kind)
 	}
-	var res view.Lookup
+	var res admin.Lookup
 	q := url.Values{"kind": {kind}, "value": {value}}
-	if err := c.client.Do(ctx, http.MethodGet, "/v1/dhcp/lookup?"+q.Encode(), nil, "", &res); err != nil {
+	if err := c.client.Get(ctx, admin.PathLookup+"?"+q.Encode(), &res); err != nil {
 		return err
 	}
 	return c.show(res, func(w io.Writer) error {
@@ -81,8 +79,8 @@ func cmdBindings(ctx context.Context, c *cli, args []string) error {
 	if len(args) != 1 {
 		return usagef("want one access id")
 	}
-	var res view.AccessBindings
-	if err := c.client.Do(ctx, http.MethodGet, "/v1/dhcp/bindings/"+url.PathEscape(args[0]), nil, "", &res); err != nil {
+	var res admin.AccessBindings
+	if err := c.client.Get(ctx, admin.PathBindings+url.PathEscape(args[0]), &res); err != nil {
 		return err
 	}
 	return c.show(res, func(w io.Writer) error {
@@ -130,8 +128,8 @@ func cmdHistory(ctx context.Context, c *cli, args []string) error {
 		}
 		q.Set("at", t.Format(time.RFC3339Nano))
 	}
-	var res view.History
-	if err := c.client.Do(ctx, http.MethodGet, "/v1/dhcp/history?"+q.Encode(), nil, "", &res); err != nil {
+	var res admin.History
+	if err := c.client.Get(ctx, admin.PathHistory+"?"+q.Encode(), &res); err != nil {
 		return err
 	}
 	return c.show(res, func(w io.Writer) error {
@@ -178,8 +176,8 @@ func cmdCircuits(ctx context.Context, c *cli, args []string) error {
 	if len(args) != 1 || (args[0] != "--unknown" && args[0] != "-unknown") {
 		return usagef("only the unknown circuits are listed: accessctl circuits --unknown")
 	}
-	var us []store.UnknownCircuit
-	if err := c.client.Do(ctx, http.MethodGet, "/v1/dhcp/circuits?unknown=1", nil, "", &us); err != nil {
+	var us []admin.UnknownCircuit
+	if err := c.client.Get(ctx, admin.PathCircuits+"?unknown=1", &us); err != nil {
 		return err
 	}
 	return c.show(us, func(w io.Writer) error {
@@ -200,8 +198,8 @@ func cmdEvents(ctx context.Context, c *cli, args []string) error {
 	default:
 		return usagef("want [--limit N]")
 	}
-	var evs []store.BindingEvent
-	if err := c.client.Do(ctx, http.MethodGet, "/v1/dhcp/events?limit="+url.QueryEscape(limit), nil, "", &evs); err != nil {
+	var evs []admin.BindingEvent
+	if err := c.client.Get(ctx, admin.PathEvents+"?limit="+url.QueryEscape(limit), &evs); err != nil {
 		return err
 	}
 	return c.show(evs, func(w io.Writer) error {
@@ -215,29 +213,22 @@ func cmdEvents(ctx context.Context, c *cli, args []string) error {
 			if e.PrevAccess != "" {
 				before = append(before, "access "+e.PrevAccess)
 			}
-			if e.PrevIP.IsValid() {
-				before = append(before, "ip "+e.PrevIP.String())
+			if e.PrevIP != "" {
+				before = append(before, "ip "+e.PrevIP)
 			}
-			if !e.PrevMAC.IsZero() {
-				before = append(before, "mac "+e.PrevMAC.String())
+			if e.PrevMAC != "" {
+				before = append(before, "mac "+e.PrevMAC)
 			}
 			if len(e.Accesses) > 0 {
 				before = append(before, "claimed by "+strings.Join(e.Accesses, ", "))
 			}
-			mac, ip := "-", "-"
-			if !e.MAC.IsZero() {
-				mac = e.MAC.String()
-			}
-			if e.IP.IsValid() {
-				ip = e.IP.String()
-			}
-			rows = append(rows, []string{localTime(e.Time), e.Kind, mac, ip, dash(e.Access), dash(strings.Join(before, "; ")), dash(e.Circuit)})
+			rows = append(rows, []string{localTime(e.Time), e.Kind, dash(e.MAC), dash(e.IP), dash(e.Access), dash(strings.Join(before, "; ")), dash(e.Circuit)})
 		}
 		return table(w, rows)
 	})
 }
 
-func bindingTable(w io.Writer, bs []view.Binding) error {
+func bindingTable(w io.Writer, bs []admin.Binding) error {
 	if len(bs) == 0 {
 		fmt.Fprintln(w, "no bindings")
 		return nil
@@ -256,15 +247,15 @@ func bindingTable(w io.Writer, bs []view.Binding) error {
 	return table(w, rows)
 }
 
-func unknownTable(w io.Writer, us []store.UnknownCircuit) error {
+func unknownTable(w io.Writer, us []admin.UnknownCircuit) error {
 	rows := [][]string{{"CIRCUIT", "REASON", "PACKETS", "FIRST SEEN", "LAST SEEN", "LAST MAC", "PROFILE", "GIADDR"}}
 	for _, u := range us {
-		gi := "-"
-		if u.GIAddr.IsValid() {
-			gi = u.GIAddr.String()
+		lastMAC := u.LastMAC
+		if lastMAC == "" {
+			lastMAC = "00:00:00:00:00:00" // as the unknown-circuit list keeps a circuit seen without one
 		}
 		rows = append(rows, []string{u.Key, u.Reason, strconv.FormatUint(u.Count, 10), localTime(u.FirstSeen), localTime(u.LastSeen),
-			u.LastMAC.String(), dash(u.Profile), gi})
+			lastMAC, dash(u.Profile), dash(u.GIAddr)})
 	}
 	return table(w, rows)
 }

@@ -11,13 +11,15 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"sync/atomic"
 	"time"
 
 	"golang.org/x/term"
 
+	"github.com/stadsnat/accessd/api/httperr"
 	"github.com/stadsnat/accessd/cmd/internal/admin"
-	"github.com/stadsnat/accessd/store/inventory"
 )
 
 func cmdImport(ctx context.Context, c *cli, args []string) error {
@@ -46,39 +48,37 @@ func cmdImport(ctx context.Context, c *cli, args []string) error {
 		}
 		src = f
 	}
-	br := bufio.NewReaderSize(src, 64<<10)
-	var f inventory.Format
-	var err error
+	q := url.Values{}
 	if *format != "" {
-		f, err = inventory.ParseFormat(*format)
-		if err != nil {
-			return usagef("%v", err)
+		f := strings.ToLower(strings.TrimSpace(*format))
+		if !slices.Contains(admin.ImportFormats(), f) {
+			return usagef("unknown inventory format %q: want csv or json", *format)
 		}
-	} else if f, err = inventory.DetectFormat(name, br); err != nil {
-		return err
+		q.Set("format", f)
+	} else if name != "-" {
+		q.Set("name", filepath.Base(name)) // the daemon takes the format from it, else sniffs the content
 	}
-	q := url.Values{"format": {string(f)}}
 	if *replace {
 		q.Set("replace", "1")
 	}
 	if *dryRun {
 		q.Set("dry_run", "1")
 	}
-	body := &countingReader{r: br}
+	body := &countingReader{r: bufio.NewReaderSize(src, 64<<10)}
 	stop := c.progress(filepath.Base(name), body, size)
 	var res admin.ImportResult
-	err = c.client.Do(ctx, http.MethodPost, "/v1/import?"+q.Encode(), body, "application/octet-stream", &res)
+	err := c.client.Do(ctx, http.MethodPost, admin.PathImport+"?"+q.Encode(), body, "application/octet-stream", &res)
 	stop()
-	var ae *admin.Error
+	var ae *httperr.Error
 	if errors.As(err, &ae) && len(ae.Problems) > 0 {
 		if c.json {
 			printJSON(c.stdout, ae.Problems)
 		} else {
 			for _, p := range ae.Problems {
-				fmt.Fprintf(c.stderr, "%s: %s\n", name, p.Error())
+				fmt.Fprintf(c.stderr, "%s: %s\n", name, p.String())
 			}
 		}
-		return errors.New(ae.Message)
+		return errors.New(ae.Cause)
 	}
 	if err != nil {
 		return err

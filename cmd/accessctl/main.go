@@ -30,13 +30,14 @@ func main() {
 
 // cli is one invocation.
 type cli struct {
-	socket string
-	cfg    string
-	json   bool
-	stdin  io.Reader
-	stdout io.Writer
-	stderr io.Writer
-	client *admin.Client
+	socket     string
+	cfg        string
+	daemonUser string
+	json       bool
+	stdin      io.Reader
+	stdout     io.Writer
+	stderr     io.Writer
+	client     *admin.Client
 }
 
 // verb is one accessctl command.
@@ -68,9 +69,11 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	c := &cli{stdin: stdin, stdout: stdout, stderr: stderr}
 	fs := flag.NewFlagSet("accessctl", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.StringVar(&c.socket, "socket", "", "admin socket `path` of accessd (default "+config.DefaultAdminSocket+")")
+	fs.StringVar(&c.socket, "socket", "", "admin socket `path` of accessd (default $"+config.SocketEnv+", else "+
+		config.DefaultAdminSocket+", else the demo's "+config.DemoAdminSocket()+")")
 	fs.StringVar(&c.cfg, "config", "", "read the admin socket path from accessd's configuration `file`")
 	fs.BoolVar(&c.json, "json", false, "print JSON for scripts instead of tables")
+	fs.StringVar(&c.daemonUser, "daemon-user", admin.DefaultDaemonUser, "the `user` accessd runs as: accessctl sends nothing to a socket served by anyone but root, you or this user")
 	fs.Usage = func() { usage(stderr, fs) }
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -82,7 +85,12 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		usage(stderr, fs)
 		return 2
 	}
-	name, rest := fs.Arg(0), fs.Args()[1:]
+	name := fs.Arg(0)
+	rest, err := takeGlobal(fs, fs.Args()[1:])
+	if err != nil {
+		fmt.Fprintf(stderr, "accessctl: %v\n", err)
+		return 2
+	}
 	var v *verb
 	for _, x := range verbs() {
 		if x.name == name {
@@ -100,7 +108,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			return 1
 		}
 		c.socket = path
-		c.client = admin.NewClient(path)
+		c.client = admin.NewClient(path).DaemonUser(c.daemonUser)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -116,6 +124,39 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	return 0
 }
 
+// takeGlobal takes the global flags out of a command's arguments, so that
+// they may follow the command as well as precede it (`accessctl access X
+// -json` is `accessctl -json access X`). A "--" ends them: it and what
+// follows are the command's.
+func takeGlobal(fs *flag.FlagSet, args []string) ([]string, error) {
+	var rest []string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			return append(rest, args[i:]...), nil
+		}
+		name, value, hasValue := strings.Cut(strings.TrimPrefix(strings.TrimPrefix(a, "-"), "-"), "=")
+		f := fs.Lookup(name)
+		if !strings.HasPrefix(a, "-") || f == nil {
+			rest = append(rest, a)
+			continue
+		}
+		if b, ok := f.Value.(interface{ IsBoolFlag() bool }); ok && b.IsBoolFlag() && !hasValue {
+			value = "true"
+		} else if !hasValue {
+			if i+1 == len(args) {
+				return nil, fmt.Errorf("flag -%s needs a value", name)
+			}
+			i++
+			value = args[i]
+		}
+		if err := fs.Set(name, value); err != nil {
+			return nil, fmt.Errorf("flag -%s: %v", name, err)
+		}
+	}
+	return rest, nil
+}
+
 // usageError is a wrong invocation (exit 2).
 type usageError struct{ msg string }
 
@@ -124,7 +165,8 @@ func (e usageError) Error() string { return e.msg }
 func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(format, args...)} }
 
 func usage(w io.Writer, fs *flag.FlagSet) {
-	fmt.Fprintf(w, "usage: accessctl [-socket PATH | -config FILE] [-json] COMMAND [ARGS]\n\ncommands:\n")
+	fmt.Fprintf(w, "usage: accessctl [-socket PATH | -config FILE] [-daemon-user USER] [-json] COMMAND [ARGS]\n"+
+		"(the flags may also follow the command)\n\ncommands:\n")
 	for _, v := range verbs() {
 		fmt.Fprintf(w, "  %-10s %-44s %s\n", v.name, v.args, v.help)
 	}
@@ -132,7 +174,9 @@ func usage(w io.Writer, fs *flag.FlagSet) {
 	fs.PrintDefaults()
 }
 
-// socketPath is -socket, else admin.socket of -config, else the default.
+// socketPath is -socket, else admin.socket of -config, else
+// $ACCESSD_SOCKET, else the packaged daemon's socket if it exists, else the
+// demo's (accessd -demo) if it exists, else the packaged daemon's.
 func (c *cli) socketPath() (string, error) {
 	if c.socket != "" && c.cfg != "" {
 		return "", errors.New("give -socket or -config, not both")
@@ -147,7 +191,21 @@ func (c *cli) socketPath() (string, error) {
 		}
 		return path, nil
 	}
+	if env := os.Getenv(config.SocketEnv); env != "" {
+		return env, nil
+	}
+	if _, err := os.Stat(config.DefaultAdminSocket); err != nil {
+		if demo := config.DemoAdminSocket(); isSocket(demo) {
+			return demo, nil
+		}
+	}
 	return config.DefaultAdminSocket, nil
+}
+
+// isSocket reports whether path is a unix socket.
+func isSocket(path string) bool {
+	fi, err := os.Stat(path)
+	return err == nil && fi.Mode()&os.ModeSocket != 0
 }
 
 func cmdVersion(_ context.Context, c *cli, _ []string) error {

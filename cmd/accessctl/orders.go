@@ -5,13 +5,13 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/stadsnat/accessd/store"
+	"github.com/stadsnat/accessd/cmd/internal/admin"
 )
 
 // ordersVerbs are the commands of the order engine.
@@ -27,8 +27,8 @@ func cmdServices(ctx context.Context, c *cli, args []string) error {
 	if len(args) != 1 {
 		return usagef("want one access id")
 	}
-	var ss []store.Service
-	if err := c.client.Do(ctx, http.MethodGet, "/v1/accesses/"+url.PathEscape(args[0])+"/services", nil, "", &ss); err != nil {
+	var ss []admin.Service
+	if err := c.client.Get(ctx, admin.PathAccess+url.PathEscape(args[0])+"/services", &ss); err != nil {
 		return err
 	}
 	return c.show(ss, func(w io.Writer) error {
@@ -58,7 +58,7 @@ func cmdOrders(ctx context.Context, c *cli, args []string) error {
 		return usagef("unexpected argument %q", fs.Arg(0))
 	}
 	st := strings.ToUpper(*state)
-	if st != "" && !store.OrderState(st).Valid() {
+	if st != "" && !slices.Contains(admin.OrderStates(), st) {
 		return usagef("--state %q: must be RECEIVED, IN_PROGRESS, DONE_SUCCESS or DONE_FAILED", *state)
 	}
 	q := url.Values{"limit": {strconv.Itoa(*limit)}}
@@ -67,8 +67,8 @@ func cmdOrders(ctx context.Context, c *cli, args []string) error {
 			q.Set(k, v)
 		}
 	}
-	var os []store.Order
-	if err := c.client.Do(ctx, http.MethodGet, "/v1/orders?"+q.Encode(), nil, "", &os); err != nil {
+	var os []admin.Order
+	if err := c.client.Get(ctx, admin.PathOrders+"?"+q.Encode(), &os); err != nil {
 		return err
 	}
 	return c.show(os, func(w io.Writer) error {
@@ -78,34 +78,28 @@ func cmdOrders(ctx context.Context, c *cli, args []string) error {
 		}
 		rows := [][]string{{"ORDER", "CREATED", "ACCESS", "SERVICE", "OPERATION", "STATE", "DUE", "OWNER", "CHANNEL", "MESSAGE"}}
 		for _, o := range os {
-			rows = append(rows, []string{o.ID, localTime(o.Created), o.AccessID, o.Service, string(o.Operation), string(o.State),
+			rows = append(rows, []string{o.ID, localTime(o.Created), o.AccessID, o.Service, o.Operation, o.State,
 				localTime(o.Due), o.Owner, o.Channel, o.Message})
 		}
 		return table(w, rows)
 	})
 }
 
-// orderDetail is the daemon's GET /v1/orders/{id}.
-type orderDetail struct {
-	Order   store.Order        `json:"order"`
-	History []store.OrderEvent `json:"history"`
-}
-
 func cmdOrder(ctx context.Context, c *cli, args []string) error {
 	if len(args) != 1 {
 		return usagef("want one order id")
 	}
-	var d orderDetail
-	if err := c.client.Do(ctx, http.MethodGet, "/v1/orders/"+url.PathEscape(args[0]), nil, "", &d); err != nil {
+	var d admin.OrderDetail
+	if err := c.client.Get(ctx, admin.PathOrders+"/"+url.PathEscape(args[0]), &d); err != nil {
 		return err
 	}
 	return c.show(d, func(w io.Writer) error {
 		o := d.Order
 		kv := [][2]string{
 			{"order", o.ID},
-			{"state", string(o.State)},
+			{"state", o.State},
 			{"message", dash(o.Message)},
-			{"operation", string(o.Operation)},
+			{"operation", o.Operation},
 			{"access", o.AccessID},
 			{"service", o.Service},
 			{"subscription", dash(o.SubscriptionID)},
@@ -139,7 +133,7 @@ func cmdOrder(ctx context.Context, c *cli, args []string) error {
 		fmt.Fprintln(w, "\nchange log")
 		rows := [][]string{{"EVENT", "TIME", "KIND", "STATE", "MESSAGE"}}
 		for _, e := range d.History {
-			rows = append(rows, []string{store.EventID(e.Seq), localTime(e.Time), string(e.Kind), string(e.State), e.Message})
+			rows = append(rows, []string{e.ID, localTime(e.Time), e.Kind, e.State, e.Message})
 		}
 		return table(w, rows)
 	})

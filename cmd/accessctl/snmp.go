@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/stadsnat/accessd/store"
+	"github.com/stadsnat/accessd/cmd/internal/admin"
 )
 
 // snmpVerbs are the commands of the SNMP link state.
@@ -27,8 +27,8 @@ func cmdPort(ctx context.Context, c *cli, args []string) error {
 	if len(args) != 1 {
 		return usagef("want one access id")
 	}
-	var rep store.PortReport
-	if err := c.client.Do(ctx, http.MethodGet, "/v1/ports/"+url.PathEscape(args[0]), nil, "", &rep); err != nil {
+	var rep admin.PortReport
+	if err := c.client.Get(ctx, admin.PathPort+url.PathEscape(args[0]), &rep); err != nil {
 		return err
 	}
 	return c.show(rep, func(w io.Writer) error { return clock{time.Now(), time.Local}.printPort(w, &rep) })
@@ -41,15 +41,15 @@ type clock struct {
 }
 
 // printPort prints a port report for people.
-func (k clock) printPort(w io.Writer, r *store.PortReport) error {
+func (k clock) printPort(w io.Writer, r *admin.PortReport) error {
 	now := k.now
-	link := string(r.Link)
-	if r.Link == store.LinkUnknown {
+	link := r.Link
+	if r.Link == admin.LinkUnknown {
 		link += ": " + r.Cause
 	}
-	admin := r.Admin
-	if admin == "" {
-		admin = "?"
+	adminStatus := r.Admin
+	if adminStatus == "" {
+		adminStatus = "?"
 	}
 	oper := r.Oper
 	if oper == "" {
@@ -60,7 +60,7 @@ func (k clock) printPort(w io.Writer, r *store.PortReport) error {
 		{"port", fmt.Sprintf("%s on switch %s (%s)", r.Port, r.Switch, orNone(r.Address, "not polled"))},
 		{"link", link},
 		{"since", k.when(r.Since, r.SinceExact)},
-		{"status", fmt.Sprintf("admin %s, oper %s", admin, oper)},
+		{"status", fmt.Sprintf("admin %s, oper %s", adminStatus, oper)},
 		{"speed", speed(r.SpeedMbps)},
 		{"flaps", flaps(r.Flaps)},
 		{"confirmed", fmt.Sprintf("%s (%s)", k.when(r.Confirmed, true), freshness(r, now))},
@@ -89,8 +89,8 @@ func (k clock) printPort(w io.Writer, r *store.PortReport) error {
 		if t.Flap {
 			note = strings.TrimSpace("flap " + note)
 		}
-		rows = append(rows, []string{t.At.In(k.loc).Format(time.DateTime), t.Since.In(k.loc).Format(time.DateTime), orNone(string(t.From), "-"),
-			string(t.Link), orNone(t.Admin, "-"), orNone(t.Oper, "-"), speed(t.SpeedMbps), orNone(t.Source, "-"), note})
+		rows = append(rows, []string{t.At.In(k.loc).Format(time.DateTime), t.Since.In(k.loc).Format(time.DateTime), orNone(t.From, "-"),
+			t.Link, orNone(t.Admin, "-"), orNone(t.Oper, "-"), speed(t.SpeedMbps), orNone(t.Source, "-"), note})
 	}
 	return table(w, rows)
 }
@@ -106,12 +106,12 @@ func (k clock) when(t time.Time, exact bool) string {
 	return s
 }
 
-func freshness(r *store.PortReport, now time.Time) string {
+func freshness(r *admin.PortReport, now time.Time) string {
 	if r.Confirmed.IsZero() {
 		return "never"
 	}
 	age := now.Sub(r.Confirmed)
-	if r.Link == store.LinkUnknown {
+	if r.Link == admin.LinkUnknown {
 		return "not fresh"
 	}
 	return fmt.Sprintf("fresh: polled every %v, unknown after %v without confirmation, %v left", r.Interval, r.Stale, (r.Stale - age).Round(time.Second))
@@ -127,7 +127,7 @@ func speed(mbps uint64) string {
 	return strconv.FormatUint(mbps, 10) + " Mbit/s"
 }
 
-func flaps(f store.FlapCounts) string {
+func flaps(f admin.FlapCounts) string {
 	at := ""
 	if f.AtLeast {
 		at = "at least "
@@ -142,18 +142,12 @@ func orNone(s, none string) string {
 	return s
 }
 
-// switchList is GET /v1/switches.
-type switchList struct {
-	Switches []store.SwitchStatus `json:"switches"`
-	Problems []string             `json:"problems"`
-}
-
 func cmdSwitches(ctx context.Context, c *cli, args []string) error {
 	if len(args) != 0 {
 		return usagef("takes no arguments")
 	}
-	var l switchList
-	if err := c.client.Do(ctx, http.MethodGet, "/v1/switches", nil, "", &l); err != nil {
+	var l admin.SwitchList
+	if err := c.client.Get(ctx, admin.PathSwitches, &l); err != nil {
 		return err
 	}
 	return c.show(l, func(w io.Writer) error {
@@ -180,13 +174,6 @@ func cmdSwitches(ctx context.Context, c *cli, args []string) error {
 	})
 }
 
-// pollResult is POST /v1/poll.
-type pollResult struct {
-	Full   bool                  `json:"full"`
-	Millis int64                 `json:"millis"`
-	Writer store.PortWriterStats `json:"writer"`
-}
-
 func cmdPoll(ctx context.Context, c *cli, args []string) error {
 	fs := flag.NewFlagSet("poll", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
@@ -197,11 +184,11 @@ func cmdPoll(ctx context.Context, c *cli, args []string) error {
 	if fs.NArg() != 0 {
 		return usagef("takes no arguments besides --full")
 	}
-	path := "/v1/poll"
+	path := admin.PathPoll
 	if *full {
 		path += "?full=1"
 	}
-	var r pollResult
+	var r admin.PollResult
 	if err := c.client.Do(ctx, http.MethodPost, path, nil, "", &r); err != nil {
 		return err
 	}

@@ -6,12 +6,12 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/stadsnat/accessd/cmd/internal/admin"
-	"github.com/stadsnat/accessd/store"
-	"github.com/stadsnat/accessd/store/inventory"
 )
 
 func cmdStatus(ctx context.Context, c *cli, args []string) error {
@@ -19,7 +19,7 @@ func cmdStatus(ctx context.Context, c *cli, args []string) error {
 		return usagef("takes no arguments")
 	}
 	var s admin.Status
-	if err := c.client.Do(ctx, http.MethodGet, "/v1/status", nil, "", &s); err != nil {
+	if err := c.client.Get(ctx, admin.PathStatus, &s); err != nil {
 		return err
 	}
 	return c.show(s, func(w io.Writer) error {
@@ -36,6 +36,17 @@ func cmdStatus(ctx context.Context, c *cli, args []string) error {
 			{"config", s.Config},
 			{"store", fmt.Sprintf("%s, %s, schema %d", s.Store.File, humanBytes(s.Store.Bytes), s.Store.Schema)},
 			{"accesses", fmt.Sprintf("%d (+%d removed, kept for incremental exports)", s.Store.Accesses, s.Store.Tombstones)},
+		}
+		if s.Store.ReadOnly != "" {
+			kv = append(kv, [2]string{"store READ-ONLY", s.Store.ReadOnly})
+		}
+		if len(s.Store.Errors) > 0 {
+			var errs []string
+			for k, n := range s.Store.Errors {
+				errs = append(errs, fmt.Sprintf("%s %d", k, n))
+			}
+			sort.Strings(errs)
+			kv = append(kv, [2]string{"store ERRORS", strings.Join(errs, ", ") + " (see accessd's log)"})
 		}
 		if err := pairs(w, kv); err != nil {
 			return err
@@ -66,12 +77,11 @@ func cmdAccess(ctx context.Context, c *cli, args []string) error {
 	if len(args) != 1 {
 		return usagef("want one access id")
 	}
-	var rec store.AccessRecord
-	if err := c.client.Do(ctx, http.MethodGet, "/v1/accesses/"+url.PathEscape(args[0]), nil, "", &rec); err != nil {
+	var a admin.Access
+	if err := c.client.Get(ctx, admin.PathAccess+url.PathEscape(args[0]), &a); err != nil {
 		return err
 	}
-	return c.show(rec, func(w io.Writer) error {
-		a := rec.Access
+	return c.show(a, func(w io.Writer) error {
 		addr := a.StreetName
 		if a.StreetNumber != "" {
 			addr += " " + a.StreetNumber + a.StreetLittera
@@ -79,29 +89,19 @@ func cmdAccess(ctx context.Context, c *cli, args []string) error {
 		kv := [][2]string{
 			{"access", a.AccessID},
 			{"address", fmt.Sprintf("%s, %s %s, %s", addr, a.PostalCode, a.City, a.CountryCode)},
-			{"premises", string(a.PremisesType) + apartment(a.MDUApartmentNumber, a.MDUDistinguisher)},
+			{"premises", a.PremisesType + apartment(a.MDUApartmentNumber, a.MDUDistinguisher)},
 			{"option82", a.Option82},
-			{"sellable", string(a.Sellable)},
-			{"activatable", string(a.Activatable)},
-			{"sales state", salesState(&a)},
+			{"sellable", a.Sellable},
+			{"activatable", a.Activatable},
+			{"sales state", a.SalesState},
 			{"port speed", mbps(a.PortSpeedMbps)},
-			{"changed", fmt.Sprintf("%s (change %d)", rec.Modified.Local().Format(time.DateTime), rec.Seq)},
+			{"changed", fmt.Sprintf("%s (change %d)", a.Modified.Local().Format(time.DateTime), a.Seq)},
 		}
-		if !a.DHCPIdentifier.IsZero() {
+		if a.DHCPIdentifier != (admin.DHCPIdentifier{}) {
 			kv = append(kv, [2]string{"dhcp identifier", fmt.Sprintf("circuit-id %q remote-id %q", a.DHCPIdentifier.IPv4CircuitID, a.DHCPIdentifier.IPv4RemoteID)})
 		}
 		return pairs(w, kv)
 	})
-}
-
-// salesState is the PI V1 sellability/deliverability state today, as a
-// Stockholm date.
-func salesState(a *inventory.Access) string {
-	cal, err := inventory.Stockholm()
-	if err != nil {
-		return "unknown (" + err.Error() + ")"
-	}
-	return a.State(cal, time.Now()).String()
 }
 
 func apartment(num, dist string) string {
@@ -125,7 +125,7 @@ func cmdRemove(ctx context.Context, c *cli, args []string) error {
 	if len(args) != 1 {
 		return usagef("want one access id")
 	}
-	if err := c.client.Do(ctx, http.MethodDelete, "/v1/accesses/"+url.PathEscape(args[0]), nil, "", nil); err != nil {
+	if err := c.client.Do(ctx, http.MethodDelete, admin.PathAccess+url.PathEscape(args[0]), nil, "", nil); err != nil {
 		return err
 	}
 	if !c.json {

@@ -16,5 +16,7 @@ func verbGroups() [][]verb {
 		dhcpVerbs(),
 		snmpVerbs(),
 		ordersVerbs(),
+		upstreamVerbs(),
+		clusterVerbs(),
 	}
 }

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/stadsnat/accessd/internal/testkit"
 )
 
 // startOrdersE2E runs accessd with Atlas, a service catalogue and a real
@@ -19,13 +21,12 @@ import (
 // inventory.
 func startOrdersE2E(t *testing.T) (*e2e, string) {
 	t.Helper()
-	if testing.Short() {
-		t.Skip("end-to-end test builds and runs the binaries; skipped with -short")
-	}
+	testkit.SkipShort(t, "end-to-end test that builds and runs the binaries")
 	dir := t.TempDir()
-	e := &e2e{t: t, dir: dir, log: &syncBuffer{}}
-	e.accessd, e.accessct = buildBinaries(t, dir)
-	addr := freePort(t)
+	e := &e2e{t: t, dir: dir}
+	bins := testkit.Binaries(t)
+	e.accessd, e.accessct = bins.Accessd, bins.Accessctl
+	addr := testkit.FreeTCPAddr(t)
 	e.base = "http://" + addr
 	e.sock = filepath.Join(dir, "admin.sock")
 	e.cfg = filepath.Join(dir, "accessd.yaml")
@@ -195,13 +196,13 @@ func TestOrdersEndToEnd(t *testing.T) {
 
 	// Personal data never reaches the log.
 	for _, pd := range []string{"Kalle", "Anka", "192012317777", "karl@ankeborg.se"} {
-		if strings.Contains(e.log.String(), pd) {
+		if strings.Contains(e.proc.Log(), pd) {
 			t.Errorf("accessd's log has customer data %q", pd)
 		}
 	}
 }
 
-func mustStockholm(t *testing.T) *time.Location {
+func mustStockholm(t testing.TB) *time.Location {
 	loc, err := time.LoadLocation("Europe/Stockholm")
 	if err != nil {
 		t.Fatal(err)

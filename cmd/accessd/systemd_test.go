@@ -1,16 +1,15 @@
 package main_test
 
 import (
-	"bytes"
 	"net"
-	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/stadsnat/accessd/internal/testkit"
 )
 
 // notifySocket is a fake systemd notification socket.
@@ -66,40 +65,27 @@ func (n *notifySocket) expect(t *testing.T, prefix string, within time.Duration)
 // ready, pings the watchdog at half WatchdogSec, reloads on SIGHUP with
 // RELOADING=1 … READY=1, and says STOPPING=1 on SIGTERM.
 func TestSystemdNotifyProtocol(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and runs the daemon; skipped with -short")
-	}
+	testkit.SkipShort(t, "builds and runs the daemon")
 	dir := t.TempDir()
-	accessd, _ := buildBinaries(t, dir)
+	accessd := testkit.Binaries(t).Accessd
 	cfg := filepath.Join(dir, "accessd.yaml")
-	os.WriteFile(cfg, []byte("state_dir: "+filepath.Join(dir, "state")+"\nhttp: {listen: [\""+freePort(t)+"\"]}\nadmin: {socket: "+filepath.Join(dir, "a.sock")+"}\nsnmp: {enabled: false}\n"), 0o600)
+	os.WriteFile(cfg, []byte("state_dir: "+filepath.Join(dir, "state")+"\nhttp: {listen: [\""+testkit.FreeTCPAddr(t)+"\"]}\nadmin: {socket: "+filepath.Join(dir, "a.sock")+"}\nsnmp: {enabled: false}\n"), 0o600)
 	ns := newNotifySocket(t)
-	cmd := exec.Command(accessd, "-config", cfg)
-	cmd.Env = append(os.Environ(), "NOTIFY_SOCKET="+ns.path, "WATCHDOG_USEC=400000")
-	var log bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &log, &log
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		cmd.Process.Kill()
-		cmd.Wait()
-		if t.Failed() {
-			t.Logf("accessd's log:\n%s", log.String())
-		}
-	}()
+	p := testkit.NewProcess(t, accessd, "-config", cfg)
+	p.Env = []string{"NOTIFY_SOCKET=" + ns.path, "WATCHDOG_USEC=400000"}
+	p.Start()
 	ready := ns.expect(t, "READY=1", 10*time.Second)
 	if !strings.Contains(ready, "\nSTATUS=serving 0 accesses") {
 		t.Errorf("READY message %q lacks the STATUS line", ready)
 	}
 	ns.expect(t, "WATCHDOG=1", time.Second)
 	ns.expect(t, "WATCHDOG=1", time.Second)
-	cmd.Process.Signal(syscall.SIGHUP)
+	p.Signal(syscall.SIGHUP)
 	ns.expect(t, "RELOADING=1", 3*time.Second)
 	ns.expect(t, "READY=1", 3*time.Second)
-	cmd.Process.Signal(syscall.SIGTERM)
+	p.Signal(syscall.SIGTERM)
 	ns.expect(t, "STOPPING=1", 3*time.Second)
-	if err := cmd.Wait(); err != nil {
+	if err := p.Wait(testkit.StopTimeout); err != nil {
 		t.Errorf("exit after SIGTERM: %v", err)
 	}
 }
@@ -107,57 +93,18 @@ func TestSystemdNotifyProtocol(t *testing.T) {
 // Under systemd-socket-activate, accessd serves HTTP on the passed socket
 // named "http" and ignores http.listen.
 func TestSocketActivatedHTTP(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and runs the daemon; skipped with -short")
-	}
-	ssa, err := exec.LookPath("systemd-socket-activate")
-	if err != nil {
-		requireOrSkip(t, "systemd-socket-activate not found (apt-get install systemd)")
-	}
+	testkit.SkipShort(t, "builds and runs the daemon")
+	testkit.RequireCommands(t, "systemd-socket-activate")
 	dir := t.TempDir()
-	accessd, _ := buildBinaries(t, dir)
-	activated, configured := freePort(t), freePort(t)
+	accessd := testkit.Binaries(t).Accessd
+	activated, configured := testkit.FreeTCPAddr(t), testkit.FreeTCPAddr(t)
 	cfg := filepath.Join(dir, "accessd.yaml")
 	os.WriteFile(cfg, []byte("state_dir: "+filepath.Join(dir, "state")+"\nhttp: {listen: [\""+configured+"\"]}\nadmin: {socket: "+filepath.Join(dir, "a.sock")+"}\nsnmp: {enabled: false}\n"), 0o600)
-	cmd := exec.Command(ssa, "-l", activated, "--fdname=http", accessd, "-config", cfg)
-	var log bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &log, &log
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		cmd.Process.Signal(syscall.SIGTERM)
-		cmd.Wait()
-		if t.Failed() {
-			t.Logf("log:\n%s", log.String())
-		}
-	}()
-	client := &http.Client{Timeout: 15 * time.Second}
-	var resp *http.Response
-	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
-		resp, err = client.Get("http://" + activated + "/readyz")
-		if err == nil && resp.StatusCode == 200 {
-			break
-		}
-		if resp != nil {
-			resp.Body.Close()
-		}
-	}
-	if err != nil || resp.StatusCode != 200 {
-		t.Fatalf("/readyz on the activated socket: %v", err)
-	}
-	resp.Body.Close()
+	p := testkit.StartProcess(t, "systemd-socket-activate", "-l", activated, "--fdname=http", accessd, "-config", cfg)
+	p.Name = "accessd under systemd-socket-activate"
+	p.WaitReady(15*time.Second, testkit.HTTPReady("http://"+activated+"/readyz"))
 	if c, err := net.DialTimeout("tcp", configured, 300*time.Millisecond); err == nil {
 		c.Close()
 		t.Errorf("accessd also listens on http.listen %s although systemd passed a socket", configured)
 	}
-}
-
-// requireOrSkip skips, or fails when ACCESSD_REQUIRE_INTEGRATION=1 (CI).
-func requireOrSkip(t *testing.T, why string) {
-	t.Helper()
-	if os.Getenv("ACCESSD_REQUIRE_INTEGRATION") == "1" {
-		t.Fatalf("required integration prerequisite missing: %s", why)
-	}
-	t.Skip(why)
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"net"
+	"net/netip"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/stadsnat/accessd/dhcp/circuit"
 	"github.com/stadsnat/accessd/dhcp/dhcp4"
+	"github.com/stadsnat/accessd/internal/testkit"
 )
 
 func testConfig() genConfig {
@@ -125,10 +127,16 @@ func TestGeneratorToSink(t *testing.T) {
 func TestPacing(t *testing.T) {
 	cfg := testConfig()
 	ready := make(chan net.Addr, 1)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	go func() { _, _ = runSink(ctx, sinkConfig{Listen: "127.0.0.1:0", ready: ready}) }()
-	cfg.Target = (<-ready).String()
+	sink := testkit.Go(t, "sink", func(ctx context.Context) error {
+		_, err := runSink(ctx, sinkConfig{Listen: "127.0.0.1:0", ready: ready})
+		return err
+	})
+	select {
+	case addr := <-ready:
+		cfg.Target = addr.String()
+	case <-sink.Done():
+		t.Fatalf("the sink ended before it listened: %v", sink.Err())
+	}
 	cfg.Count, cfg.Duration, cfg.Rate, cfg.Batch = 400, 0, 4000, 8
 	g, err := newGenerator(cfg)
 	if err != nil {
@@ -177,5 +185,41 @@ func TestConfigErrors(t *testing.T) {
 	}
 	if err := run(context.Background(), []string{"-target", "192.0.2.1:67"}, &out); err == nil {
 		t.Error("run accepted a non-loopback target")
+	}
+}
+
+// With -random-macs every client still has its own MAC (and its address
+// and circuit as without), but consecutive clients' MACs are in no order.
+func TestRandomMACs(t *testing.T) {
+	c := testConfig()
+	c.Clients, c.RandomMACs = 1<<16, true
+	g, err := newGenerator(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]int{}
+	ascending := 0
+	var prev string
+	for i := range c.Clients {
+		p, err := dhcp4.Decode(g.fill(nil, i, true, 1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		mac, _ := p.MAC()
+		m := mac.String()
+		if j, dup := seen[m]; dup {
+			t.Fatalf("clients %d and %d share the MAC %s", j, i, m)
+		}
+		seen[m] = i
+		if !strings.HasPrefix(m, "02:5e:") || p.RequestedIP != netip.AddrFrom4([4]byte{10, 64, byte(i >> 8), byte(i)}) {
+			t.Fatalf("client %d: MAC %s, requested %v", i, m, p.RequestedIP)
+		}
+		if m > prev {
+			ascending++
+		}
+		prev = m
+	}
+	if ascending > c.Clients*3/4 {
+		t.Errorf("%d of %d consecutive MACs ascend: not spread", ascending, c.Clients)
 	}
 }

@@ -12,7 +12,9 @@
 //
 // Client i (MAC 02:00:xx:xx:xx:xx from i, client-id 01+MAC) sits on circuit
 // i mod (switches × ports); circuit c is port c mod ports (+ -port-base) of
-// switch c / ports (+ -switch-base). -remote-id and -circuit-id are
+// switch c / ports (+ -switch-base). -client-base shifts the clients'
+// numbers (MACs and addresses), so generators feeding several sites do not
+// share clients. -remote-id and -circuit-id are
 // fmt patterns that receive the switch and the port number (a pattern
 // without a verb is used as is; an empty -remote-id sends no remote-id), so
 // the generated circuits can match an inventory: with the example above,

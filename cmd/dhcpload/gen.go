@@ -21,6 +21,8 @@ type genConfig struct {
 	Duration         time.Duration
 	Count            int64
 	Clients          int
+	ClientBase       int  // the first client's number: its MAC and address
+	RandomMACs       bool // MACs spread over the key space (real clients'), not numbered in order
 	Switches, Ports  int
 	SwitchBase       int
 	PortBase         int
@@ -73,6 +75,8 @@ func newGenerator(c genConfig) (*generator, error) {
 	switch {
 	case c.Clients < 1 || c.Clients > 1<<24:
 		return nil, fmt.Errorf("-clients %d: want 1 to %d", c.Clients, 1<<24)
+	case c.ClientBase < 0 || c.ClientBase+c.Clients > 1<<24:
+		return nil, fmt.Errorf("-client-base %d: want 0 to %d less -clients", c.ClientBase, 1<<24)
 	case c.Switches < 1 || c.Ports < 1 || c.Switches*c.Ports > 1<<20:
 		return nil, fmt.Errorf("-switches %d × -ports %d: want at least 1 each and at most %d circuits", c.Switches, c.Ports, 1<<20)
 	case c.Batch < 1 || c.Batch > 1024:
@@ -208,11 +212,16 @@ func (g *generator) fill(buf []byte, client int, request bool, xid uint32) []byt
 	buf = append(buf[:0], t.b...)
 	binary.BigEndian.PutUint32(buf[4:], xid)
 	mac := [6]byte{0x02, 0x00}
-	binary.BigEndian.PutUint32(mac[2:], uint32(client))
+	n := uint32(g.cfg.ClientBase + client)
+	binary.BigEndian.PutUint32(mac[2:], n)
+	if g.cfg.RandomMACs {
+		mac[1] = 0x5e
+		binary.BigEndian.PutUint32(mac[2:], spread(n))
+	}
 	copy(buf[28:34], mac[:])
 	copy(buf[t.offClientID+1:], mac[:])
 	if request {
-		binary.BigEndian.PutUint32(buf[t.offRequested:], 10<<24|64<<16+uint32(client))
+		binary.BigEndian.PutUint32(buf[t.offRequested:], 10<<24|64<<16+n)
 	}
 	return buf
 }
@@ -323,4 +332,15 @@ func localFor(dst net.IP) net.IP {
 		return net.IPv4(127, 0, 0, 1)
 	}
 	return nil
+}
+
+// spread is a bijection of 32 bits that scatters consecutive client
+// numbers (a multiply-xorshift mix; each step is invertible): distinct
+// clients keep distinct MACs, in no key order.
+func spread(n uint32) uint32 {
+	n *= 0x9e3779b1
+	n ^= n >> 15
+	n *= 0x85ebca77
+	n ^= n >> 13
+	return n
 }

@@ -36,6 +36,8 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	fs.DurationVar(&g.Duration, "duration", 10*time.Second, "how long to run (sink: how long to listen)")
 	fs.Int64Var(&g.Count, "count", 0, "stop after this many packets (0: by duration)")
 	fs.IntVar(&g.Clients, "clients", 10000, "number of distinct clients (MACs)")
+	fs.BoolVar(&g.RandomMACs, "random-macs", false, "MACs spread over the key space as real clients' are (02:5e:…), not numbered in order (02:00:…)")
+	fs.IntVar(&g.ClientBase, "client-base", 0, "number of the first client: its MAC and requested address (generators for several sites)")
 	fs.IntVar(&g.Switches, "switches", 1, "number of switches (remote-ids)")
 	fs.IntVar(&g.Ports, "ports", 48, "ports per switch (circuit-ids)")
 	fs.IntVar(&g.SwitchBase, "switch-base", 1, "number of the first switch")

@@ -51,45 +51,21 @@ func (s sinkResult) String() string {
 }
 
 func runSink(ctx context.Context, cfg sinkConfig) (sinkResult, error) {
-	laddr, err := net.ResolveUDPAddr("udp4", cfg.Listen)
+	c, err := listenSink(cfg)
 	if err != nil {
-		return sinkResult{}, fmt.Errorf("-listen %q: %w", cfg.Listen, err)
-	}
-	c, err := net.ListenUDP("udp4", laddr)
-	if err != nil {
-		return sinkResult{}, fmt.Errorf("listen %s: %w", cfg.Listen, err)
+		return sinkResult{}, err
 	}
 	defer c.Close()
-	if cfg.ReadBuffer > 0 {
-		setReadBuffer(c, cfg.ReadBuffer)
-	}
-	if cfg.Out != nil && cfg.Interval > 0 {
-		fmt.Fprintf(cfg.Out, "sink: listening on %s, receive buffer %d bytes\n", c.LocalAddr(), readBuffer(c))
-	}
-	if cfg.ready != nil {
-		cfg.ready <- c.LocalAddr()
-	}
 	var dec *circuit.Decoder
 	if cfg.Decode {
 		if dec, err = circuit.NewDecoder(nil); err != nil {
 			return sinkResult{}, err
 		}
 	}
-	pc := ipv4.NewPacketConn(c)
-	const batch = 64
-	msgs := make([]ipv4.Message, batch)
-	for i := range msgs {
-		msgs[i].Buffers = [][]byte{make([]byte, 1500)}
-	}
-	var (
-		res sinkResult
-		p   dhcp4.Packet
-	)
 	packets := cfg.packets
 	if packets == nil {
 		packets = new(atomic.Int64)
 	}
-	res.Decode = cfg.Decode
 	end := time.Time{}
 	if cfg.Duration > 0 {
 		end = time.Now().Add(cfg.Duration)
@@ -98,6 +74,10 @@ func runSink(ctx context.Context, cfg sinkConfig) (sinkResult, error) {
 	defer close(stopReport)
 	if cfg.Interval > 0 && cfg.Out != nil {
 		go report(cfg.Out, cfg.Interval, packets, stopReport)
+	}
+	r := sinkReader{pc: ipv4.NewPacketConn(c), dec: dec, res: sinkResult{Decode: cfg.Decode}}
+	for i := range r.msgs {
+		r.msgs[i].Buffers = [][]byte{make([]byte, 1500)}
 	}
 	for ctx.Err() == nil {
 		// Short read deadlines so that ctx and the duration are honoured.
@@ -111,34 +91,75 @@ func runSink(ctx context.Context, cfg sinkConfig) (sinkResult, error) {
 			}
 		}
 		_ = c.SetReadDeadline(dl)
-		n, err := pc.ReadBatch(msgs, 0)
-		if err != nil {
-			if errors.Is(err, os.ErrDeadlineExceeded) {
-				continue
+		if err := r.readBatch(); err != nil {
+			return r.res, err
+		}
+		packets.Store(r.res.Packets)
+	}
+	return r.res, nil
+}
+
+// listenSink opens the sink's socket with its receive buffer and tells
+// the caller (and the operator) where it listens.
+func listenSink(cfg sinkConfig) (*net.UDPConn, error) {
+	laddr, err := net.ResolveUDPAddr("udp4", cfg.Listen)
+	if err != nil {
+		return nil, fmt.Errorf("-listen %q: %w", cfg.Listen, err)
+	}
+	c, err := net.ListenUDP("udp4", laddr)
+	if err != nil {
+		return nil, fmt.Errorf("listen %s: %w", cfg.Listen, err)
+	}
+	if cfg.ReadBuffer > 0 {
+		setReadBuffer(c, cfg.ReadBuffer)
+	}
+	if cfg.Out != nil && cfg.Interval > 0 {
+		fmt.Fprintf(cfg.Out, "sink: listening on %s, receive buffer %d bytes\n", c.LocalAddr(), readBuffer(c))
+	}
+	if cfg.ready != nil {
+		cfg.ready <- c.LocalAddr()
+	}
+	return c, nil
+}
+
+// sinkReader reads batches of datagrams and counts (and, with a decoder,
+// decodes) them.
+type sinkReader struct {
+	pc   *ipv4.PacketConn
+	msgs [64]ipv4.Message
+	dec  *circuit.Decoder
+	p    dhcp4.Packet
+	res  sinkResult
+}
+
+// readBatch reads one batch; a read deadline passing is not an error.
+func (r *sinkReader) readBatch() error {
+	n, err := r.pc.ReadBatch(r.msgs[:], 0)
+	if err != nil {
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			return nil
+		}
+		return fmt.Errorf("read: %w", err)
+	}
+	now := time.Now()
+	if r.res.Packets == 0 && n > 0 {
+		r.res.First = now
+	}
+	for i := range n {
+		r.res.Bytes += int64(r.msgs[i].N)
+		if r.dec != nil {
+			if err := r.p.Decode(r.msgs[i].Buffers[0][:r.msgs[i].N]); err != nil {
+				r.res.DecodeErrors++
+			} else if _, err := r.dec.Decode(r.p.GIAddr, r.p.Option82); err != nil {
+				r.res.DecodeErrors++
 			}
-			return res, fmt.Errorf("read: %w", err)
-		}
-		now := time.Now()
-		if res.Packets == 0 && n > 0 {
-			res.First = now
-		}
-		for i := range n {
-			res.Bytes += int64(msgs[i].N)
-			if dec != nil {
-				if err := p.Decode(msgs[i].Buffers[0][:msgs[i].N]); err != nil {
-					res.DecodeErrors++
-				} else if _, err := dec.Decode(p.GIAddr, p.Option82); err != nil {
-					res.DecodeErrors++
-				}
-			}
-		}
-		res.Packets += int64(n)
-		packets.Store(res.Packets)
-		if n > 0 {
-			res.Last = now
 		}
 	}
-	return res, nil
+	r.res.Packets += int64(n)
+	if n > 0 {
+		r.res.Last = now
+	}
+	return nil
 }
 
 func report(out io.Writer, every time.Duration, packets *atomic.Int64, stop <-chan struct{}) {

@@ -20,13 +20,23 @@
 //     a renewal: a REQUEST with ciaddr from the same MAC for the IP it
 //     already holds (expiry extended by the last known lease time, or
 //     Config.DefaultLeaseTime).
-//   - released: RELEASE for the held IP, or a Kea row with valid_lifetime 0.
+//   - released: RELEASE for the held IP from the binding's MAC, through
+//     the binding's circuit (below), or a Kea row with valid_lifetime 0.
 //   - expired: the lease end passed (Sweep), a Kea expired-reclaimed row, a
 //     NAK ending a tentative binding, or the IP taken over by another MAC.
-//   - declined: DECLINE for the held IP, or a Kea declined row.
+//   - declined: DECLINE for the held IP from the binding's MAC, through the
+//     binding's circuit, or a Kea declined row.
 //
 // tentative and bound are active; the others end the binding and close its
 // history interval.
+//
+// A RELEASE or DECLINE ends a binding only when it names the binding's
+// MAC and IP and comes through its circuit: a relayed packet must carry
+// the binding's circuit in its option 82 (a relay adds the client port's;
+// a forged packet sent through another port carries that port's). A
+// snooped packet without option 82 is the client's own unicast to the DHCP
+// server, which the server acts on by MAC and address alone: accessd does
+// the same. Anything else is refused (Result.Refused) and changes nothing.
 //
 // # Events and history
 //

@@ -207,55 +207,77 @@ func (a *applier) renew(ip netip.Addr) {
 // claim makes ob.MAC hold ip in state st until exp. evidence reports that
 // the server gave ip to this client (so another MAC's hold on it ends).
 func (a *applier) claim(ip netip.Addr, st State, exp time.Time, evidence bool) {
-	ob := a.ob
-	c := a.cur
-	if c != nil && c.State.Active() && c.IP == ip {
-		a.touchFields()
-		if st == Bound {
-			if c.State != Bound {
-				c.State = Bound
-				c.Confirmed = true
-				c.Source = ob.Source
-				a.res.Events = append(a.res.Events, Event{Kind: Confirmed, Time: ob.Time, MAC: c.MAC, IP: ip, Access: c.Access})
-				a.res.Changed = true
-			}
-			if a.stale() {
-				exp = later(exp, c.Expires)
-			}
-			if !exp.Equal(c.Expires) {
-				c.Expires = exp
-				a.res.Changed = true
-			}
-			if ob.LeaseTime > 0 && ob.LeaseTime != c.LeaseTime {
-				c.LeaseTime = ob.LeaseTime
-				a.res.Changed = true
-			}
-		} else if c.State == Tentative && exp.After(c.Expires) {
-			c.Expires = exp
-			a.res.Changed = true
-		}
-		a.res.Binding = c
+	if c := a.cur; c != nil && c.State.Active() && c.IP == ip {
+		a.keep(ip, st, exp)
 		return
 	}
 	if a.stale() {
 		// An old row (Kea at start-up) never moves a newer binding.
-		a.res.Binding = c
+		a.res.Binding = a.cur
 		return
 	}
-	// Another MAC holds the IP.
-	if h := a.holder; h != nil && h.IP == ip {
-		if st == Bound || evidence || h.State == Tentative {
-			a.closeInterval(h, ob.Time)
-			h.State, h.Ended, h.Source = Expired, later(ob.Time, h.Since), ob.Source
-			a.res.Displaced = h
-			a.res.Events = append(a.res.Events, Event{Kind: IPTakenOver, Time: ob.Time, MAC: ob.MAC, IP: ip, Access: ob.Access, PrevMAC: h.MAC, PrevAccess: h.Access})
-		} else {
-			a.res.Events = append(a.res.Events, Event{Kind: IPClaimed, Time: ob.Time, MAC: ob.MAC, IP: ip, Access: ob.Access, PrevMAC: h.MAC, PrevAccess: h.Access})
-			a.touchFields()
-			a.res.Binding = a.cur
-			return
-		}
+	if !a.takeOver(ip, st, evidence) {
+		return
 	}
+	a.start(ip, st, exp)
+}
+
+// keep applies a claim of the IP the client already holds: a
+// confirmation or a later expiry.
+func (a *applier) keep(ip netip.Addr, st State, exp time.Time) {
+	ob, c := a.ob, a.cur
+	a.touchFields()
+	if st == Bound {
+		if c.State != Bound {
+			c.State = Bound
+			c.Confirmed = true
+			c.Source = ob.Source
+			a.res.Events = append(a.res.Events, Event{Kind: Confirmed, Time: ob.Time, MAC: c.MAC, IP: ip, Access: c.Access})
+			a.res.Changed = true
+		}
+		if a.stale() {
+			exp = later(exp, c.Expires)
+		}
+		if !exp.Equal(c.Expires) {
+			c.Expires = exp
+			a.res.Changed = true
+		}
+		if ob.LeaseTime > 0 && ob.LeaseTime != c.LeaseTime {
+			c.LeaseTime = ob.LeaseTime
+			a.res.Changed = true
+		}
+	} else if c.State == Tentative && exp.After(c.Expires) {
+		c.Expires = exp
+		a.res.Changed = true
+	}
+	a.res.Binding = c
+}
+
+// takeOver ends another MAC's hold on ip when the claim may take it (see
+// the package documentation) and reports whether the claim goes on; a
+// refused claim is recorded as ip-claimed.
+func (a *applier) takeOver(ip netip.Addr, st State, evidence bool) bool {
+	ob, h := a.ob, a.holder
+	if h == nil || h.IP != ip {
+		return true
+	}
+	if st == Bound || evidence || h.State == Tentative {
+		a.closeInterval(h, ob.Time)
+		h.State, h.Ended, h.Source = Expired, later(ob.Time, h.Since), ob.Source
+		a.res.Displaced = h
+		a.res.Events = append(a.res.Events, Event{Kind: IPTakenOver, Time: ob.Time, MAC: ob.MAC, IP: ip, Access: ob.Access, PrevMAC: h.MAC, PrevAccess: h.Access})
+		return true
+	}
+	a.res.Events = append(a.res.Events, Event{Kind: IPClaimed, Time: ob.Time, MAC: ob.MAC, IP: ip, Access: ob.Access, PrevMAC: h.MAC, PrevAccess: h.Access})
+	a.touchFields()
+	a.res.Binding = a.cur
+	return false
+}
+
+// start makes the client hold ip from now: a new binding, or its binding
+// moved to a new IP (closing the old interval).
+func (a *applier) start(ip netip.Addr, st State, exp time.Time) {
+	ob, c := a.ob, a.cur
 	n := Binding{MAC: ob.MAC, FirstSeen: ob.Time, Circuit: ob.Circuit, Access: ob.Access}
 	if c != nil {
 		n = *c
@@ -291,11 +313,17 @@ func (a *applier) claim(ip netip.Addr, st State, exp time.Time, evidence bool) {
 	a.res.Changed = true
 }
 
-// endIfHolds ends the binding when it actively holds ip.
+// endIfHolds ends the binding when it actively holds ip and the
+// observation may end it (trustedEnd).
 func (a *applier) endIfHolds(ip netip.Addr, st State, at time.Time) {
 	c := a.cur
 	if c == nil || !c.State.Active() || c.IP != ip || !usable(ip) {
 		a.touch()
+		return
+	}
+	if !a.trustedEnd() {
+		a.res.Refused = true
+		a.res.Binding = c // unchanged: not even LastSeen
 		return
 	}
 	if a.ob.Source == SourceKea && at.Before(c.Since) {
@@ -305,6 +333,25 @@ func (a *applier) endIfHolds(ip netip.Addr, st State, at time.Time) {
 	}
 	a.touchFields()
 	a.end(st, at, a.ob.Source)
+}
+
+// trustedEnd reports whether a RELEASE or DECLINE for the binding's MAC
+// and IP may end it. Anyone who knows a client's MAC and address can
+// forge one, so the packet must also come through the binding's circuit:
+// relays put the client port's option 82 on what they relay, and a
+// relayed packet that lacks the binding's circuit is refused. On snoop,
+// a packet without option 82 is the client's own unicast to the DHCP
+// server, which the server acts on with the same MAC and address check:
+// accessd follows it. Kea's rows are the server's own record.
+func (a *applier) trustedEnd() bool {
+	c, ob := a.cur, a.ob
+	if ob.Kind != Release && ob.Kind != Decline {
+		return true
+	}
+	if ob.Source == SourceSnoop && !ob.Option82 {
+		return true
+	}
+	return c.Circuit == "" || ob.Circuit == c.Circuit
 }
 
 // end closes the current binding's interval at `at` and sets state st.

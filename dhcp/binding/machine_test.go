@@ -50,6 +50,14 @@ func msg(k Kind, mac hwaddr.MAC, t time.Duration, ci, req netip.Addr) Observatio
 	return Observation{Source: SourceRelay, Kind: k, Time: at(t), MAC: mac, CIAddr: ci, RequestedIP: req}
 }
 
+// relayedEnd is a RELEASE or DECLINE as a relay forwards it: with the
+// option 82 of the client's port (access's circuit).
+func relayedEnd(k Kind, mac hwaddr.MAC, t time.Duration, ci, req netip.Addr, access string) Observation {
+	o := msg(k, mac, t, ci, req)
+	o.Circuit, o.Option82, o.Access = "c-"+access, true, access
+	return o
+}
+
 func kea(k Kind, mac hwaddr.MAC, cltt time.Duration, ip netip.Addr, lease time.Duration) Observation {
 	return Observation{Source: SourceKea, Kind: k, Time: at(cltt), MAC: mac, YIAddr: ip, LeaseTime: lease, Expire: at(cltt + lease)}
 }
@@ -141,7 +149,7 @@ func TestScenarios(t *testing.T) {
 		},
 		{
 			name:  "release ends a bound binding",
-			steps: []step{ob(ack(macA, 0, ipX, time.Hour, "acc1")), ob(msg(Release, macA, time.Minute, ipX, netip.Addr{}))},
+			steps: []step{ob(ack(macA, 0, ipX, time.Hour, "acc1")), ob(relayedEnd(Release, macA, time.Minute, ipX, netip.Addr{}, "acc1"))},
 			want: map[hwaddr.MAC]brief{macA: {IP: "10.250.1.100", State: Released, Access: "acc1", Since: at(0),
 				Expires: at(time.Hour), Ended: at(time.Minute), Confirmed: true}},
 			events:  []evt{{Started, macA, "10.250.1.100", "bound"}, {Ended, macA, "10.250.1.100", "released"}},
@@ -149,13 +157,13 @@ func TestScenarios(t *testing.T) {
 		},
 		{
 			name:   "release of another IP changes nothing",
-			steps:  []step{ob(ack(macA, 0, ipX, time.Hour, "acc1")), ob(msg(Release, macA, time.Minute, ipY, netip.Addr{}))},
+			steps:  []step{ob(ack(macA, 0, ipX, time.Hour, "acc1")), ob(relayedEnd(Release, macA, time.Minute, ipY, netip.Addr{}, "acc1"))},
 			want:   map[hwaddr.MAC]brief{macA: {IP: "10.250.1.100", State: Bound, Access: "acc1", Since: at(0), Expires: at(time.Hour), Confirmed: true}},
 			events: []evt{{Started, macA, "10.250.1.100", "bound"}},
 		},
 		{
 			name:  "decline",
-			steps: []step{ob(selecting(macA, 0, ipX, "acc1")), ob(msg(Decline, macA, time.Second, zero, ipX))},
+			steps: []step{ob(selecting(macA, 0, ipX, "acc1")), ob(relayedEnd(Decline, macA, time.Second, zero, ipX, "acc1"))},
 			want: map[hwaddr.MAC]brief{macA: {IP: "10.250.1.100", State: Declined, Access: "acc1", Since: at(0),
 				Expires: at(2 * time.Minute), Ended: at(time.Second)}},
 			events:  []evt{{Started, macA, "10.250.1.100", "tentative"}, {Ended, macA, "10.250.1.100", "declined"}},

@@ -40,7 +40,7 @@ func FromPacket(p *dhcp4.Packet, src Source, at time.Time, access, circuit strin
 	ob := Observation{
 		Source: src, Kind: k, Time: at, MAC: mac,
 		CIAddr: p.CIAddr, YIAddr: p.YIAddr, RequestedIP: p.RequestedIP, ServerID: p.ServerID,
-		Access: access, Circuit: circuit, GIAddr: p.GIAddr,
+		Access: access, Circuit: circuit, Option82: len(p.Option82) > 0, GIAddr: p.GIAddr,
 	}
 	if p.HasLeaseTime {
 		ob.LeaseTime = time.Duration(p.LeaseTime) * time.Second

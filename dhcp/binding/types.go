@@ -97,8 +97,12 @@ type Observation struct {
 	Expire time.Time
 	// Access is the access the circuit matched, "" when unknown.
 	Access string
-	// Circuit is the circuit key, "" when the packet had no option 82.
-	Circuit  string
+	// Circuit is the circuit key, "" when the packet had no option 82 (or
+	// one that did not decode).
+	Circuit string
+	// Option82 reports that the packet carried an option 82, decodable or
+	// not: a relay (or a snooping switch) put it there.
+	Option82 bool
 	GIAddr   netip.Addr
 	Hostname string // personal data: never log
 }
@@ -190,4 +194,8 @@ type Result struct {
 	Displaced *Binding
 	Events    []Event
 	Closed    []Interval
+	// Refused reports a RELEASE or DECLINE that named the binding's MAC and
+	// IP but did not come through its circuit (see the package
+	// documentation): the binding is returned unchanged.
+	Refused bool
 }

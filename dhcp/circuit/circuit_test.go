@@ -325,3 +325,34 @@ func TestNewDecoderRejects(t *testing.T) {
 		}
 	}
 }
+
+// A zero-length circuit-id or remote-id identifies nothing: the circuit is
+// the same as without it, also when a later instance carries the real one.
+func TestEmptySubOptionsAreAbsent(t *testing.T) {
+	d, err := NewDecoder(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := d.Decode(giaddr, tlvs(t, build(t, st(1, "ge-0/0/1"), st(2, "sw1"))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, hex := range []string{
+		build(t, so(1), st(1, "ge-0/0/1"), st(2, "sw1")),
+		build(t, st(1, "ge-0/0/1"), so(2), st(2, "sw1")),
+		build(t, so(1), so(2)) + build(t, st(1, "ge-0/0/1"), st(2, "sw1")),
+		build(t, so(1), st(2, "sw1")) + build(t, st(1, "ge-0/0/1"), so(2)),
+	} {
+		got, err := d.Decode(giaddr, tlvs(t, hex))
+		if err != nil {
+			t.Errorf("%s: %v", hex, err)
+			continue
+		}
+		if diff := cmp.Diff(want, got, ignoreRaw, cmpopts.EquateComparable(netip.Addr{})); diff != "" || string(got.CircuitIDRaw) != "ge-0/0/1" || string(got.RemoteIDRaw) != "sw1" {
+			t.Errorf("%s (-want +got):\n%s", hex, diff)
+		}
+	}
+	if _, err := d.Decode(giaddr, tlvs(t, build(t, so(1), so(2)))); !errors.Is(err, ErrNoIdentity) {
+		t.Errorf("only empty sub-options: %v, want ErrNoIdentity", err)
+	}
+}

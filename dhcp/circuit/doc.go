@@ -14,16 +14,17 @@
 // Matchers: GIAddr matches when the packet's giaddr lies in any of the
 // prefixes (an unrelayed packet has giaddr 0.0.0.0, which only 0.0.0.0/0 and
 // 0.0.0.0/32 contain). RemoteID is matched against the raw bytes of the first
-// remote-id sub-option, or against the empty string when there is none (so
-// `^$` selects relays that send no remote-id); it is meant for text
-// remote-ids: select binary relays by giaddr.
+// non-empty remote-id sub-option, or against the empty string when there is
+// none (so `^$` selects relays that send no remote-id, or an empty one); it
+// is meant for text remote-ids: select binary relays by giaddr.
 //
 // # Formats
 //
-// The circuit-id and remote-id sub-options are the first ones found across
-// all option 82 instances, in hop order (the relay nearest the client first).
-// A zero-length sub-option counts as absent; a packet with neither is
-// ErrNoIdentity.
+// The circuit-id and remote-id sub-options are the first non-empty ones
+// found across all option 82 instances, in hop order (the relay nearest the
+// client first). A zero-length sub-option (RFC 3046 section 2.0 allows one)
+// identifies nothing: it counts as absent and does not hide a later one. A
+// packet with neither is ErrNoIdentity.
 //
 //   - text: circuit-id is printable ASCII text (trailing NULs trimmed, RFC 2132
 //     section 2); anything else is ErrNotText.

@@ -37,11 +37,11 @@ func (p *compiled) decode(giaddr netip.Addr, opts []option82.Option) (Circuit, e
 
 // rawTLVs encodes every instance as TLVs into one new buffer (an RFC 3396
 // long instance becomes several 255-byte TLVs) and appends copies of the
-// first circuit-id and remote-id after it, so the whole circuit costs one
+// first non-empty circuit-id and remote-id after it, so the whole circuit costs one
 // allocation.
 func rawTLVs(opts []option82.Option) (raw, cid, rid []byte, err error) {
-	c, _ := option82.First(opts, option82.CircuitID)
-	r, _ := option82.First(opts, option82.RemoteID)
+	c, _ := option82.FirstNonEmpty(opts, option82.CircuitID)
+	r, _ := option82.FirstNonEmpty(opts, option82.RemoteID)
 	n := len(c) + len(r)
 	for _, o := range opts {
 		l := o.Len()

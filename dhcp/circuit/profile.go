@@ -45,6 +45,10 @@ type Profile struct {
 	PortOffset int
 	// Key is the key template; DefaultKey when empty.
 	Key string
+	// Template is Key compiled by ParseTemplate, when the caller has
+	// already compiled it (the configuration does, when it is read); nil:
+	// NewDecoder compiles Key.
+	Template *Template
 }
 
 // DefaultProfile is the profile used when no configured profile matches.
@@ -126,6 +130,9 @@ func compile(p Profile) (compiled, error) {
 			return compiled{}, fmt.Errorf("%w: giaddr prefix %v is not an IPv4 prefix", ErrBadProfile, pr)
 		}
 	}
+	if p.Template != nil {
+		return compiled{Profile: p, tmpl: p.Template}, nil
+	}
 	if p.Key == "" {
 		p.Key = DefaultKey
 	}
@@ -142,7 +149,7 @@ func (d *Decoder) Select(giaddr netip.Addr, opts []option82.Option) string {
 }
 
 func remoteOf(opts []option82.Option) []byte {
-	r, _ := option82.First(opts, option82.RemoteID)
+	r, _ := option82.FirstNonEmpty(opts, option82.RemoteID)
 	return r
 }
 

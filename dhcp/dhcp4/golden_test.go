@@ -1,22 +1,20 @@
 package dhcp4
 
 import (
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
 	"github.com/stadsnat/accessd/dhcp/option82"
+	"github.com/stadsnat/accessd/internal/testkit"
 )
 
-var update = flag.Bool("update", false, "rewrite testdata/lab.golden")
-
 // TestLabPackets decodes packets that ISC dhcrelay 4.4.3 (-a) relayed in the
-// lab (../../shared/lab/dhcp-lab.sh: udhcpc and dhclient behind the relay,
-// captured on the second server address) and compares with lab.golden.
+// DHCP lab (internal/testkit/lab/dhcp-lab.sh: udhcpc and dhclient behind the
+// relay, captured on the second server address) and compares with
+// lab.golden.
 func TestLabPackets(t *testing.T) {
 	files, err := filepath.Glob("testdata/lab-*.bin")
 	if err != nil || len(files) == 0 {
@@ -42,17 +40,5 @@ func TestLabPackets(t *testing.T) {
 		}
 		b.WriteByte('\n')
 	}
-	golden := "testdata/lab.golden"
-	if *update {
-		if err := os.WriteFile(golden, []byte(b.String()), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if diff := cmp.Diff(string(want), b.String()); diff != "" {
-		t.Errorf("(-want +got):\n%s", diff)
-	}
+	testkit.Golden(t, "testdata/lab.golden", b.String())
 }

@@ -59,11 +59,15 @@ func (s *Service) AccessOfIP(ip netip.Addr) (string, error) {
 // BindingsOf returns the active bindings (tentative or bound) on an
 // access, by IP: the MAC and IP of each client, with state and times.
 func (s *Service) BindingsOf(accessID string) ([]binding.Binding, error) {
-	rs := s.BindingsOnAccess(accessID)
-	out := make([]binding.Binding, len(rs))
-	for i := range rs {
-		out[i] = rs[i].Binding
+	s.set.mu.RLock()
+	var out []binding.Binding
+	for _, mac := range s.set.byAccess[accessID] {
+		if e := s.set.byMAC[mac]; e != nil {
+			out = append(out, e.rec.Binding)
+		}
 	}
+	s.set.mu.RUnlock()
+	slices.SortFunc(out, func(a, b binding.Binding) int { return byIP(a.IP, b.IP, store.MAC(a.MAC), store.MAC(b.MAC)) })
 	return out, nil
 }
 
@@ -80,12 +84,23 @@ func (s *Service) LastOption82(accessID string) (string, bool) {
 	return hexString(l.raw), true
 }
 
+// LastOption82Seen is LastOption82 and when it was seen.
+func (s *Service) LastOption82Seen(accessID string) (string, time.Time, bool) {
+	s.set.mu.RLock()
+	defer s.set.mu.RUnlock()
+	l := s.set.lastO82[accessID]
+	if l == nil {
+		return "", time.Time{}, false
+	}
+	return hexString(l.raw), l.seen, true
+}
+
 // Binding returns the binding of mac, in any state.
 func (s *Service) Binding(mac hwaddr.MAC) (store.BindingRecord, bool) {
 	s.set.mu.RLock()
 	defer s.set.mu.RUnlock()
 	if e := s.set.byMAC[mac]; e != nil {
-		return e.rec, true
+		return e.rec.toStore(), true
 	}
 	return store.BindingRecord{}, false
 }
@@ -95,7 +110,7 @@ func (s *Service) BindingOfIP(ip netip.Addr) (store.BindingRecord, bool) {
 	s.set.mu.RLock()
 	defer s.set.mu.RUnlock()
 	if e := s.set.holderOf(ip.Unmap()); e != nil {
-		return e.rec, true
+		return e.rec.toStore(), true
 	}
 	return store.BindingRecord{}, false
 }
@@ -106,7 +121,7 @@ func (s *Service) BindingsOnAccess(accessID string) []store.BindingRecord {
 	var out []store.BindingRecord
 	for _, mac := range s.set.byAccess[accessID] {
 		if e := s.set.byMAC[mac]; e != nil {
-			out = append(out, e.rec)
+			out = append(out, e.rec.toStore())
 		}
 	}
 	s.set.mu.RUnlock()
@@ -121,7 +136,7 @@ func (s *Service) BindingsOnCircuit(key string) []store.BindingRecord {
 	var out []store.BindingRecord
 	for _, mac := range s.set.byIP {
 		if e := s.set.byMAC[mac]; e != nil && e.rec.Circuit == key {
-			out = append(out, e.rec)
+			out = append(out, e.rec.toStore())
 		}
 	}
 	s.set.mu.RUnlock()
@@ -130,12 +145,14 @@ func (s *Service) BindingsOnCircuit(key string) []store.BindingRecord {
 }
 
 func sortByIP(rs []store.BindingRecord) {
-	slices.SortFunc(rs, func(a, b store.BindingRecord) int {
-		if c := a.IP.Compare(b.IP); c != 0 {
-			return c
-		}
-		return strings.Compare(a.MAC.String(), b.MAC.String())
-	})
+	slices.SortFunc(rs, func(a, b store.BindingRecord) int { return byIP(a.IP, b.IP, a.MAC, b.MAC) })
+}
+
+func byIP(a, b netip.Addr, am, bm store.MAC) int {
+	if c := a.Compare(b); c != 0 {
+		return c
+	}
+	return strings.Compare(am.String(), bm.String())
 }
 
 // History returns who had ip: the stored intervals (all, or those
@@ -143,12 +160,15 @@ func sortByIP(rs []store.BindingRecord) {
 // holding it now (To zero) when it contains at. With limit > 0 only the
 // newest limit intervals, and more reports that older ones were left out.
 func (s *Service) History(ip netip.Addr, at time.Time, limit int) (ivs []binding.Interval, more bool, err error) {
-	ivs, more, err = s.db.BindingHistory(ip, at, limit)
+	stored, more, err := s.bindings.History(ip, at, limit)
 	if err != nil {
 		return nil, false, err
 	}
+	for i := range stored {
+		ivs = append(ivs, bindingInterval(&stored[i]))
+	}
 	if r, ok := s.BindingOfIP(ip); ok && (at.IsZero() || !at.Before(r.Since)) {
-		ivs = append(ivs, binding.Interval{IP: r.IP, MAC: r.MAC, Access: r.Access, Circuit: r.Circuit, From: r.Since, Confirmed: r.Confirmed})
+		ivs = append(ivs, binding.Interval{IP: r.IP, MAC: hwaddr.MAC(r.MAC), Access: r.Access, Circuit: r.Circuit, From: r.Since, Confirmed: r.Confirmed})
 		if limit > 0 && len(ivs) > limit {
 			ivs, more = ivs[len(ivs)-limit:], true
 		}
@@ -188,7 +208,7 @@ func (s *Service) Leases(accessID string) []Lease {
 	rs := s.BindingsOnAccess(accessID)
 	out := make([]Lease, 0, len(rs))
 	for _, r := range rs {
-		l := Lease{IP: r.IP, MAC: r.MAC, ServiceType: types[r.Profile], Start: r.Since, End: r.Expires}
+		l := Lease{IP: r.IP, MAC: hwaddr.MAC(r.MAC), ServiceType: types[r.Profile], Start: r.Since, End: r.Expires}
 		if l.ServiceType == "" {
 			l.ServiceType = "unknown"
 		}
@@ -212,12 +232,13 @@ type Stats struct {
 	PendingChanges int
 	Received       uint64
 	Dropped        uint64
+	Untrusted      uint64
 }
 
 // Stats returns the service's figures.
 func (s *Service) Stats() Stats {
 	st := Stats{ByState: map[string]int{}, QueueDepth: s.q.depth(), QueueSize: s.q.size,
-		Received: s.received.Load(), Dropped: s.dropped.Load()}
+		Received: s.received.Load(), Dropped: s.dropped.Load(), Untrusted: s.untrusted.Load()}
 	st.CommitSeq, st.LastCommit = s.CommitSeq()
 	s.set.mu.RLock()
 	defer s.set.mu.RUnlock()

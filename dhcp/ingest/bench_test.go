@@ -54,7 +54,7 @@ func BenchmarkProcess(b *testing.B) {
 	db := openDB(b, filepath.Join(b.TempDir(), store.FileName))
 	defer db.Close()
 	benchInventory(b, db, 10, 48)
-	s, err := New(Config{DB: db, QueueSize: 1024})
+	s, err := New(Config{Bindings: db.Bindings(), Inventory: db.Inventory(), QueueSize: 1024})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -87,7 +87,7 @@ func BenchmarkCommitNew(b *testing.B) {
 	}
 	defer db.Close()
 	benchInventory(b, db, 10, 48)
-	s, err := New(Config{DB: db, QueueSize: 2048})
+	s, err := New(Config{Bindings: db.Bindings(), Inventory: db.Inventory(), QueueSize: 2048})
 	if err != nil {
 		b.Fatal(err)
 	}

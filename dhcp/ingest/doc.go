@@ -19,7 +19,8 @@
 //	  - One processor goroutine decodes each packet (dhcp4, one reused
 //	    Packet), decodes its Option 82 with the decoder profiles (circuit),
 //	    matches the circuit to an access — by its rendered key as an
-//	    Option82 text, else by its circuit-id/remote-id pair, through a
+//	    Option82 text, else by its circuit-id/remote-id pair
+//	    (lookup.MatchCircuit, the rule of the API look-ups too), through a
 //	    cache that is dropped whenever the inventory or the profiles change
 //	    — and applies the binding state machine (binding) to the working
 //	    set. One goroutine means a client's packets are applied in arrival
@@ -62,7 +63,8 @@
 // AccessOfIP (the Atlas bounce URL: live binding, else neighbour table MAC
 // → binding), BindingsOf and Leases (PI-API link clients, ON-API
 // leaseinfo), LastOption82 (port_status dhcpoption), Resolver (option82
-// and dhcplookup: inventory text, live bindings, then every profile's key),
-// History, UnknownCircuits. They read the working set (or, for history,
+// and dhcplookup: package lookup's one resolver, with the service's
+// profiles and its live circuits as the live step), History,
+// UnknownCircuits. They read the working set (or, for history,
 // the store) and never wait for the writer.
 package ingest

@@ -77,7 +77,7 @@ func FuzzPacketToStore(f *testing.F) {
 		db := openDB(t, filepath.Join(t.TempDir(), store.FileName))
 		defer db.Close()
 		importAccesses(t, db, access("A1", "10.0.0.1 ge-0/0/1"), access("A2", "10.0.0.1 ge-0/0/2"), access("RL", "rl-down"))
-		s, err := New(Config{DB: db, QueueSize: 128})
+		s, err := New(Config{Bindings: db.Bindings(), Inventory: db.Inventory(), QueueSize: 128})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -96,7 +96,7 @@ func FuzzPacketToStore(f *testing.F) {
 			t.Fatal(err)
 		}
 		before := liveSet(t, s)
-		s2, err := New(Config{DB: db, QueueSize: 128})
+		s2, err := New(Config{Bindings: db.Bindings(), Inventory: db.Inventory(), QueueSize: 128})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -110,8 +110,8 @@ func FuzzPacketToStore(f *testing.F) {
 			if !r.State.Active() || !r.IP.IsValid() {
 				continue
 			}
-			got, err := db.BindingByIP(r.IP)
-			if err != nil || got.MAC != m {
+			got, err := db.Bindings().ByIP(r.IP)
+			if err != nil || got.MAC != store.MAC(m) {
 				t.Errorf("store IP index of %v: %v, %v; want %v", r.IP, got.MAC, err, m)
 			}
 		}
@@ -127,7 +127,7 @@ func liveSet(t *testing.T, s *Service) map[hwaddr.MAC]store.BindingRecord {
 	out := map[hwaddr.MAC]store.BindingRecord{}
 	var states [8]int
 	for m, e := range st.byMAC {
-		out[m] = e.rec
+		out[m] = e.rec.toStore()
 		states[e.rec.State]++
 		if e.rec.Hostname != "" {
 			t.Errorf("hostname kept for %v", m)

@@ -116,7 +116,7 @@ func importAccesses(t testing.TB, db *store.DB, as ...inventory.Access) {
 	for i, a := range as {
 		in[i] = store.Incoming{Line: i + 2, Access: a}
 	}
-	if _, err := db.Import(in, store.ImportOptions{}); err != nil {
+	if _, err := db.Inventory().Import(in, store.ImportOptions{}); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -154,7 +154,7 @@ func newHarness(t testing.TB, cfg Config, as ...inventory.Access) *harness {
 func startHarness(t testing.TB, path string, db *store.DB, cfg Config) *harness {
 	t.Helper()
 	h := &harness{t: t, path: path, db: db, reg: prometheus.NewRegistry()}
-	cfg.DB, cfg.Registerer = db, h.reg
+	cfg.Bindings, cfg.Inventory, cfg.Registerer = db.Bindings(), db.Inventory(), h.reg
 	s, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -208,10 +208,21 @@ func (h *harness) push(src binding.Source, ps ...pkt) {
 func (h *harness) stored() map[hwaddr.MAC]store.BindingRecord {
 	h.t.Helper()
 	out := map[hwaddr.MAC]store.BindingRecord{}
-	if _, err := h.db.LoadBindings(func(r *store.BindingRecord) error { out[r.MAC] = *r; return nil }); err != nil {
+	if _, err := h.db.Bindings().Load(func(r *store.BindingRecord) error { out[hwaddr.MAC(r.MAC)] = *r; return nil }); err != nil {
 		h.t.Fatal(err)
 	}
 	return out
+}
+
+// liveHostname is the hostname the working set keeps for m (the store's
+// record has no field for one).
+func (h *harness) liveHostname(m hwaddr.MAC) string {
+	h.s.set.mu.RLock()
+	defer h.s.set.mu.RUnlock()
+	if e := h.s.set.byMAC[m]; e != nil {
+		return e.rec.Hostname
+	}
+	return ""
 }
 
 func (h *harness) counter(name string, labels ...string) float64 {

@@ -17,6 +17,8 @@ const (
 type metrics struct {
 	received  [nSources]prometheus.Counter
 	dropped   [nSources]prometheus.Counter
+	untrusted [nSources]prometheus.Counter
+	refused   *prometheus.CounterVec // kind
 	packets   [nSources][nTypes + 1]prometheus.Counter
 	decodeErr *prometheus.CounterVec // source, reason
 	unknown   prometheus.Counter
@@ -38,12 +40,19 @@ func newMetrics(s *Service) *metrics {
 	dropped := prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "accessd_dhcp_dropped_packets_total", Help: "DHCP packets dropped because the ingest queue was full.",
 	}, []string{"source"})
+	untrusted := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "accessd_dhcp_untrusted_total", Help: "DHCP packets dropped because their source address is not trusted (dhcp.relay.allowed_sources).",
+	}, []string{"source"})
+	m.refused = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "accessd_dhcp_refused_ends_total", Help: "RELEASE or DECLINE packets for a binding's MAC and IP that did not come through its circuit: ignored.",
+	}, []string{"kind"})
 	packets := prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "accessd_dhcp_packets_total", Help: "DHCP packets processed, by source and message type.",
 	}, []string{"source", "type"})
 	for src := binding.Source(1); src < nSources; src++ {
 		m.received[src] = received.WithLabelValues(src.String())
 		m.dropped[src] = dropped.WithLabelValues(src.String())
+		m.untrusted[src] = untrusted.WithLabelValues(src.String())
 		for t := range nTypes + 1 {
 			name := "other"
 			if t < nTypes {
@@ -94,7 +103,7 @@ func newMetrics(s *Service) *metrics {
 		defer s.set.mu.RUnlock()
 		return float64(s.set.unknown.len())
 	})
-	m.all = []prometheus.Collector{received, dropped, packets, m.decodeErr, m.unknown, m.events, m.commits, m.commitErr,
+	m.all = []prometheus.Collector{received, dropped, untrusted, m.refused, packets, m.decodeErr, m.unknown, m.events, m.commits, m.commitErr,
 		m.commitDur, m.latency, m.keaRows, m.keaBad, queueDepth, queueCap, unknownCircuits, newStateCollector(s)}
 	return m
 }

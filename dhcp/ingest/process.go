@@ -3,7 +3,6 @@ package ingest
 import (
 	"bytes"
 	"context"
-	"errors"
 	"net/netip"
 	"time"
 
@@ -12,6 +11,7 @@ import (
 	"github.com/stadsnat/accessd/dhcp/dhcp4"
 	"github.com/stadsnat/accessd/dhcp/hwaddr"
 	"github.com/stadsnat/accessd/dhcp/kealease"
+	"github.com/stadsnat/accessd/dhcp/lookup"
 	"github.com/stadsnat/accessd/dhcp/option82"
 	"github.com/stadsnat/accessd/store"
 )
@@ -41,45 +41,6 @@ type processor struct {
 	// last forgotten.
 	lastForget time.Time
 }
-
-type circuitKey struct{ key, circuitID, remoteID string }
-
-// circEntry is a decoded circuit and, while epoch holds, its resolution.
-type circEntry struct {
-	c     circuit.Circuit
-	err   error
-	res   *resolution
-	epoch uint64
-}
-
-// circuitCacheKey appends giaddr and the option 82 instances' raw bytes
-// (each with its length) to dst.
-func circuitCacheKey(dst []byte, giaddr netip.Addr, opts []option82.Option) []byte {
-	if giaddr.Is4() {
-		a := giaddr.As4()
-		dst = append(dst, a[:]...)
-	} else {
-		dst = append(dst, 0, 0, 0, 0)
-	}
-	for _, o := range opts {
-		dst = append(dst, byte(len(o.Raw)>>8), byte(len(o.Raw)))
-		dst = append(dst, o.Raw...)
-	}
-	return dst
-}
-
-// resolution is what the inventory says about one circuit.
-type resolution struct {
-	access   string
-	reason   string   // why access is "": "no access" or "ambiguous"
-	conflict []string // two accesses claim the circuit (access is the key's)
-	reported bool     // the conflict event was recorded
-	failed   bool     // the store failed: not cached, asked again next time
-}
-
-// maxCache bounds the circuit look-up cache (a storm of random circuits
-// empties it rather than growing it).
-const maxCache = 100_000
 
 // maxPendingLatencies bounds the receive times kept for the
 // packet-to-commit histogram while the writer is behind.
@@ -135,7 +96,7 @@ func (s *Service) drain() {
 func (s *Service) refresh() {
 	p := &s.proc
 	prof := s.profile.Load()
-	gen, err := s.db.AccessGeneration()
+	gen, err := s.inv.Generation()
 	if err != nil {
 		s.log.Error("reading the inventory generation failed; circuits are looked up again", "err", err)
 		p.genOK = false
@@ -202,6 +163,7 @@ func (s *Service) packet(pk *packet) {
 		if !ok {
 			c, err := p.prof.dec.Decode(p.pkt.GIAddr, p.pkt.Option82)
 			ce = &circEntry{c: c, err: err}
+			ce.live, _ = lookup.LiveKey(p.pkt.Option82)
 			if len(p.circs) >= maxCache {
 				clear(p.circs)
 			}
@@ -215,7 +177,7 @@ func (s *Service) packet(pk *packet) {
 			if ce.epoch != p.epoch || ce.res == nil || ce.res.failed {
 				ce.res, ce.epoch = s.resolve(circ), p.epoch
 			}
-			access = s.circuitAccessResolved(circ, ce.res, mac, pk.at)
+			access = s.circuitAccessResolved(circ, ce.res, ce.live, mac, pk.at)
 		}
 	}
 	key := ""
@@ -227,145 +189,6 @@ func (s *Service) packet(pk *packet) {
 		return
 	}
 	s.observe(&ob, circ, pk.at.UnixNano())
-}
-
-// circuitReason labels a circuit decode error for metrics.
-func circuitReason(err error) string {
-	switch {
-	case errors.Is(err, circuit.ErrNoIdentity):
-		return "circuit_no_identity"
-	case errors.Is(err, circuit.ErrNotText):
-		return "circuit_not_text"
-	case errors.Is(err, circuit.ErrFormat):
-		return "circuit_format"
-	case errors.Is(err, circuit.ErrNoKey):
-		return "circuit_no_key"
-	}
-	return "circuit_other"
-}
-
-// resolve looks a circuit up in the inventory, through the cache.
-func (s *Service) resolve(c *circuit.Circuit) *resolution {
-	p := &s.proc
-	k := circuitKey{c.Key, c.CircuitID, c.RemoteID}
-	if r, ok := p.cache[k]; ok {
-		return r
-	}
-	r := &resolution{}
-	m, err := s.db.ResolveCircuit(c.Key, c.CircuitID, c.RemoteID)
-	switch {
-	case err != nil:
-		// Not cached: the next packet tries again.
-		s.log.Error("looking up a circuit in the inventory failed", "circuit", c.Key, "err", err)
-		return &resolution{reason: "look-up failed", failed: true}
-	case m.ByKey != "":
-		r.access = m.ByKey
-		if m.ByPair != "" && m.ByPair != m.ByKey {
-			r.conflict = []string{m.ByKey, m.ByPair}
-		}
-	case m.ByPair != "":
-		r.access = m.ByPair
-	case m.PairAmbiguous:
-		r.reason = "ambiguous"
-	default:
-		r.reason = "no access"
-	}
-	p.cache[k] = r
-	return r
-}
-
-// circuitAccess resolves a decoded circuit to its access and keeps the
-// unknown-circuit list, the conflict events, the learned circuits and the
-// last Option 82 per access up to date. Call with set.mu held.
-func (s *Service) circuitAccess(c *circuit.Circuit, mac hwaddr.MAC, at time.Time) string {
-	return s.circuitAccessResolved(c, s.resolve(c), mac, at)
-}
-
-func (s *Service) circuitAccessResolved(c *circuit.Circuit, r *resolution, mac hwaddr.MAC, at time.Time) string {
-	st, pd := s.set, s.set.pending
-	if r.access == "" {
-		s.noteUnknown(c, r.reason, mac, at)
-		return ""
-	}
-	if st.unknown.len() > 0 && st.unknown.remove(c.Key) {
-		pd.unknownGone[c.Key] = struct{}{}
-		delete(pd.unknown, c.Key)
-		delete(pd.unknownLazy, c.Key)
-		s.log.Info("a circuit listed as unknown now matches an access", "circuit", c.Key, "access_id", r.access)
-	}
-	if r.conflict != nil && !r.reported {
-		r.reported = true
-		s.addEvent(store.BindingEvent{Kind: store.EventCircuitConflict, Time: at, Circuit: c.Key, Access: r.access, Accesses: r.conflict})
-		s.log.Warn("two accesses claim one circuit; using the one whose Option82 text matches the key",
-			"circuit", c.Key, "access_id", r.conflict[0], "other_access_id", r.conflict[1])
-	}
-	if acc, ok := st.learned[string(c.Raw)]; !ok || acc != r.access {
-		st.learned[string(c.Raw)] = r.access
-	}
-	if st.seeOption82(r.access, c.Raw, at) {
-		pd.lastO82[r.access] = struct{}{}
-	} else {
-		pd.lastO82Lazy[r.access] = struct{}{}
-	}
-	return r.access
-}
-
-// noteUnknown counts a circuit that matches no single access.
-func (s *Service) noteUnknown(c *circuit.Circuit, reason string, mac hwaddr.MAC, at time.Time) {
-	s.m.unknown.Inc()
-	u, created := s.touchUnknown(c.Key, mac, at)
-	if created {
-		u.Reason, u.Profile, u.RemoteID, u.CircuitID, u.GIAddr = reason, c.Profile, c.RemoteID, c.CircuitID, c.GIAddr
-		u.Option82 = hexString(c.Raw)
-		if s.proc.logLimit.allow(at) {
-			s.log.Info("a circuit matches no access; listed by accessctl circuits --unknown",
-				"circuit", c.Key, "reason", reason, "profile", c.Profile, "giaddr", c.GIAddr)
-		}
-	} else if u.Reason != reason {
-		u.Reason = reason
-		s.set.pending.unknown[u.Key] = struct{}{}
-	}
-}
-
-// noteUndecodable lists an option 82 the profile could not read, by its hex.
-func (s *Service) noteUndecodable(giaddr netip.Addr, opts []option82.Option, err error, mac hwaddr.MAC, at time.Time) {
-	raw, _ := option82.EncodeTLV(opts...)
-	key := "hex:" + hexString(raw)
-	u, created := s.touchUnknown(key, mac, at)
-	if created {
-		u.Reason, u.GIAddr, u.Option82 = "undecodable: "+err.Error(), giaddr, hexString(raw)
-		var de *circuit.DecodeError
-		if errors.As(err, &de) {
-			u.Profile = de.Profile
-		}
-		if s.proc.logLimit.allow(at) {
-			s.log.Info("an Option 82 cannot be decoded with its profile; listed by accessctl circuits --unknown",
-				"giaddr", giaddr, "err", err)
-		}
-	}
-}
-
-func (s *Service) touchUnknown(key string, mac hwaddr.MAC, at time.Time) (*store.UnknownCircuit, bool) {
-	pd := s.set.pending
-	u, created, evicted := s.set.unknown.touch(key)
-	if evicted != "" {
-		pd.unknownGone[evicted] = struct{}{}
-		delete(pd.unknown, evicted)
-		delete(pd.unknownLazy, evicted)
-	}
-	if created {
-		u.FirstSeen = at
-		delete(pd.unknownGone, key)
-		pd.unknown[key] = struct{}{}
-	} else {
-		pd.unknownLazy[key] = struct{}{}
-	}
-	u.Count++
-	if at.After(u.LastSeen) {
-		u.LastSeen = at
-	}
-	u.LastMAC = mac
-	return u, created
 }
 
 // namedIP is the IP an observation is about, for the holder look-up.
@@ -399,20 +222,27 @@ func (s *Service) observe(ob *binding.Observation, circ *circuit.Circuit, recv i
 		holderB = &h.rec.Binding
 	}
 	res := s.machine.Apply(curB, holderB, *ob)
+	if res.Refused {
+		s.m.refused.WithLabelValues(ob.Kind.String()).Inc()
+		if s.proc.logLimit.allow(ob.Time) {
+			s.log.Info("a RELEASE or DECLINE that did not come through the binding's circuit was ignored",
+				"kind", ob.Kind, "access_id", cur.rec.Access, "source", ob.Source)
+		}
+		return
+	}
 	s.events(res.Events, circ)
 	if d := res.Displaced; d != nil {
 		if h := st.byMAC[d.MAC]; h != nil {
 			nr := h.rec
 			nr.Binding = *d
-			st.put(&nr)
-			s.markDirty(d.MAC, recv)
+			s.markDirty(st.put(&nr), recv)
 		}
 	}
 	pd.history = append(pd.history, res.Closed...)
 	if res.Binding == nil {
 		return
 	}
-	var old store.BindingRecord
+	var old record
 	var storedExpires time.Time
 	if cur != nil {
 		old, storedExpires = cur.rec, cur.storedExpires
@@ -425,17 +255,25 @@ func (s *Service) observe(ob *binding.Observation, circ *circuit.Circuit, recv i
 		nr.RemoteID, nr.CircuitID, nr.Profile, nr.Option82 = circ.RemoteID, circ.CircuitID, circ.Profile, circ.Raw
 	}
 	prompt := cur == nil || s.significant(&old, &nr, ob.Time, storedExpires)
-	st.put(&nr)
-	if prompt {
-		s.markDirty(nr.MAC, recv)
-	} else {
+	e := st.put(&nr)
+	switch i, dirty := pd.dirty[nr.MAC]; {
+	case prompt:
+		s.markDirty(e, recv)
+	case dirty:
+		pd.recs.set(i, e.rec.toStore()) // written with the prompt change, as it is now
+	default:
 		pd.lazy[nr.MAC] = struct{}{}
 	}
 }
 
-func (s *Service) markDirty(mac hwaddr.MAC, recv int64) {
+func (s *Service) markDirty(e *entry, recv int64) {
 	pd := s.set.pending
-	pd.dirty[mac] = struct{}{}
+	mac := e.rec.MAC
+	if i, ok := pd.dirty[mac]; ok {
+		pd.recs.set(i, e.rec.toStore())
+	} else {
+		pd.dirty[mac] = pd.recs.add(e.rec.toStore())
+	}
 	delete(pd.lazy, mac)
 	if recv != 0 && len(pd.received) < maxPendingLatencies {
 		pd.received = append(pd.received, recv)
@@ -445,7 +283,7 @@ func (s *Service) markDirty(mac hwaddr.MAC, recv int64) {
 // significant reports a change the store must get within commit_interval:
 // anything but LastSeen, GIAddr, and an expiry that moved later while the
 // stored one is still at least two lazy intervals ahead.
-func (s *Service) significant(a, b *store.BindingRecord, at, storedExpires time.Time) bool {
+func (s *Service) significant(a, b *record, at, storedExpires time.Time) bool {
 	x, y := &a.Binding, &b.Binding
 	if x.State != y.State || x.IP != y.IP || x.Access != y.Access || x.Circuit != y.Circuit ||
 		!x.Since.Equal(y.Since) || !x.Ended.Equal(y.Ended) || x.Confirmed != y.Confirmed ||
@@ -463,13 +301,12 @@ func (s *Service) significant(a, b *store.BindingRecord, at, storedExpires time.
 func (s *Service) events(evs []binding.Event, circ *circuit.Circuit) {
 	for _, e := range evs {
 		s.m.events.WithLabelValues(e.Kind.String()).Inc()
-		switch e.Kind {
-		case binding.MACMoved, binding.IPTakenOver, binding.IPClaimed, binding.IPChanged:
-		default:
+		kind, ok := storeEventKind(e.Kind)
+		if !ok {
 			continue
 		}
-		be := store.BindingEvent{Kind: e.Kind.String(), Time: e.Time, MAC: e.MAC, IP: e.IP, Access: e.Access,
-			PrevAccess: e.PrevAccess, PrevIP: e.PrevIP, PrevMAC: e.PrevMAC}
+		be := store.BindingEvent{Kind: kind, Time: e.Time, MAC: store.MAC(e.MAC), IP: e.IP, Access: e.Access,
+			PrevAccess: e.PrevAccess, PrevIP: e.PrevIP, PrevMAC: store.MAC(e.PrevMAC)}
 		if circ != nil {
 			be.Circuit = circ.Key
 		}
@@ -507,7 +344,8 @@ func (s *Service) applyLeases(rows []kealease.Lease) {
 			if err == nil {
 				circ = &c
 				mac, _ := l.MAC()
-				access = s.circuitAccess(circ, mac, l.CLTT())
+				live, _ := lookup.LiveKey([]option82.Option{o})
+				access = s.circuitAccess(circ, live, mac, l.CLTT())
 			} else {
 				s.m.decodeErr.WithLabelValues(binding.SourceKea.String(), circuitReason(err)).Inc()
 			}
@@ -528,27 +366,54 @@ func (s *Service) applyLeases(rows []kealease.Lease) {
 	s.armWriter()
 }
 
+// sweepStride is how many bindings a sweep checks between two drains of
+// the queue.
+const sweepStride = 4096
+
 // sweep ends expired bindings and, once an hour, forgets ended bindings
 // and unknown circuits older than the history retention.
 func (s *Service) sweep(now time.Time) {
 	st := s.set
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	for _, mac := range st.byIP {
-		e := st.byMAC[mac]
-		if e == nil {
-			continue
+	due := st.expiring.take(now)
+	if s.cfg.Follow {
+		due = nil // the site that owns them ends them
+	}
+	n := 0
+	for i, macs := range due {
+		var later []hwaddr.MAC // due within the current second, not yet
+		for _, mac := range macs {
+			if n++; n%sweepStride == 0 {
+				// A mass expiry takes a while: the packets that came
+				// meanwhile are applied between its strides.
+				s.armWriter()
+				st.mu.Unlock()
+				s.drain()
+				st.mu.Lock()
+			}
+			e := st.byMAC[mac]
+			if e == nil || !e.rec.State.Active() || !e.rec.IP.IsValid() || st.byIP[e.rec.IP] != mac {
+				continue // ended, forgotten, or its address taken: no longer an active binding
+			}
+			res, ok := s.machine.Sweep(e.rec.Binding, now)
+			if !ok {
+				if i == len(due)-1 && e.rec.Expires.Unix() == now.Unix() {
+					later = append(later, mac)
+				}
+				continue
+			}
+			s.events(res.Events, nil)
+			nr := e.rec
+			nr.Binding = *res.Binding
+			s.markDirty(st.put(&nr), 0)
+			st.pending.history = append(st.pending.history, res.Closed...)
 		}
-		res, ok := s.machine.Sweep(e.rec.Binding, now)
-		if !ok {
-			continue
+		for _, mac := range later {
+			if e := st.byMAC[mac]; e != nil {
+				st.expiring.note(&e.rec.Binding)
+			}
 		}
-		s.events(res.Events, nil)
-		nr := e.rec
-		nr.Binding = *res.Binding
-		st.put(&nr)
-		s.markDirty(mac, 0)
-		st.pending.history = append(st.pending.history, res.Closed...)
 	}
 	if now.Sub(s.proc.lastForget) >= time.Hour {
 		s.proc.lastForget = now
@@ -593,7 +458,3 @@ func (l *limiter) allow(now time.Time) bool {
 	l.n++
 	return l.n <= l.max
 }
-
-func hexString(b []byte) string { return string(option82.AppendHex(nil, b, true)) }
-
-func hexBytes(s string) ([]byte, error) { return option82.DecodeHex(s) }

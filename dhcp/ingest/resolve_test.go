@@ -66,7 +66,7 @@ func TestResolver(t *testing.T) {
 			t.Errorf("after a packet: Resolve = %q, %v; want GI", id, err)
 		}
 		// The inventory changes: what was learned is forgotten.
-		if err := h.db.RemoveAccess("GI"); err != nil {
+		if err := h.db.Inventory().RemoveAccess("GI"); err != nil {
 			t.Fatal(err)
 		}
 		h.push(binding.SourceRelay, relayRequest(mac(2), "10.64.0.2", "rl-down", ""))

@@ -14,6 +14,7 @@ import (
 	"github.com/stadsnat/accessd/dhcp/binding"
 	"github.com/stadsnat/accessd/dhcp/circuit"
 	"github.com/stadsnat/accessd/dhcp/kealease"
+	"github.com/stadsnat/accessd/dhcp/lookup"
 	"github.com/stadsnat/accessd/dhcp/neigh"
 	"github.com/stadsnat/accessd/store"
 )
@@ -21,8 +22,11 @@ import (
 // Config configures a Service. Zero durations and sizes take the defaults
 // of the dhcp: configuration section.
 type Config struct {
-	DB  *store.DB
-	Log *slog.Logger // nil discards
+	// Bindings is the store's DHCP domain, where the service keeps its
+	// bindings; Inventory the accesses it matches circuits to.
+	Bindings  store.Bindings
+	Inventory store.Inventory
+	Log       *slog.Logger // nil discards
 	// Profiles are the decoder profiles in selection order; ServiceTypes
 	// maps a profile name to the ON-API serviceType of its leases
 	// ("unknown" when absent).
@@ -51,6 +55,10 @@ type Config struct {
 	Neighbours neigh.Lookuper
 	// Registerer receives the accessd_dhcp_… metrics; nil: not registered.
 	Registerer prometheus.Registerer
+	// Follow says the bindings are learned by other boxes (a hub's sites,
+	// see Adopt), which end them: the sweep does not expire bindings
+	// itself, so it never writes an older state over one a site sent.
+	Follow bool
 }
 
 func (c *Config) defaults() {
@@ -84,32 +92,37 @@ func (c *Config) defaults() {
 // the sources push into, the processor, the writer, the working set, and
 // the answers. Make it with New, run it with Run.
 type Service struct {
-	cfg     Config
-	db      *store.DB
-	log     *slog.Logger
-	machine binding.Machine
-	q       *queue
-	set     *set
-	m       *metrics
-	profile atomic.Pointer[profiles]
-	proc    processor     // the processor goroutine's own state
-	kick    chan struct{} // prompt changes are pending
-	full    chan struct{} // fullBatch of them are
-	leases  chan leaseBatch
-	loaded  chan struct{}
+	cfg      Config
+	bindings store.Bindings
+	inv      store.Inventory
+	log      *slog.Logger
+	machine  binding.Machine
+	q        *queue
+	set      *set
+	m        *metrics
+	profile  atomic.Pointer[profiles]
+	resolver *lookup.Resolver
+	proc     processor     // the processor goroutine's own state
+	kick     chan struct{} // prompt changes are pending
+	full     chan struct{} // fullBatch of them are
+	leases   chan leaseBatch
+	loaded   chan struct{}
 	// committed is the last commit sequence; lastCommit its time (unix ns).
 	committed  atomic.Uint64
 	lastCommit atomic.Int64
-	// received and dropped count packets over all sources (for status).
-	received, dropped atomic.Uint64
+	// received and dropped count packets over all sources (for status),
+	// untrusted those refused for their sender.
+	received, dropped, untrusted atomic.Uint64
+	// lastFailLog is when a failed commit was last logged (the writer's).
+	lastFailLog time.Time
 }
 
-// profiles is one configuration of the decoder: the decoder of packets, a
-// decoder per profile for the API look-ups (which have no giaddr), and the
-// ON-API service types.
+// profiles is one configuration of the decoder: the decoder of packets,
+// the profiles of the API look-ups (which have no giaddr), and the ON-API
+// service types.
 type profiles struct {
 	dec          *circuit.Decoder
-	each         []*circuit.Decoder
+	lookup       *lookup.Profiles
 	serviceTypes map[string]string
 }
 
@@ -121,24 +134,26 @@ type leaseBatch struct {
 // New checks cfg and makes a Service.
 func New(cfg Config) (*Service, error) {
 	cfg.defaults()
-	if cfg.DB == nil {
+	if cfg.Bindings == (store.Bindings{}) || cfg.Inventory == (store.Inventory{}) {
 		return nil, errors.New("dhcp ingest: no store")
 	}
 	s := &Service{
-		cfg:     cfg,
-		db:      cfg.DB,
-		log:     cfg.Log,
-		machine: binding.New(binding.Config{TentativeLifetime: cfg.TentativeLifetime}),
-		q:       newQueue(cfg.QueueSize),
-		set:     newSet(cfg.UnknownCircuitsMax),
-		kick:    make(chan struct{}, 1),
-		full:    make(chan struct{}, 1),
-		leases:  make(chan leaseBatch),
-		loaded:  make(chan struct{}),
+		cfg:      cfg,
+		bindings: cfg.Bindings,
+		inv:      cfg.Inventory,
+		log:      cfg.Log,
+		machine:  binding.New(binding.Config{TentativeLifetime: cfg.TentativeLifetime}),
+		q:        newQueue(cfg.QueueSize),
+		set:      newSet(cfg.UnknownCircuitsMax),
+		kick:     make(chan struct{}, 1),
+		full:     make(chan struct{}, 1),
+		leases:   make(chan leaseBatch),
+		loaded:   make(chan struct{}),
 	}
 	if err := s.SetProfiles(cfg.Profiles, cfg.ServiceTypes); err != nil {
 		return nil, err
 	}
+	s.resolver = lookup.New(cfg.Inventory, func() *lookup.Profiles { return s.profile.Load().lookup }, s)
 	s.proc.init()
 	s.m = newMetrics(s)
 	if cfg.Registerer != nil {
@@ -158,27 +173,11 @@ func (s *Service) SetProfiles(ps []circuit.Profile, serviceTypes map[string]stri
 	if err != nil {
 		return fmt.Errorf("dhcp profiles: %w", err)
 	}
-	p := &profiles{dec: dec, serviceTypes: serviceTypes}
-	// The API has no giaddr: each profile is tried on its own, without
-	// its matchers.
-	for _, pr := range ps {
-		pr.GIAddr, pr.RemoteID = nil, nil
-		d, err := circuit.NewDecoder([]circuit.Profile{pr})
-		if err != nil {
-			return fmt.Errorf("dhcp profiles: %w", err)
-		}
-		p.each = append(p.each, d)
+	lp, err := lookup.NewProfiles(ps)
+	if err != nil {
+		return err
 	}
-	// The built-in default profile, which the packet path falls back to
-	// (unless a configured profile has its name).
-	if !slices.ContainsFunc(ps, func(pr circuit.Profile) bool { return pr.Name == circuit.DefaultProfile().Name }) {
-		def, err := circuit.NewDecoder(nil)
-		if err != nil {
-			return fmt.Errorf("dhcp profiles: %w", err)
-		}
-		p.each = append(p.each, def)
-	}
-	s.profile.Store(p)
+	s.profile.Store(&profiles{dec: dec, lookup: lp, serviceTypes: serviceTypes})
 	return nil
 }
 
@@ -193,6 +192,15 @@ func (s *Service) Push(src binding.Source, at time.Time, pkts [][]byte) {
 	if n := s.q.push(src, at, pkts); n > 0 {
 		s.m.dropped[src].Add(float64(n))
 		s.dropped.Add(uint64(n))
+	}
+}
+
+// Untrusted counts packets a source dropped because their sender is not
+// trusted (the relay listener's dhcp.relay.allowed_sources).
+func (s *Service) Untrusted(src binding.Source, n int) {
+	if src < nSources && n > 0 {
+		s.m.untrusted[src].Add(float64(n))
+		s.untrusted.Add(uint64(n))
 	}
 }
 
@@ -248,8 +256,9 @@ func (s *Service) load() error {
 	st := s.set
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	seq, err := s.db.LoadBindings(func(r *store.BindingRecord) error {
-		e := st.put(r)
+	seq, err := s.bindings.Load(func(r *store.BindingRecord) error {
+		rec := fromStore(r)
+		e := st.put(&rec)
 		e.storedExpires = r.Expires
 		return nil
 	})
@@ -257,7 +266,7 @@ func (s *Service) load() error {
 		return err
 	}
 	s.committed.Store(seq)
-	us, err := s.db.UnknownCircuits()
+	us, err := s.bindings.UnknownCircuits()
 	if err != nil {
 		return err
 	}
@@ -265,7 +274,7 @@ func (s *Service) load() error {
 	for _, u := range us {
 		st.unknown.load(u)
 	}
-	ls, err := s.db.LastOption82s()
+	ls, err := s.bindings.LastOption82s()
 	if err != nil {
 		return err
 	}

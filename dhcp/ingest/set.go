@@ -22,17 +22,20 @@ type set struct {
 	byMAC    map[hwaddr.MAC]*entry
 	byIP     map[netip.Addr]hwaddr.MAC // active bindings
 	byAccess map[string][]hwaddr.MAC   // active bindings
+	expiring expiries                  // active bindings, by expiry (hints)
 	states   [8]int                    // bindings by binding.State
 	unknown  unknownList
 	lastO82  map[string]*lastOption82
-	// learned maps the raw option 82 TLVs of packets that resolved to the
-	// access they resolved to (the API resolver's live step).
+	// learned maps the Option 82 of packets that resolved (its
+	// lookup.LiveKey) to the access they resolved to: the resolver's live
+	// step.
 	learned map[string]string
 	pending *pending
+	chunks  *sync.Pool // of pending.recs (newRecChunks)
 }
 
 type entry struct {
-	rec store.BindingRecord
+	rec record
 	// storedExpires is Expires as last committed: an expiry-only change is
 	// written lazily while the stored one is far enough ahead.
 	storedExpires time.Time
@@ -44,21 +47,27 @@ type lastOption82 struct {
 }
 
 func newSet(unknownMax int) *set {
+	chunks := newRecChunks()
 	return &set{
 		byMAC:    map[hwaddr.MAC]*entry{},
 		byIP:     map[netip.Addr]hwaddr.MAC{},
 		byAccess: map[string][]hwaddr.MAC{},
+		expiring: newExpiries(),
 		unknown:  newUnknownList(unknownMax),
 		lastO82:  map[string]*lastOption82{},
 		learned:  map[string]string{},
-		pending:  newPending(),
+		pending:  newPending(chunks),
+		chunks:   chunks,
 	}
 }
 
 // put stores r as the binding of r.MAC, moving its index entries. Call
 // with mu held.
-func (s *set) put(r *store.BindingRecord) *entry {
+func (s *set) put(r *record) *entry {
 	e := s.byMAC[r.MAC]
+	if e == nil || !e.rec.Expires.Equal(r.Expires) || !e.rec.State.Active() || !e.rec.IP.IsValid() {
+		s.expiring.note(&r.Binding)
+	}
 	if e != nil && sameIndex(&e.rec.Binding, &r.Binding) {
 		// Most packets repeat what is known: the indexes stay.
 		s.states[e.rec.State]--
@@ -154,7 +163,12 @@ func (s *set) seeOption82(access string, raw []byte, at time.Time) (changed bool
 
 // pending is what the writer has not stored yet.
 type pending struct {
-	dirty        map[hwaddr.MAC]struct{} // prompt: written within commit_interval
+	// dirty: written within commit_interval; each MAC's value is
+	// recs.at(i), the binding as it is now (the processor copies it at
+	// every change), so that the writer converts nothing under the
+	// working set's lock.
+	dirty        map[hwaddr.MAC]int
+	recs         recLog
 	lazy         map[hwaddr.MAC]struct{} // LastSeen / expiry only: written every lazy interval
 	forget       []hwaddr.MAC
 	history      []binding.Interval
@@ -170,9 +184,10 @@ type pending struct {
 	droppedEvent int     // events not kept because too many were pending
 }
 
-func newPending() *pending {
+func newPending(chunks *sync.Pool) *pending {
 	return &pending{
-		dirty: map[hwaddr.MAC]struct{}{}, lazy: map[hwaddr.MAC]struct{}{},
+		recs:  recLog{pool: chunks},
+		dirty: map[hwaddr.MAC]int{}, lazy: map[hwaddr.MAC]struct{}{},
 		unknown: map[string]struct{}{}, unknownLazy: map[string]struct{}{}, unknownGone: map[string]struct{}{},
 		lastO82: map[string]struct{}{}, lastO82Lazy: map[string]struct{}{},
 	}

@@ -1,8 +1,10 @@
 package ingest
 
 import (
+	"errors"
 	"time"
 
+	"github.com/stadsnat/accessd/dhcp/hwaddr"
 	"github.com/stadsnat/accessd/store"
 )
 
@@ -29,6 +31,10 @@ func (s *Service) write(procDone <-chan struct{}) error {
 		case <-procDone:
 			timer.Stop()
 			if err := s.commit(true); err != nil {
+				if errors.Is(err, store.ErrReadOnly) {
+					s.log.Error("DHCP bindings not written at the stop: the store is read-only (a full disk); they are lost")
+					return nil
+				}
 				return err
 			}
 			return nil
@@ -53,7 +59,7 @@ func (s *Service) write(procDone <-chan struct{}) error {
 				retry()
 			}
 		case now := <-purge.C:
-			ni, ne, err := s.db.PurgeBindingHistory(now.Add(-s.cfg.HistoryRetention))
+			ni, ne, err := s.bindings.PurgeHistory(now.Add(-s.cfg.HistoryRetention))
 			if err != nil {
 				s.log.Error("purging old binding history failed; will retry in an hour", "err", err)
 			} else if ni+ne > 0 {
@@ -66,66 +72,29 @@ func (s *Service) write(procDone <-chan struct{}) error {
 // commit writes what is pending: the prompt changes, and the lazy ones
 // too when lazy is set. On failure everything goes back to pending.
 func (s *Service) commit(lazy bool) error {
-	st := s.set
-	st.mu.Lock()
-	p := st.pending
-	np := newPending()
-	if !lazy {
-		np.lazy, np.unknownLazy, np.lastO82Lazy = p.lazy, p.unknownLazy, p.lastO82Lazy
-		p.lazy, p.unknownLazy, p.lastO82Lazy = nil, nil, nil
-	}
-	st.pending = np
-	c := &store.BindingCommit{Forget: p.forget, History: p.history, Events: p.events}
-	for mac := range p.dirty {
-		if e := st.byMAC[mac]; e != nil {
-			c.Bindings = append(c.Bindings, e.rec)
-		}
-	}
-	for mac := range p.lazy {
-		if _, dup := p.dirty[mac]; !dup {
-			if e := st.byMAC[mac]; e != nil {
-				c.Bindings = append(c.Bindings, e.rec)
-			}
-		}
-	}
-	for _, keys := range []map[string]struct{}{p.unknown, p.unknownLazy} {
-		for k := range keys {
-			if u, ok := st.unknown.get(k); ok {
-				c.Unknown = append(c.Unknown, u)
-			}
-		}
-	}
-	for k := range p.unknownGone {
-		c.UnknownGone = append(c.UnknownGone, k)
-	}
-	for _, accs := range []map[string]struct{}{p.lastO82, p.lastO82Lazy} {
-		for a := range accs {
-			if l := st.lastO82[a]; l != nil {
-				c.LastOption82 = append(c.LastOption82, store.LastOption82{Access: a, Hex: hexString(l.raw), Seen: l.seen})
-			}
-		}
-	}
-	droppedEvents := p.droppedEvent
-	st.mu.Unlock()
-	if droppedEvents > 0 {
-		s.log.Warn("binding events were not kept: too many waited for the store", "events", droppedEvents)
-	}
+	p, c := s.take(lazy)
 	if c.Empty() {
 		return nil
 	}
 	start := time.Now()
-	seq, err := s.db.CommitBindings(c)
+	seq, err := s.bindings.Commit(c)
 	took := time.Since(start)
 	if err != nil {
 		s.m.commitErr.Inc()
-		s.log.Error("writing DHCP bindings failed; keeping them to retry", "bindings", len(c.Bindings), "err", err)
+		// While the store is read-only (a full disk) this fails every
+		// second: say so once a minute.
+		if !errors.Is(err, store.ErrReadOnly) || time.Since(s.lastFailLog) >= time.Minute {
+			s.lastFailLog = time.Now()
+			s.log.Error("writing DHCP bindings failed; keeping them to retry", "bindings", len(c.Bindings), "err", err)
+		}
 		s.unwrite(p)
 		return err
 	}
 	done := time.Now()
+	st := s.set
 	st.mu.Lock()
 	for i := range c.Bindings {
-		if e := st.byMAC[c.Bindings[i].MAC]; e != nil {
+		if e := st.byMAC[hwaddr.MAC(c.Bindings[i].MAC)]; e != nil {
 			e.storedExpires = c.Bindings[i].Expires
 		}
 	}
@@ -142,6 +111,74 @@ func (s *Service) commit(lazy bool) error {
 	return nil
 }
 
+// take swaps out what is pending (the lazy part only when lazy is set)
+// and makes the store commit of it. The processor waits for the working
+// set's lock while this holds it, and under load the prompt part is tens
+// of thousands of bindings: their values are the copies the processor
+// made (pending.recs), gathered after the lock; only the lazy part (once
+// a lazy interval) and the few unknown circuits and Option 82s are read
+// under it.
+func (s *Service) take(lazy bool) (*pending, *store.BindingCommit) {
+	st := s.set
+	np := newPending(st.chunks)
+	c := &store.BindingCommit{}
+	var lazyRecs []store.BindingRecord
+	st.mu.Lock()
+	p := st.pending
+	if !lazy {
+		np.lazy, np.unknownLazy, np.lastO82Lazy = p.lazy, p.unknownLazy, p.lastO82Lazy
+		p.lazy, p.unknownLazy, p.lastO82Lazy = nil, nil, nil
+	}
+	st.pending = np
+	for mac := range p.lazy {
+		if _, dup := p.dirty[mac]; !dup {
+			if e := st.byMAC[mac]; e != nil {
+				lazyRecs = append(lazyRecs, e.rec.toStore())
+			}
+		}
+	}
+	for _, keys := range []map[string]struct{}{p.unknown, p.unknownLazy} {
+		for k := range keys {
+			if u, ok := st.unknown.get(k); ok {
+				c.Unknown = append(c.Unknown, u)
+			}
+		}
+	}
+	for _, accs := range []map[string]struct{}{p.lastO82, p.lastO82Lazy} {
+		for a := range accs {
+			if l := st.lastO82[a]; l != nil {
+				c.LastOption82 = append(c.LastOption82, store.LastOption82{Access: a, Hex: hexString(l.raw), Seen: l.seen})
+			}
+		}
+	}
+	// A binding forgotten and seen again since is written, not deleted:
+	// the store commits its writes before its forgets.
+	forget := p.forget[:0]
+	for _, mac := range p.forget {
+		if st.byMAC[mac] == nil {
+			forget = append(forget, mac)
+		}
+	}
+	p.forget = forget
+	droppedEvents := p.droppedEvent
+	st.mu.Unlock()
+	// p is the writer's now: the processor fills np.
+	c.Bindings = make([]store.BindingRecord, 0, len(p.dirty)+len(lazyRecs))
+	for _, i := range p.dirty {
+		c.Bindings = append(c.Bindings, *p.recs.at(i))
+	}
+	p.recs.release()
+	c.Bindings = append(c.Bindings, lazyRecs...)
+	c.Forget, c.History, c.Events = storeMACs(p.forget), storeIntervals(p.history), p.events
+	for k := range p.unknownGone {
+		c.UnknownGone = append(c.UnknownGone, k)
+	}
+	if droppedEvents > 0 {
+		s.log.Warn("binding events were not kept: too many waited for the store", "events", droppedEvents)
+	}
+	return p, c
+}
+
 // unwrite puts a failed commit's work back in front of what arrived since.
 func (s *Service) unwrite(p *pending) {
 	st := s.set
@@ -149,7 +186,11 @@ func (s *Service) unwrite(p *pending) {
 	defer st.mu.Unlock()
 	np := st.pending
 	for mac := range p.dirty {
-		np.dirty[mac] = struct{}{}
+		if _, ok := np.dirty[mac]; !ok {
+			if e := st.byMAC[mac]; e != nil {
+				np.dirty[mac] = np.recs.add(e.rec.toStore())
+			}
+		}
 	}
 	for mac := range p.lazy {
 		if _, ok := np.dirty[mac]; !ok {

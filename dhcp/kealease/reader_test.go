@@ -2,7 +2,6 @@ package kealease
 
 import (
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net/netip"
@@ -16,9 +15,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/stadsnat/accessd/dhcp/option82"
+	"github.com/stadsnat/accessd/internal/testkit"
 )
-
-var update = flag.Bool("update", false, "rewrite the .golden files")
 
 // render prints what the parser made of a file, one line per lease and per
 // bad row, for the golden files.
@@ -60,19 +58,7 @@ func TestGolden(t *testing.T) {
 	for _, name := range []string{"kea-2.2-lab.csv", "kea-2.6-handmade.csv"} {
 		t.Run(name, func(t *testing.T) {
 			got := render(t, filepath.Join("testdata", name))
-			golden := filepath.Join("testdata", name+".golden")
-			if *update {
-				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run go test -update once)", err)
-			}
-			if diff := cmp.Diff(string(want), got); diff != "" {
-				t.Errorf("(-want +got):\n%s", diff)
-			}
+			testkit.Golden(t, filepath.Join("testdata", name+".golden"), got)
 		})
 	}
 }

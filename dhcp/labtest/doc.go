@@ -1,5 +1,6 @@
 // Package labtest holds the integration test of the DHCP packages against
-// real peers, following ../../../shared/lab/dhcp-lab.sh: dhclient in one
+// real peers, in the lab of internal/testkit (testkit.DHCPLab, the topology
+// of internal/testkit/lab/dhcp-lab.sh): dhclient in one
 // network namespace, ISC dhcrelay -a (which inserts circuit-id = its
 // downstream interface name) in another, relaying to a real Kea and to a
 // listener of the test. The test decodes the relayed packets with dhcp4 and
@@ -10,6 +11,6 @@
 // It needs root, iproute2, isc-dhcp-relay, isc-dhcp-client and
 // kea-dhcp4-server; without them it skips, unless
 // ACCESSD_REQUIRE_INTEGRATION=1, where a missing prerequisite fails it.
-// Namespaces are named adt-lab-<pid>-{cli,relay,srv,kea} and removed at
-// the end; only processes the test started are stopped, by PID.
+// Namespaces are named adt-lab-<pid><tag>-{cli,relay,srv,kea} and removed
+// at the end; only processes the test started are stopped, by PID.
 package labtest

@@ -16,45 +16,22 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/stadsnat/accessd/dhcp/hwaddr"
+	"github.com/stadsnat/accessd/internal/testkit"
 )
-
-// requireIntegration skips a test that cannot run here, unless
-// ACCESSD_REQUIRE_INTEGRATION=1 (CI), where the missing prerequisite fails it.
-func requireIntegration(t *testing.T, format string, args ...any) {
-	t.Helper()
-	msg := fmt.Sprintf(format, args...)
-	if os.Getenv("ACCESSD_REQUIRE_INTEGRATION") == "1" {
-		t.Fatalf("integration prerequisite missing: %s", msg)
-	}
-	t.Skipf("skipping integration test: %s (set ACCESSD_REQUIRE_INTEGRATION=1 to make this a failure)", msg)
-}
 
 var cmpAddr = cmp.Comparer(func(a, b netip.Addr) bool { return a == b })
 
 // TestNamespace creates a namespace with a veth pair, adds a permanent
 // neighbour entry and finds it over rtnetlink.
 func TestNamespace(t *testing.T) {
-	if os.Geteuid() != 0 {
-		requireIntegration(t, "needs root to create a network namespace")
-	}
-	if _, err := exec.LookPath("ip"); err != nil {
-		requireIntegration(t, "needs iproute2's ip command")
-	}
-	ns := fmt.Sprintf("adt-neigh-%d", os.Getpid())
+	netns := testkit.NewNetns(t, testkit.UniqueName("adt-neigh-", 40))
+	ns := netns.Name
 	run := func(args ...string) {
 		t.Helper()
-		if out, err := exec.Command("ip", args...).CombinedOutput(); err != nil {
-			t.Fatalf("ip %v: %v: %s", args, err, out)
-		}
+		testkit.Run(t, append([]string{"ip"}, args...)...)
 	}
-	if out, err := exec.Command("ip", "netns", "add", ns).CombinedOutput(); err != nil {
-		requireIntegration(t, "cannot create network namespace %s: %v: %s", ns, err, out)
-	}
-	t.Cleanup(func() { _ = exec.Command("ip", "netns", "del", ns).Run() })
-	run("-n", ns, "link", "add", "adt-nb0", "type", "veth", "peer", "name", "adt-nb1")
+	testkit.Veth(t, netns, "adt-nb0", netns, "adt-nb1")
 	run("-n", ns, "addr", "add", "10.251.0.1/24", "dev", "adt-nb0")
-	run("-n", ns, "link", "set", "adt-nb0", "up")
-	run("-n", ns, "link", "set", "adt-nb1", "up")
 	run("-n", ns, "neigh", "add", "10.251.0.2", "lladdr", "02:00:5e:00:53:01", "dev", "adt-nb0", "nud", "permanent")
 	run("-n", ns, "neigh", "add", "10.251.0.3", "dev", "adt-nb0", "nud", "incomplete")
 

@@ -72,7 +72,13 @@ func ParseTLV(b []byte) ([]Option, error) {
 	if len(b) == 0 {
 		return nil, perr(0, -1, ErrEmpty, "no option 82 TLV")
 	}
-	var opts []Option
+	// Count first, so that the options and all their sub-options take
+	// one allocation each (a look-up parses one per request). On bad
+	// input the count falls short and append grows as it must; the parse
+	// below reports the fault.
+	nopt, nsub := countTLV(b)
+	opts := make([]Option, 0, nopt)
+	all := make([]SubOption, 0, nsub)
 	for i := 0; i < len(b); {
 		if b[i] != TLVCode {
 			return nil, perr(i, -1, ErrNotOption82, "option code "+strconv.Itoa(int(b[i])))
@@ -90,14 +96,34 @@ func ParseTLV(b []byte) ([]Option, error) {
 			return nil, perr(i, -1, ErrEmpty, "option length 0")
 		}
 		value := b[start : start+l : start+l]
-		subs, err := appendParse(nil, value, start)
-		if err != nil {
+		n0 := len(all)
+		var err error
+		if all, err = appendParse(all, value, start); err != nil {
 			return nil, err
 		}
-		opts = append(opts, Option{Subs: subs, Raw: value})
+		// Each option's sub-options end at their own capacity: an append
+		// to one never writes into the next.
+		opts = append(opts, Option{Subs: all[n0:len(all):len(all)], Raw: value})
 		i = start + l
 	}
 	return opts, nil
+}
+
+// countTLV counts the option 82 TLVs in b and their sub-options, as far
+// as they are well formed.
+func countTLV(b []byte) (opts, subs int) {
+	for i := 0; i+1 < len(b) && b[i] == TLVCode; {
+		start, end := i+2, i+2+int(b[i+1])
+		if end > len(b) {
+			break
+		}
+		opts++
+		for j := start; j+1 < end; j += 2 + int(b[j+1]) {
+			subs++
+		}
+		i = end
+	}
+	return opts, subs
 }
 
 // ParseHex parses the hex text form of one or more option 82 TLVs, as the
@@ -147,6 +173,30 @@ func (o Option) RemoteID() ([]byte, bool) { return o.First(RemoteID) }
 func First(opts []Option, code Code) ([]byte, bool) {
 	for _, o := range opts {
 		if d, ok := o.First(code); ok {
+			return d, true
+		}
+	}
+	return nil, false
+}
+
+// FirstNonEmpty returns the data of the first sub-option with the given
+// code that carries data. RFC 3046 section 2.0 allows a sub-option of
+// length zero; it identifies nothing, so it counts as absent and does not
+// hide a later one.
+func (o Option) FirstNonEmpty(code Code) ([]byte, bool) {
+	for _, s := range o.Subs {
+		if s.Code == code && len(s.Data) > 0 {
+			return s.Data, true
+		}
+	}
+	return nil, false
+}
+
+// FirstNonEmpty returns the data of the first sub-option with the given
+// code that carries data, across several options (relay hops) in order.
+func FirstNonEmpty(opts []Option, code Code) ([]byte, bool) {
+	for _, o := range opts {
+		if d, ok := o.FirstNonEmpty(code); ok {
 			return d, true
 		}
 	}

@@ -328,3 +328,25 @@ func TestAccessors(t *testing.T) {
 		t.Error("found a subscriber-id")
 	}
 }
+
+func TestFirstNonEmpty(t *testing.T) {
+	opts := []Option{
+		{Subs: []SubOption{{Code: CircuitID}, {Code: RemoteID, Data: []byte("r1")}}},
+		{Subs: []SubOption{{Code: CircuitID, Data: []byte("c2")}, {Code: RemoteID, Data: []byte("r2")}}},
+	}
+	if d, ok := opts[0].FirstNonEmpty(CircuitID); ok || d != nil {
+		t.Errorf("instance 0 circuit-id: %q, %v; want none", d, ok)
+	}
+	if d, ok := opts[0].First(CircuitID); !ok || len(d) != 0 {
+		t.Errorf("First still sees the empty circuit-id: %q, %v", d, ok)
+	}
+	if d, ok := FirstNonEmpty(opts, CircuitID); !ok || string(d) != "c2" {
+		t.Errorf("circuit-id across instances: %q, %v; want c2", d, ok)
+	}
+	if d, ok := FirstNonEmpty(opts, RemoteID); !ok || string(d) != "r1" {
+		t.Errorf("remote-id across instances: %q, %v; want r1", d, ok)
+	}
+	if _, ok := FirstNonEmpty(opts, 9); ok {
+		t.Error("found a vendor sub-option that is not there")
+	}
+}

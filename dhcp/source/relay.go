@@ -6,6 +6,9 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/netip"
+	"slices"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/net/ipv4"
@@ -15,9 +18,11 @@ import (
 )
 
 // Sink receives the packets a source reads. Push must copy what it keeps
-// and must not block.
+// and must not block; Untrusted counts packets a source dropped because
+// they came from an address it does not trust.
 type Sink interface {
 	Push(src binding.Source, at time.Time, pkts [][]byte)
+	Untrusted(src binding.Source, n int)
 }
 
 // ReceiveBuffer is the socket receive buffer the sources ask for: at
@@ -60,16 +65,27 @@ func SetReceiveBuffer(rc interface {
 // Relay reads relay copies from UDP sockets: this box is an extra DHCP
 // server address on the relays; it listens passively and never answers
 // (it has no code that writes to the socket).
+//
+// Anyone who can send a UDP datagram to the port could forge a relayed
+// DHCPREQUEST (a victim's option 82, the sender's own address as option
+// 50) and so be taken for the victim's access by the bounce URL, or a
+// RELEASE that ends a real binding. Only datagrams whose source address is
+// in the allowed prefixes (dhcp.relay.allowed_sources: the relays) reach
+// the sink; the others are counted (Sink.Untrusted) and dropped. No
+// prefix trusts no one.
 type Relay struct {
-	conns []*net.UDPConn
-	sink  Sink
-	log   *slog.Logger
+	conns   []*net.UDPConn
+	allowed atomic.Pointer[[]netip.Prefix]
+	sink    Sink
+	log     *slog.Logger
 }
 
 // NewRelay reads from conns (socket-activated or from ListenRelay) into
-// sink; it sets each socket's receive buffer.
-func NewRelay(conns []*net.UDPConn, sink Sink, log *slog.Logger) *Relay {
+// sink the datagrams whose source is in allowed; it sets each socket's
+// receive buffer.
+func NewRelay(conns []*net.UDPConn, allowed []netip.Prefix, sink Sink, log *slog.Logger) *Relay {
 	r := &Relay{conns: conns, sink: sink, log: log}
+	r.SetAllowed(allowed)
 	for _, c := range conns {
 		rc, err := c.SyscallConn()
 		if err != nil {
@@ -84,6 +100,16 @@ func NewRelay(conns []*net.UDPConn, sink Sink, log *slog.Logger) *Relay {
 			"receive_buffer_bytes", got, "forced", forced)
 	}
 	return r
+}
+
+// SetAllowed replaces the trusted source prefixes (a reload); packets
+// read from then on are judged by them.
+func (r *Relay) SetAllowed(allowed []netip.Prefix) {
+	ps := slices.Clone(allowed)
+	r.allowed.Store(&ps)
+	if len(ps) == 0 {
+		r.log.Error("DHCP relay copies are all refused: dhcp.relay.allowed_sources lists no relay (give the relays' source addresses)")
+	}
 }
 
 // batch is how many packets one recvmmsg reads at most.
@@ -124,6 +150,7 @@ func (r *Relay) read(ctx context.Context, c *net.UDPConn) error {
 		msgs[i].Buffers = [][]byte{bufs[i*maxPacket : (i+1)*maxPacket]}
 	}
 	pkts := make([][]byte, 0, batch)
+	lim := untrustedLog{log: r.log, addr: c.LocalAddr().String()}
 	for {
 		n, err := pc.ReadBatch(msgs, 0)
 		if err != nil {
@@ -138,9 +165,62 @@ func (r *Relay) read(ctx context.Context, c *net.UDPConn) error {
 		}
 		at := time.Now()
 		pkts = pkts[:0]
+		untrusted := 0
+		var from net.Addr
+		allowed := *r.allowed.Load()
 		for i := range n {
+			if !trusted(allowed, msgs[i].Addr) {
+				untrusted++
+				from = msgs[i].Addr
+				continue
+			}
 			pkts = append(pkts, msgs[i].Buffers[0][:msgs[i].N])
+		}
+		if untrusted > 0 {
+			r.sink.Untrusted(binding.SourceRelay, untrusted)
+			lim.note(at, untrusted, from)
 		}
 		r.sink.Push(binding.SourceRelay, at, pkts)
 	}
+}
+
+// trusted reports whether a datagram's source is in the allowed prefixes.
+func trusted(allowed []netip.Prefix, a net.Addr) bool {
+	ua, ok := a.(*net.UDPAddr)
+	if !ok {
+		return false
+	}
+	ip, ok := netip.AddrFromSlice(ua.IP)
+	if !ok {
+		return false
+	}
+	ip = ip.Unmap()
+	for _, p := range allowed {
+		if p.Contains(ip) {
+			return true
+		}
+	}
+	return false
+}
+
+// untrustedLog says at most once a minute how many relay copies came from
+// untrusted addresses: a flood of forged packets must not flood the log
+// too. The addresses themselves may be customers', so they are not
+// logged.
+type untrustedLog struct {
+	log   *slog.Logger
+	addr  string
+	last  time.Time
+	count int
+}
+
+func (u *untrustedLog) note(now time.Time, n int, from net.Addr) {
+	u.count += n
+	if now.Sub(u.last) < time.Minute {
+		return
+	}
+	u.log.Warn("DHCP relay copies from addresses not in dhcp.relay.allowed_sources dropped (accessd_dhcp_untrusted_total)",
+		"listener", u.addr, "packets", u.count)
+	u.log.Debug("DHCP relay copy from an untrusted address", "listener", u.addr, "source", from)
+	u.last, u.count = now, 0
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -19,6 +20,7 @@ import (
 
 	"github.com/stadsnat/accessd/dhcp/binding"
 	"github.com/stadsnat/accessd/dhcp/kealease"
+	"github.com/stadsnat/accessd/internal/testkit"
 )
 
 // ipUDP builds an IPv4/UDP packet around payload.
@@ -127,11 +129,12 @@ func FuzzDHCPPayload(f *testing.F) {
 
 // sink collects pushed packets.
 type sink struct {
-	mu   sync.Mutex
-	pkts []string
-	srcs []binding.Source
-	rows []kealease.Lease
-	bad  int
+	mu        sync.Mutex
+	pkts      []string
+	srcs      []binding.Source
+	rows      []kealease.Lease
+	bad       int
+	untrusted int
 }
 
 func (s *sink) Push(src binding.Source, _ time.Time, pkts [][]byte) {
@@ -152,6 +155,8 @@ func (s *sink) KeaRows(_ context.Context, rows []kealease.Lease) error {
 
 func (s *sink) KeaBadRows(n int) { s.mu.Lock(); s.bad += n; s.mu.Unlock() }
 
+func (s *sink) Untrusted(_ binding.Source, n int) { s.mu.Lock(); s.untrusted += n; s.mu.Unlock() }
+
 func (s *sink) count() int { s.mu.Lock(); defer s.mu.Unlock(); return len(s.pkts) }
 
 func quiet() *slog.Logger { return slog.New(slog.DiscardHandler) }
@@ -163,7 +168,7 @@ func TestRelayLoopback(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := &sink{}
-	r := NewRelay([]*net.UDPConn{c}, s, quiet())
+	r := NewRelay([]*net.UDPConn{c}, []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}, s, quiet())
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)
 	go func() { done <- r.Run(ctx) }()
@@ -353,22 +358,10 @@ func TestKeaFileMissing(t *testing.T) {
 	}
 }
 
-// requireIntegration skips, or fails under ACCESSD_REQUIRE_INTEGRATION=1.
-func requireIntegration(t *testing.T, format string, args ...any) {
-	t.Helper()
-	msg := fmt.Sprintf(format, args...)
-	if os.Getenv("ACCESSD_REQUIRE_INTEGRATION") == "1" {
-		t.Fatalf("integration prerequisite missing: %s", msg)
-	}
-	t.Skipf("skipping: %s (set ACCESSD_REQUIRE_INTEGRATION=1 to make this a failure)", msg)
-}
-
 // A real AF_PACKET socket on the loopback interface with the filter in
 // the kernel: it hands over the datagram to port 67 and nothing else.
 func TestSnoopLoopback(t *testing.T) {
-	if os.Geteuid() != 0 {
-		requireIntegration(t, "AF_PACKET needs root (CAP_NET_RAW)")
-	}
+	testkit.RequireRoot(t, "an AF_PACKET socket (CAP_NET_RAW)")
 	s := &sink{}
 	sn, err := OpenSnoop("lo", s, quiet())
 	if err != nil {

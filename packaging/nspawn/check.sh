@@ -87,6 +87,19 @@ check "config owner" "config is $(stat -c '%U:%G %a' $CONFIG)" test "$(stat -c '
 check "state dir" "no /var/lib/accessd/accessd.db" test -s /var/lib/accessd/accessd.db
 check "import demo" "accessctl import demo.csv failed (check.log)" accessctl import "$ADT/demo.csv"
 check "demo access" "accessctl access ALS10001 failed" accessctl access ALS10001
+# The NOC finds what happened to an access by its journal field: an
+# operator's removal is logged with access_id, which the native journal
+# handler sends as ACCESS_ID=.
+check "remove an access" "accessctl remove ALS30001 failed" accessctl remove ALS30001
+journal_has() { # journal_has FIELD=VALUE TEXT: an entry of accessd.service within 10 s
+	for _ in $(seq 50); do
+		journalctl -q -u accessd.service "$1" -o cat | grep -q -- "$2" && return 0
+		sleep 0.2
+	done
+	return 1
+}
+check "journal by ACCESS_ID" "journalctl ACCESS_ID=ALS30001 found no 'access removed' entry" \
+	journal_has ACCESS_ID=ALS30001 'access removed'
 
 # --- systemctl start to READY (Type=notify: start returns after READY=1) --
 # restart_figures SUFFIX: stop, time the start, then the idle RSS.

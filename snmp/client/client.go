@@ -26,6 +26,20 @@ type Client interface {
 	Close() error
 }
 
+// Idler is a Client that can give back its socket and buffers between
+// uses (after a poll cycle) and open them again at its next request,
+// still the same session.
+type Idler interface {
+	Idle()
+}
+
+// Idle lets c give back its socket and buffers if it can (see Idler).
+func Idle(c Client) {
+	if i, ok := c.(Idler); ok {
+		i.Idle()
+	}
+}
+
 // Dialer opens sessions. The poller holds a Dialer so tests can replace
 // the network with fake agents.
 type Dialer interface {

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 
 	"github.com/gosnmp/gosnmp"
@@ -19,43 +21,108 @@ type Net struct{}
 
 // Dial opens a UDP session with t.Address. It sends nothing: an agent
 // that does not answer shows only at the first request.
+//
+// Each gosnmp socket comes with a 64 KiB receive buffer: with thousands of
+// switches that was most of the daemon's memory. A session gives socket
+// and buffer back on Idle (the poller calls it after each cycle) and
+// opens a new socket at its next request. An SNMPv2c session opens it on
+// a gosnmp value (and buffer) another idle session gave back: as many
+// buffers as sessions at work, and none made and thrown away per cycle.
+// An SNMPv3 session connects a new gosnmp value (gosnmp sets up the
+// security parameters there: a new salt for privacy) and keeps its
+// security parameters and context engine ID (no new engine discovery, no
+// new keys).
 func (Net) Dial(ctx context.Context, t Target) (Client, error) {
 	if err := t.Validate(); err != nil {
 		return nil, err
 	}
-	host, port, _ := SplitAddress(t.Address)
-	g := &gosnmp.GoSNMP{
-		Target:             host,
-		Port:               port,
-		Transport:          "udp",
-		Context:            ctx,
-		Timeout:            t.Timeout,
-		Retries:            t.Retries,
-		ExponentialTimeout: false,
-		MaxOids:            MaxOIDs,
+	s := &session{t: t, addr: t.Address}
+	if u := t.Credentials.V3; u != nil {
+		// A fresh parameter struct per session: gosnmp stores the agent's
+		// engine ID, boots and time in it.
+		s.sp, s.flags = usmParameters(*u)
 	}
+	if err := s.open(ctx); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// carriers are gosnmp values of idle sessions, each with the receive
+// buffer its first Connect made, for the next SNMPv2c session to open a
+// socket on. gosnmp makes a new buffer at every Connect, so a reused value
+// gets its socket from carry instead.
+var carriers sync.Pool
+
+// open gives an idle session a gosnmp value with a socket to its agent.
+func (s *session) open(ctx context.Context) error {
+	if s.g != nil {
+		return nil
+	}
+	t := s.t
+	host, port, _ := SplitAddress(t.Address)
+	var g *gosnmp.GoSNMP
+	reused := false
+	if t.Credentials.V3 == nil {
+		g, reused = carriers.Get().(*gosnmp.GoSNMP)
+	}
+	if !reused {
+		g = &gosnmp.GoSNMP{}
+	}
+	// Every field a session sets, set again: a reused value was another
+	// agent's.
+	g.Target, g.Port, g.Transport, g.Context = host, port, "udp", ctx
+	g.Timeout, g.Retries, g.ExponentialTimeout, g.MaxOids = t.Timeout, t.Retries, false, MaxOIDs
+	g.OnSent, g.OnRetry = nil, nil
 	if t.Hooks.OnSend != nil {
 		g.OnSent = func(*gosnmp.GoSNMP) { t.Hooks.OnSend() }
 	}
 	if t.Hooks.OnRetry != nil {
 		g.OnRetry = func(*gosnmp.GoSNMP) { t.Hooks.OnRetry() }
 	}
+	g.Version, g.Community = gosnmp.Version2c, t.Credentials.Community
+	g.SecurityModel, g.ContextName, g.ContextEngineID, g.SecurityParameters, g.MsgFlags = 0, "", "", nil, 0
 	if u := t.Credentials.V3; u != nil {
-		g.Version = gosnmp.Version3
-		g.SecurityModel = gosnmp.UserSecurityModel
-		g.ContextName = u.ContextName
-		// A fresh parameter struct per session: gosnmp stores the agent's
-		// engine ID, boots and time in it.
-		sp, flags := usmParameters(*u)
-		g.SecurityParameters, g.MsgFlags = sp, flags
+		g.Version, g.Community, g.SecurityModel, g.ContextName = gosnmp.Version3, "", gosnmp.UserSecurityModel, u.ContextName
+		g.SecurityParameters, g.MsgFlags, g.ContextEngineID = s.sp, s.flags, s.contextEngineID
+	}
+	var err error
+	if reused {
+		err = carry(ctx, g)
 	} else {
-		g.Version = gosnmp.Version2c
-		g.Community = t.Credentials.Community
+		err = g.Connect()
 	}
-	if err := g.Connect(); err != nil {
-		return nil, fmt.Errorf("agent %s: %w", t.Address, err)
+	if err != nil {
+		return fmt.Errorf("agent %s: %w", t.Address, err)
 	}
-	return &session{g: g, addr: t.Address}, nil
+	s.g = g
+	return nil
+}
+
+// carry opens g's socket as gosnmp's Connect does for UDP (a connected
+// socket, no local address), without a new receive buffer.
+func carry(ctx context.Context, g *gosnmp.GoSNMP) error {
+	d := net.Dialer{Timeout: g.Timeout}
+	conn, err := d.DialContext(ctx, "udp", net.JoinHostPort(g.Target, strconv.Itoa(int(g.Port))))
+	if err != nil {
+		return fmt.Errorf("error establishing connection to host: %w", err)
+	}
+	g.Conn = conn
+	return nil
+}
+
+// release closes s's socket and gives its gosnmp value to the next
+// session that opens one.
+func (s *session) release() error {
+	if s.g == nil {
+		return nil
+	}
+	err := s.g.Close()
+	s.contextEngineID = s.g.ContextEngineID // gosnmp learnt it from the agent's first SNMPv3 answer
+	s.g.Context, s.g.OnSent, s.g.OnRetry, s.g.SecurityParameters = nil, nil, nil, nil
+	carriers.Put(s.g)
+	s.g = nil
+	return err
 }
 
 func usmParameters(u USM) (*gosnmp.UsmSecurityParameters, gosnmp.SnmpV3MsgFlags) {
@@ -66,13 +133,25 @@ func usmParameters(u USM) (*gosnmp.UsmSecurityParameters, gosnmp.SnmpV3MsgFlags)
 }
 
 type session struct {
-	g    *gosnmp.GoSNMP
-	addr string
+	t     Target
+	addr  string
+	sp    *gosnmp.UsmSecurityParameters // SNMPv3: kept across sockets
+	flags gosnmp.SnmpV3MsgFlags
+	// contextEngineID is the SNMPv3 context engine ID gosnmp learnt.
+	contextEngineID string
+	g               *gosnmp.GoSNMP // nil while idle
 }
+
+// Idle closes the session's socket and gives its receive buffer to the
+// next session that opens one; its next request opens a new socket.
+func (s *session) Idle() { s.release() }
 
 func (s *session) Get(ctx context.Context, oids []string) ([]ifmib.Varbind, error) {
 	if len(oids) > MaxOIDs {
 		return nil, fmt.Errorf("get from %s: %d OIDs, at most %d per request", s.addr, len(oids), MaxOIDs)
+	}
+	if err := s.open(ctx); err != nil {
+		return nil, err
 	}
 	s.g.Context = ctx
 	pkt, err := s.g.Get(oids)
@@ -87,13 +166,16 @@ func (s *session) GetBulk(ctx context.Context, nonRepeaters, repeaters []string,
 	if maxRepetitions < 1 {
 		maxRepetitions = 1
 	}
+	if err := s.open(ctx); err != nil {
+		return nil, err
+	}
 	s.g.Context = ctx
 	oids := append(append(make([]string, 0, n), nonRepeaters...), repeaters...)
 	pkt, err := s.g.GetBulk(oids, uint8(len(nonRepeaters)), uint32(maxRepetitions))
 	return s.result("getbulk", pkt, err)
 }
 
-func (s *session) Close() error { return s.g.Close() }
+func (s *session) Close() error { return s.release() }
 
 func (s *session) result(op string, pkt *gosnmp.SnmpPacket, err error) ([]ifmib.Varbind, error) {
 	if err != nil {

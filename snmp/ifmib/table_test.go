@@ -2,7 +2,6 @@ package ifmib_test
 
 import (
 	"encoding/json"
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,11 +9,10 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/stadsnat/accessd/internal/testkit"
 	"github.com/stadsnat/accessd/snmp/ifmib"
 	"github.com/stadsnat/accessd/snmp/internal/walkfile"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in snmp/testdata")
 
 func readWalk(t testing.TB, name string) []ifmib.Varbind {
 	t.Helper()
@@ -69,7 +67,7 @@ func toGolden(tab *ifmib.Table) golden {
 
 // TestDecodeRecordedWalks decodes every recorded walk of snmp/testdata and
 // compares the rows with the golden <walk>.rows.json beside it (regenerate
-// with go test ./snmp/ifmib -run TestDecodeRecordedWalks -update).
+// with ACCESSD_UPDATE_GOLDEN=1 go test ./snmp/ifmib -run TestDecodeRecordedWalks).
 func TestDecodeRecordedWalks(t *testing.T) {
 	files, _ := filepath.Glob(filepath.Join("..", "testdata", "*.walk"))
 	if len(files) == 0 {
@@ -86,19 +84,7 @@ func TestDecodeRecordedWalks(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			gf := strings.TrimSuffix(f, ".walk") + ".rows.json"
-			if *update {
-				if err := os.WriteFile(gf, append(got, '\n'), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(gf)
-			if err != nil {
-				t.Fatalf("golden file: %v (run with -update)", err)
-			}
-			if diff := cmp.Diff(strings.TrimSpace(string(want)), string(got)); diff != "" {
-				t.Errorf("decoded %s (-want +got):\n%s", name, diff)
-			}
+			testkit.Golden(t, strings.TrimSuffix(f, ".walk")+".rows.json", string(got)+"\n")
 		})
 	}
 }

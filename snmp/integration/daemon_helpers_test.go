@@ -1,11 +1,9 @@
 package integration
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -13,12 +11,11 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
-	"github.com/stadsnat/accessd/snmp/internal/lab"
+	"github.com/stadsnat/accessd/internal/testkit"
 )
 
 // accessd is the real daemon, built from this tree, run as a process.
@@ -30,60 +27,17 @@ type accessd struct {
 	sock string
 	cfg  string // the configuration file
 	head string // the configuration before "snmp:"
-	cmd  *exec.Cmd
-	log  *syncBuffer
-}
-
-// syncBuffer is a bytes.Buffer safe for the process's writes and the
-// test's reads.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-// buildAccessd builds accessd and accessctl into dir/bin.
-func buildAccessd(t *testing.T, dir string) string {
-	t.Helper()
-	_, err := exec.LookPath("go")
-	lab.Require(t, err == nil, "the go tool in PATH (to build accessd)")
-	bin := filepath.Join(dir, "bin")
-	out, err := exec.Command("go", "build", "-o", bin+"/", "../../cmd/accessd", "../../cmd/accessctl").CombinedOutput()
-	if err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
-}
-
-func freeTCP(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
+	proc *testkit.Process
 }
 
 // startAccessd writes a configuration with the given snmp section
 // (indented two spaces under "snmp:") and runs the daemon until the test
-// ends.
+// ends, which must stop it cleanly.
 func startAccessd(t *testing.T, bin, snmpYAML string) *accessd {
 	t.Helper()
 	dir := t.TempDir()
-	addr := freeTCP(t)
-	a := &accessd{t: t, dir: dir, bin: bin, base: "http://" + addr, sock: filepath.Join(dir, "admin.sock"), log: &syncBuffer{}}
+	addr := testkit.FreeTCPAddr(t)
+	a := &accessd{t: t, dir: dir, bin: bin, base: "http://" + addr, sock: filepath.Join(dir, "admin.sock")}
 	a.head = fmt.Sprintf(`state_dir: %s
 ko_id: ADT
 log: {level: debug, format: text}
@@ -94,37 +48,10 @@ users:
 `, filepath.Join(dir, "state"), addr, a.sock)
 	a.cfg = filepath.Join(dir, "accessd.yaml")
 	a.writeSNMP(snmpYAML)
-	a.cmd = exec.Command(filepath.Join(bin, "accessd"), "-config", a.cfg)
-	a.cmd.Stdout, a.cmd.Stderr = a.log, a.log
-	if err := a.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		a.cmd.Process.Signal(syscall.SIGTERM)
-		done := make(chan error, 1)
-		go func() { done <- a.cmd.Wait() }()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("accessd exited with %v after SIGTERM", err)
-			}
-		case <-time.After(15 * time.Second):
-			a.cmd.Process.Kill()
-			<-done
-			t.Error("accessd did not stop within 15 s of SIGTERM")
-		}
-		if t.Failed() {
-			t.Logf("accessd's log:\n%s", a.log)
-		}
-	})
-	lab.Eventually(t, 20*time.Second, "accessd ready", func() bool {
-		resp, err := http.Get(a.base + "/readyz")
-		if err != nil {
-			return false
-		}
-		resp.Body.Close()
-		return resp.StatusCode == http.StatusOK
-	})
+	a.proc = testkit.NewProcess(t, filepath.Join(bin, "accessd"), "-config", a.cfg)
+	a.proc.CleanExit = true
+	a.proc.Start()
+	a.proc.WaitReady(20*time.Second, testkit.HTTPReady(a.base+"/readyz"))
 	return a
 }
 
@@ -140,9 +67,7 @@ func (a *accessd) writeSNMP(snmpYAML string) {
 func (a *accessd) reload(snmpYAML string) {
 	a.t.Helper()
 	a.writeSNMP(snmpYAML)
-	if err := a.cmd.Process.Signal(syscall.SIGHUP); err != nil {
-		a.t.Fatal(err)
-	}
+	a.proc.Signal(syscall.SIGHUP)
 }
 
 // ctl runs accessctl; it fails the test on a non-zero exit.

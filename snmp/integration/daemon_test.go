@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stadsnat/accessd/internal/testkit"
 	"github.com/stadsnat/accessd/snmp/client"
 	"github.com/stadsnat/accessd/snmp/internal/lab"
 	"github.com/stadsnat/accessd/store"
@@ -46,8 +47,9 @@ func snmpSection(d *lab.Snmpd, interval string, creds string, trapAddr string) s
 // with a later since; an idle cycle writes nothing to the store; a switch
 // that stops answering (SIGSTOP) turns the links unknown (503), and back.
 func TestDaemonLinkState(t *testing.T) {
-	lab.RequireCommands(t, "snmpd", "snmpget", "ip")
-	bin := buildAccessd(t, t.TempDir())
+	testkit.SkipShort(t, slow)
+	testkit.RequireCommands(t, "snmpd", "snmpget", "ip")
+	bin := testkit.Binaries(t).Dir
 	for _, tc := range []struct{ name, creds string }{
 		{"v2c", "community: public"},
 		{"v3-authPriv", fmt.Sprintf("v3: {user: %s, auth: SHA256, auth_pass: %s, priv: AES, priv_pass: %s}", v3user.User, v3user.AuthPass, v3user.PrivPass)},
@@ -55,11 +57,11 @@ func TestDaemonLinkState(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			d := lab.StartSnmpd(t, lab.SnmpdOptions{Ports: 8, Users: []client.USM{v3user}, FirstPortMbps: 1000})
 			const interval = 2 * time.Second
-			a := startAccessd(t, bin, snmpSection(d, "2s", tc.creds, fmt.Sprintf("127.0.0.1:%d", lab.FreeUDPPort(t))))
+			a := startAccessd(t, bin, snmpSection(d, "2s", tc.creds, fmt.Sprintf("127.0.0.1:%d", testkit.FreeUDPPort(t))))
 			ids := a.importPorts("adt-sw", d.Ports)
 
 			// the inventory watcher picks the import up; the ports come up
-			lab.Eventually(t, 15*time.Second, "every imported access UP", func() bool {
+			testkit.WaitUntil(t, 15*time.Second, "every imported access UP", func() bool {
 				for _, id := range ids {
 					if st, l, _ := a.link(id); st != 200 || l.Link != "UP" {
 						return false
@@ -107,7 +109,7 @@ func TestDaemonLinkState(t *testing.T) {
 			upSince := parseSince(t, before.Up.Since)
 			pulled := time.Now()
 			d.PeerDown(port)
-			took := lab.Eventually(t, interval+3*time.Second+2*time.Second, id+" DOWN", func() bool {
+			took := testkit.WaitUntil(t, interval+3*time.Second+2*time.Second, id+" DOWN", func() bool {
 				_, l, _ := a.link(id)
 				return l.Link == "DOWN"
 			})
@@ -126,7 +128,7 @@ func TestDaemonLinkState(t *testing.T) {
 				t.Errorf("ON-API after the pull = %s (pulled at %v)", on.body, pulled.UTC())
 			}
 			d.PeerUp(port)
-			lab.Eventually(t, interval+5*time.Second, id+" UP again", func() bool {
+			testkit.WaitUntil(t, interval+5*time.Second, id+" UP again", func() bool {
 				_, l, _ := a.link(id)
 				return l.Link == "UP"
 			})
@@ -155,7 +157,7 @@ func TestDaemonLinkState(t *testing.T) {
 
 			// the switch stops answering
 			d.Stop()
-			took = lab.Eventually(t, interval+4*time.Second, "links unknown", func() bool {
+			took = testkit.WaitUntil(t, interval+4*time.Second, "links unknown", func() bool {
 				st, _, _ := a.link(id)
 				return st == http.StatusServiceUnavailable
 			})
@@ -171,7 +173,7 @@ func TestDaemonLinkState(t *testing.T) {
 				t.Errorf("accessctl status while frozen:\n%s", st)
 			}
 			d.Cont()
-			lab.Eventually(t, interval+5*time.Second, "links known again", func() bool {
+			testkit.WaitUntil(t, interval+5*time.Second, "links known again", func() bool {
 				st, l, _ := a.link(id)
 				return st == 200 && l.Link == "UP"
 			})
@@ -183,14 +185,15 @@ func TestDaemonLinkState(t *testing.T) {
 // trap (v2c) and a linkUp trap (v3 authPriv SHA-512/AES-256) sent with
 // snmptrap to the daemon's listener show in the PI-API within 1 s.
 func TestDaemonTrapWithin1s(t *testing.T) {
-	lab.RequireCommands(t, "snmpd", "snmpget", "snmptrap", "ip")
-	bin := buildAccessd(t, t.TempDir())
+	testkit.SkipShort(t, slow)
+	testkit.RequireCommands(t, "snmpd", "snmpget", "snmptrap", "ip")
+	bin := testkit.Binaries(t).Dir
 	d := lab.StartSnmpd(t, lab.SnmpdOptions{Ports: 4})
-	trapAddr := fmt.Sprintf("127.0.0.1:%d", lab.FreeUDPPort(t))
+	trapAddr := fmt.Sprintf("127.0.0.1:%d", testkit.FreeUDPPort(t))
 	a := startAccessd(t, bin, snmpSection(d, "60s", "community: public", trapAddr))
 	ids := a.importPorts("adt-sw", d.Ports)
 	port, id := d.Ports[2], ids[d.Ports[2]]
-	lab.Eventually(t, 15*time.Second, id+" UP", func() bool { _, l, _ := a.link(id); return l.Link == "UP" })
+	testkit.WaitUntil(t, 15*time.Second, id+" UP", func() bool { _, l, _ := a.link(id); return l.Link == "UP" })
 
 	send := func(args ...string) {
 		t.Helper()
@@ -213,10 +216,10 @@ func TestDaemonTrapWithin1s(t *testing.T) {
 		tc.act(port)
 		// snmpd caches its ifTable (~3 s): the read the trap triggers can
 		// only see the change once snmpd does, as on a switch sending it
-		lab.Eventually(t, 10*time.Second, "snmpd to show the change", func() bool { return d.Oper("public", port) == tc.want })
+		testkit.WaitUntil(t, 10*time.Second, "snmpd to show the change", func() bool { return d.Oper("public", port) == tc.want })
 		sent := time.Now()
 		send(append(tc.auth, trapAddr, "", tc.kind, ".1.3.6.1.2.1.2.2.1.1."+idx, "i", idx, ".1.3.6.1.2.1.2.2.1.8."+idx, "i", tc.want)...)
-		lab.Eventually(t, 3*time.Second, tc.name+" in the PI-API", func() bool {
+		testkit.WaitUntil(t, 3*time.Second, tc.name+" in the PI-API", func() bool {
 			_, l, _ := a.link(id)
 			return l.Link == tc.link
 		})
@@ -241,8 +244,9 @@ func TestDaemonTrapWithin1s(t *testing.T) {
 // and SIGHUP applies new switch credentials (a wrong community makes the
 // links unknown; the right one brings them back).
 func TestDaemonInventoryAndReload(t *testing.T) {
-	lab.RequireCommands(t, "snmpd", "snmpget", "ip")
-	bin := buildAccessd(t, t.TempDir())
+	testkit.SkipShort(t, slow)
+	testkit.RequireCommands(t, "snmpd", "snmpget", "ip")
+	bin := testkit.Binaries(t).Dir
 	d := lab.StartSnmpd(t, lab.SnmpdOptions{Ports: 4})
 	section := func(community string) string {
 		return fmt.Sprintf("  interval: 2s\n  timeout: 300ms\n  retries: 0\n  switches:\n    - {address: \"%s\", name: adt-sw, community: %s}\n", d.Addr, community)
@@ -250,20 +254,20 @@ func TestDaemonInventoryAndReload(t *testing.T) {
 	a := startAccessd(t, bin, section("public"))
 	up := func(id string) bool { st, l, _ := a.link(id); return st == 200 && l.Link == "UP" }
 	ids := a.importSome("adt-sw", d.Ports[:2], 0)
-	lab.Eventually(t, 10*time.Second, "the first two accesses UP", func() bool { return up(ids[d.Ports[0]]) && up(ids[d.Ports[1]]) })
+	testkit.WaitUntil(t, 10*time.Second, "the first two accesses UP", func() bool { return up(ids[d.Ports[0]]) && up(ids[d.Ports[1]]) })
 	if n := a.metric("accessd_snmp_ports"); n != 2 {
 		t.Errorf("ports polled = %v, want 2", n)
 	}
 
 	more := a.importSome("adt-sw", d.Ports[2:], 2)
-	took := lab.Eventually(t, 10*time.Second, "the accesses imported later UP", func() bool {
+	took := testkit.WaitUntil(t, 10*time.Second, "the accesses imported later UP", func() bool {
 		return up(more[d.Ports[2]]) && up(more[d.Ports[3]])
 	})
 	t.Logf("imported while running: UP after %v", took)
 
 	gone := ids[d.Ports[0]]
 	a.ctl("remove", gone)
-	lab.Eventually(t, 10*time.Second, "the removed access's port no longer polled", func() bool {
+	testkit.WaitUntil(t, 10*time.Second, "the removed access's port no longer polled", func() bool {
 		return a.metric("accessd_snmp_ports") == 3
 	})
 	if r := a.get("/api/2.3/accesses/" + gone + "/link"); r.status != http.StatusNotFound {
@@ -272,12 +276,12 @@ func TestDaemonInventoryAndReload(t *testing.T) {
 
 	a.reload(section("wrong-community"))
 	id := ids[d.Ports[1]]
-	lab.Eventually(t, 10*time.Second, "links unknown with a wrong community", func() bool {
+	testkit.WaitUntil(t, 10*time.Second, "links unknown with a wrong community", func() bool {
 		st, _, _ := a.link(id)
 		return st == http.StatusServiceUnavailable
 	})
 	a.reload(section("public"))
-	lab.Eventually(t, 10*time.Second, "links known again", func() bool { return up(id) })
+	testkit.WaitUntil(t, 10*time.Second, "links known again", func() bool { return up(id) })
 	if sw := a.ctl("switches"); !strings.Contains(sw, d.Addr) || !strings.Contains(sw, "up") {
 		t.Errorf("accessctl switches:\n%s", sw)
 	}

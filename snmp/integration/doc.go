@@ -1,7 +1,9 @@
 // Package integration holds the SNMP side's tests against real peers: a
 // net-snmp snmpd with veth ports (v2c and v3 authPriv, cable pulls, traps
 // sent with snmptrap, a frozen agent) and the scale harness over snmpsim.
-// It has no code of its own; see snmp/internal/lab for the peers.
+// It has no code of its own; see snmp/internal/lab for the peers and
+// internal/testkit for the daemon's process and the building of it. Every
+// test here skips under go test -short (the package takes about 1.5 min).
 //
 // The poller tests (snmpd_test.go) drive the poller directly; the daemon
 // tests (daemon_test.go) build accessd and accessctl from this tree, run

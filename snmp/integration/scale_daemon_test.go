@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stadsnat/accessd/internal/testkit"
 	"github.com/stadsnat/accessd/snmp/client"
 	"github.com/stadsnat/accessd/snmp/internal/lab"
 	"github.com/stadsnat/accessd/snmp/linkstate"
@@ -28,6 +29,7 @@ import (
 //
 //	ACCESSD_SCALE=1 go test -run TestScaleDaemonPath -v -timeout 30m ./snmp/integration/
 func TestScaleDaemonPath(t *testing.T) {
+	testkit.SkipShort(t, slow)
 	if os.Getenv("ACCESSD_SCALE") != "1" {
 		t.Skip("scale harness: set ACCESSD_SCALE=1 (takes a few minutes; needs root, snmpsim, snmp)")
 	}
@@ -51,12 +53,12 @@ func TestScaleDaemonPath(t *testing.T) {
 				Activatable: inventory.Yes, Sellable: inventory.Yes, Option82: a + " " + p}})
 		}
 	}
-	if _, err := db.Import(in, store.ImportOptions{}); err != nil {
+	if _, err := db.Inventory().Import(in, store.ImportOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	start := time.Now()
 	inv := map[string][]string{}
-	db.EachAccessPort(func(_, sw, port string) error {
+	db.Ports().EachAccessPort(func(_, sw, port string) error {
 		inv[strings.Clone(sw)] = append(inv[sw], strings.Clone(port))
 		return nil
 	})
@@ -75,7 +77,6 @@ func TestScaleDaemonPath(t *testing.T) {
 			t.Fatal(err)
 		}
 		ctx, cancel := context.WithCancel(context.Background())
-		done := make(chan struct{})
 		syncW := func() {
 			if w != nil {
 				if err := w.Sync(ctx); err != nil {
@@ -84,7 +85,7 @@ func TestScaleDaemonPath(t *testing.T) {
 			}
 		}
 		c0, w0 := cpuTime(), time.Now()
-		go func() { p.Run(ctx); close(done) }()
+		task := testkit.Go(t, "poller", p.Run)
 		<-p.Ready()
 		syncW()
 		first = cycle{time.Since(w0), cpuTime() - c0}
@@ -96,7 +97,7 @@ func TestScaleDaemonPath(t *testing.T) {
 		p.PollNow(ctx, false)
 		syncW()
 		idle = cycle{time.Since(w0), cpuTime() - c0}
-		return first, full, idle, func() { cancel(); <-done }
+		return first, full, idle, func() { task.Stop(); cancel() }
 	}
 	per1000 := func(d time.Duration) time.Duration { return d * 1000 / time.Duration(total) }
 
@@ -105,16 +106,13 @@ func TestScaleDaemonPath(t *testing.T) {
 	stop0()
 
 	// the daemon's path
-	w := db.NewPortWriter(store.PortWriterOptions{})
-	links, err := linkstate.New(db, w, linkstate.Options{Interval: time.Hour})
+	w := db.Ports().NewWriter(store.PortWriterOptions{})
+	links, err := linkstate.New(db.Ports(), w, linkstate.Options{Interval: time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}
 	links.SetPlan(plan)
-	wctx, wcancel := context.WithCancel(context.Background())
-	wdone := make(chan struct{})
-	go func() { w.Run(wctx); close(wdone) }()
-	defer func() { wcancel(); <-wdone }()
+	defer testkit.Go(t, "port writer", w.Run).Stop()
 	f1, u1, i1, stop1 := run(links, w)
 	defer stop1()
 	s1 := w.Stats()

@@ -2,6 +2,7 @@ package integration
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"strconv"
@@ -10,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stadsnat/accessd/internal/benchfig"
+	"github.com/stadsnat/accessd/internal/testkit"
 	"github.com/stadsnat/accessd/snmp/client"
 	"github.com/stadsnat/accessd/snmp/ifmib"
 	"github.com/stadsnat/accessd/snmp/internal/lab"
@@ -59,10 +62,11 @@ func (c *countSink) Update(sw poller.SwitchState, changed []poller.PortState) {
 //
 //     ACCESSD_SCALE=1 go test -run TestScale -v -timeout 30m ./snmp/integration/
 func TestScale(t *testing.T) {
+	testkit.SkipShort(t, slow)
 	if os.Getenv("ACCESSD_SCALE") != "1" {
 		t.Skip("scale harness: set ACCESSD_SCALE=1 (takes a few minutes; needs root, snmpsim, snmp)")
 	}
-	lab.RequireCommands(t, "snmpbulkwalk")
+	testkit.RequireCommands(t, "snmpbulkwalk")
 	agents := envInt("ACCESSD_SCALE_AGENTS", 50)
 	conc := envInt("ACCESSD_SCALE_CONCURRENCY", 16)
 	const ports = 48
@@ -106,9 +110,7 @@ func TestScale(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
 		start := time.Now()
-		done := make(chan struct{})
-		go func() { p.Run(ctx); close(done) }()
-		defer func() { cancel(); <-done }()
+		defer testkit.Go(t, "poller", p.Run).Stop()
 		select {
 		case <-p.Ready():
 		case <-time.After(10 * time.Minute):
@@ -172,6 +174,15 @@ func TestScale(t *testing.T) {
 		int(avgP*sw1000+0.5), (per1000(idleCPU) * ports1000 / 1000).Round(time.Millisecond), (per1000(fullCPU) * ports1000 / 1000).Round(time.Millisecond),
 		perSwitchIdle.Round(time.Microsecond), perSwitchFull.Round(time.Microsecond), conc,
 		(perSwitchIdle * sw1000 / time.Duration(conc)).Round(time.Millisecond), (perSwitchFull * sw1000 / time.Duration(conc)).Round(time.Millisecond))
+	// The same as BENCHFIG lines for the bench command (package benchfig).
+	what := fmt.Sprintf("SNMP full refresh of %d snmpsim agents × %d ports", agents, ports)
+	benchfig.Report(t, benchfig.Figure{Name: fmt.Sprintf("%s, poller at concurrency %d", what, conc), Unit: "s", Value: full.Seconds(),
+		Peer: "snmpbulkwalk, one after the other", PeerValue: baseline.Seconds(), Goal: 1, Source: "#4 (no goal set; floor: as fast as net-snmp)"})
+	benchfig.Report(t, benchfig.Figure{Name: what + ", poller at concurrency 1", Unit: "s", Value: full1.Seconds(),
+		Peer: "snmpbulkwalk, one after the other", PeerValue: baseline.Seconds(), Goal: 1, Source: "#4 (no goal set; floor: as fast as net-snmp)"})
+	benchfig.Report(t, benchfig.Figure{Name: "SNMP request packets per switch per idle cycle, the most of any switch", Unit: "packets",
+		Value: float64(maxP), Goal: 3, Source: "#4"})
+	benchfig.Report(t, benchfig.Figure{Name: "SNMP poller CPU per 1,000 ports, full refresh", Unit: "ms", Value: float64(per1000(fullCPU).Microseconds()) / 1000, Source: "#4 (no goal)"})
 	if maxP > 3 {
 		t.Errorf("idle cycle needed up to %d packets per switch, goal ≤ 3", maxP)
 	}

@@ -1,7 +1,6 @@
 package integration
 
 import (
-	"context"
 	"log/slog"
 	"net/netip"
 	"os"
@@ -11,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stadsnat/accessd/internal/testkit"
 	"github.com/stadsnat/accessd/snmp/client"
 	"github.com/stadsnat/accessd/snmp/ifmib"
 	"github.com/stadsnat/accessd/snmp/internal/lab"
@@ -77,10 +77,7 @@ func runPoller(t *testing.T, s *sink, sw poller.Switch, interval time.Duration) 
 	if err := p.SetSwitches([]poller.Switch{sw}); err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { p.Run(ctx); close(done) }()
-	t.Cleanup(func() { cancel(); <-done })
+	testkit.Go(t, "poller", p.Run)
 	select {
 	case <-p.Ready():
 	case <-time.After(30 * time.Second):
@@ -96,6 +93,7 @@ var v3user = client.USM{User: "adtv3", Auth: client.SHA256, AuthPass: "adt-auth-
 // within one poll interval plus snmpd's ~3 s cache, and UP again with a
 // later since.
 func TestPollerAgainstSnmpd(t *testing.T) {
+	testkit.SkipShort(t, slow)
 	for _, tc := range []struct {
 		name  string
 		creds client.Credentials
@@ -110,7 +108,7 @@ func TestPollerAgainstSnmpd(t *testing.T) {
 			runPoller(t, s, poller.Switch{Address: d.Addr, Group: "lab", Credentials: tc.creds, Ports: d.Ports}, interval)
 
 			// new veths take a moment to show up and come up in snmpd
-			lab.Eventually(t, 15*time.Second, "all 48 ports UP", func() bool {
+			testkit.WaitUntil(t, 15*time.Second, "all 48 ports UP", func() bool {
 				all := s.all()
 				for _, p := range d.Ports {
 					if all[p].Link != ifmib.LinkUp {
@@ -130,7 +128,7 @@ func TestPollerAgainstSnmpd(t *testing.T) {
 			upSince := s.port(port).Since
 			pulled := time.Now()
 			d.PeerDown(port)
-			took := lab.Eventually(t, interval+3*time.Second+2*time.Second, port+" DOWN", func() bool {
+			took := testkit.WaitUntil(t, interval+3*time.Second+2*time.Second, port+" DOWN", func() bool {
 				return s.port(port).Link == ifmib.LinkDown
 			})
 			down := s.port(port)
@@ -142,7 +140,7 @@ func TestPollerAgainstSnmpd(t *testing.T) {
 				t.Errorf("DOWN since %v, pulled at %v", down.Since, pulled)
 			}
 			d.PeerUp(port)
-			lab.Eventually(t, interval+5*time.Second, port+" UP again", func() bool { return s.port(port).Link == ifmib.LinkUp })
+			testkit.WaitUntil(t, interval+5*time.Second, port+" UP again", func() bool { return s.port(port).Link == ifmib.LinkUp })
 			if up := s.port(port); !up.Since.After(down.Since) || !up.Since.After(upSince) {
 				t.Errorf("UP again since %v, want later than DOWN since %v and the first UP since %v", up.Since, down.Since, upSince)
 			}
@@ -159,7 +157,8 @@ func TestPollerAgainstSnmpd(t *testing.T) {
 // trap sent by snmptrap to the listener makes the poller read the port at
 // once: DOWN (source trap) within 1 s. v2c and a v3 authPriv trap.
 func TestTrapReflectedWithin1s(t *testing.T) {
-	lab.RequireCommands(t, "snmptrap")
+	testkit.SkipShort(t, slow)
+	testkit.RequireCommands(t, "snmptrap")
 	d := lab.StartSnmpd(t, lab.SnmpdOptions{Ports: 8})
 	s := newSink()
 	p := runPoller(t, s, poller.Switch{Address: d.Addr, Credentials: client.Credentials{Community: "public"}, Ports: d.Ports}, time.Minute)
@@ -168,12 +167,9 @@ func TestTrapReflectedWithin1s(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { l.Run(ctx); close(done) }()
-	t.Cleanup(func() { cancel(); <-done })
+	testkit.Go(t, "trap listener", l.Run)
 	<-l.Ready()
-	lab.Eventually(t, 15*time.Second, "ports UP", func() bool { return s.port(d.Ports[7]).Link == ifmib.LinkUp })
+	testkit.WaitUntil(t, 15*time.Second, "ports UP", func() bool { return s.port(d.Ports[7]).Link == ifmib.LinkUp })
 	// the trap needs the poller to know that 127.0.0.1 is this switch
 	if !p.LinkTrap(netip.MustParseAddr("127.0.0.1"), 0) {
 		t.Fatal("poller does not know the switch by 127.0.0.1")
@@ -204,12 +200,12 @@ func TestTrapReflectedWithin1s(t *testing.T) {
 		tc.act(port)
 		// snmpd caches its ifTable (~3 s): the trap's GET can only see the
 		// change once snmpd does, as on a switch that sends it.
-		lab.Eventually(t, 10*time.Second, "snmpd to show the change", func() bool { return d.Oper("public", port) == tc.want })
+		testkit.WaitUntil(t, 10*time.Second, "snmpd to show the change", func() bool { return d.Oper("public", port) == tc.want })
 		sent := time.Now()
 		target := l.Addr().String()
 		send(append(tc.auth, target, "", tc.kind,
 			".1.3.6.1.2.1.2.2.1.1."+idx, "i", idx, ".1.3.6.1.2.1.2.2.1.8."+idx, "i", tc.want)...)
-		lab.Eventually(t, 3*time.Second, tc.name+" reflected", func() bool {
+		testkit.WaitUntil(t, 3*time.Second, tc.name+" reflected", func() bool {
 			st := s.port(port)
 			return st.Link == tc.link && st.Source == poller.SourceTrap
 		})
@@ -226,16 +222,17 @@ func TestTrapReflectedWithin1s(t *testing.T) {
 // TestFrozenAgentTurnsUnknown: an snmpd that stops answering (SIGSTOP)
 // turns its ports UNKNOWN, never a stale UP; once resumed they are UP.
 func TestFrozenAgentTurnsUnknown(t *testing.T) {
+	testkit.SkipShort(t, slow)
 	d := lab.StartSnmpd(t, lab.SnmpdOptions{Ports: 4})
 	s := newSink()
 	const interval = 2 * time.Second
 	runPoller(t, s, poller.Switch{Address: d.Addr, Credentials: client.Credentials{Community: "public"}, Ports: d.Ports}, interval)
-	lab.Eventually(t, 15*time.Second, "ports UP", func() bool { return s.port(d.Ports[3]).Link == ifmib.LinkUp })
+	testkit.WaitUntil(t, 15*time.Second, "ports UP", func() bool { return s.port(d.Ports[3]).Link == ifmib.LinkUp })
 	d.Stop()
 	t.Cleanup(d.Cont)
 	stopped := time.Now()
 	// one interval, then the walk and the probe time out (0.5 s × 2 each)
-	took := lab.Eventually(t, interval+3*time.Second, "ports UNKNOWN", func() bool {
+	took := testkit.WaitUntil(t, interval+3*time.Second, "ports UNKNOWN", func() bool {
 		for _, p := range d.Ports {
 			if st := s.port(p); st.Link != ifmib.LinkUnknown || st.Reachable {
 				return false
@@ -248,7 +245,7 @@ func TestFrozenAgentTurnsUnknown(t *testing.T) {
 		t.Errorf("UNKNOWN since %v, agent stopped at %v", st.Since, stopped)
 	}
 	d.Cont()
-	lab.Eventually(t, interval+5*time.Second, "ports UP again", func() bool {
+	testkit.WaitUntil(t, interval+5*time.Second, "ports UP again", func() bool {
 		for _, p := range d.Ports {
 			if st := s.port(p); st.Link != ifmib.LinkUp || !st.Reachable {
 				return false

@@ -12,6 +12,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/stadsnat/accessd/snmp/ifmib"
 	"github.com/stadsnat/accessd/snmp/poller"
 	"github.com/stadsnat/accessd/store"
 )
@@ -34,7 +35,7 @@ type Options struct {
 // Links is the poller's Sink and the answer to "what is the link of this
 // access?". Create it with New; it is safe for concurrent use.
 type Links struct {
-	db      *store.DB
+	ports   store.Ports
 	w       *store.PortWriter
 	opts    Options
 	log     *slog.Logger
@@ -47,7 +48,7 @@ type Links struct {
 
 // New returns Links writing through w. Ports not confirmed since New are
 // UNKNOWN: what the store remembers from before is not fresh.
-func New(db *store.DB, w *store.PortWriter, o Options) (*Links, error) {
+func New(ports store.Ports, w *store.PortWriter, o Options) (*Links, error) {
 	if o.Interval <= 0 {
 		return nil, errors.New("linkstate: interval must be positive")
 	}
@@ -61,7 +62,7 @@ func New(db *store.DB, w *store.PortWriter, o Options) (*Links, error) {
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	l := &Links{db: db, w: w, opts: o, log: log, started: o.Now(), sws: make(map[string]poller.SwitchState)}
+	l := &Links{ports: ports, w: w, opts: o, log: log, started: o.Now(), sws: make(map[string]poller.SwitchState)}
 	if err := registerMetrics(o.Registerer, w); err != nil {
 		return nil, err
 	}
@@ -93,15 +94,49 @@ func (l *Links) Update(sw poller.SwitchState, changed []poller.PortState) {
 	for i, p := range changed {
 		us[i] = store.PortUpdate{Key: store.PortKey{Switch: p.Switch, Port: p.Port}, State: stateOf(p), Removed: p.Removed}
 	}
+	l.nameAccesses(sw.Switch, us)
 	l.w.Submit(us...)
+}
+
+// nameAccesses fills in the access on each changed port (for whoever
+// learns of port changes from the store's hooks: a cluster's hub), from
+// the inventory's names of the switch. A port no access names keeps "".
+func (l *Links) nameAccesses(addr string, us []store.PortUpdate) {
+	l.mu.RLock()
+	names := l.plan.NamesOf(addr)
+	l.mu.RUnlock()
+	if len(names) == 0 {
+		return
+	}
+	ids, err := l.ports.AccessesOfPorts(names, us)
+	if err != nil {
+		l.log.Warn("cannot name the accesses of changed ports", "switch", addr, "err", err)
+		return
+	}
+	for i := range us {
+		us[i].Access = ids[i]
+	}
 }
 
 func stateOf(p poller.PortState) store.PortState {
 	return store.PortState{
 		Group: p.Group, IfIndex: p.IfIndex, MatchedBy: string(p.MatchedBy), Admin: p.Admin.String(), Oper: p.Oper.String(),
-		Link: store.Link(p.Link), SpeedMbps: p.SpeedMbps, Since: p.Since.UTC(), SinceExact: p.SinceExact,
+		Link: storeLink(p.Link), SpeedMbps: p.SpeedMbps, Since: p.Since.UTC(), SinceExact: p.SinceExact,
 		PolledAt: p.PolledAt.UTC(), Source: string(p.Source), Reachable: p.Reachable, Problem: p.Problem,
 	}
+}
+
+// storeLink is the stored form of the poller's link state: the store
+// defines its own (it imports no SNMP package), so the conversion is
+// explicit; anything that is not UP or DOWN is UNKNOWN.
+func storeLink(l ifmib.Link) store.Link {
+	switch l {
+	case ifmib.LinkUp:
+		return store.LinkUp
+	case ifmib.LinkDown:
+		return store.LinkDown
+	}
+	return store.LinkUnknown
 }
 
 func (l *Links) switchState(addr string) *poller.SwitchState {
@@ -123,7 +158,7 @@ func (l *Links) address(name string) (string, bool) {
 // store.ErrNotFound, one whose inventory entry names no switch port
 // store.ErrNoPort (both wrapped); an UNKNOWN link is not an error.
 func (l *Links) Link(accessID string) (store.LinkState, error) {
-	ap, err := l.db.AccessPort(accessID, l.address, false)
+	ap, err := l.ports.AccessPort(accessID, l.address, false)
 	if err != nil {
 		return store.LinkState{}, err
 	}
@@ -132,9 +167,10 @@ func (l *Links) Link(accessID string) (store.LinkState, error) {
 }
 
 // Report is Link with the stored record, the switch's state, the flap
-// counts and the history (newest first), for accessctl port.
+// counts and times of the last day and the history (newest first), for
+// accessctl port and the NOC's access page.
 func (l *Links) Report(accessID string) (store.PortReport, error) {
-	ap, err := l.db.AccessPort(accessID, l.address, true)
+	ap, err := l.ports.AccessPort(accessID, l.address, true)
 	if err != nil {
 		return store.PortReport{}, err
 	}
@@ -147,6 +183,12 @@ func (l *Links) Report(accessID string) (store.PortReport, error) {
 	}
 	if ap.History != nil {
 		r.Flaps = ap.History.CountFlaps(now)
+		day := now.Add(-24 * time.Hour).Unix()
+		for _, f := range ap.History.Flaps {
+			if f > day {
+				r.FlapTimes = append(r.FlapTimes, time.Unix(f, 0).UTC())
+			}
+		}
 		r.History = slices.Clone(ap.History.Transitions)
 		slices.Reverse(r.History)
 	}

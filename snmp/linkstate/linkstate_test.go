@@ -125,14 +125,14 @@ func newRig(t *testing.T) *rig {
 		in = append(in, store.Incoming{Access: inventory.Access{AccessID: a.id, StreetName: "Gatan", PostalCode: "10000", City: "Stad",
 			CountryCode: "SE", PremisesType: inventory.ResidentialHouse, Activatable: inventory.Yes, Sellable: inventory.Yes, Option82: a.opt82}})
 	}
-	if _, err := db.Import(in, store.ImportOptions{}); err != nil {
+	if _, err := db.Inventory().Import(in, store.ImportOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	r := &rig{db: db, agent: synthAgent(3)}
 	net := fakeagent.NewNetwork()
 	net.Add("10.0.0.1:161", r.agent)
-	w := db.NewPortWriter(store.PortWriterOptions{})
-	r.links, err = New(db, w, Options{Interval: time.Hour})
+	w := db.Ports().NewWriter(store.PortWriterOptions{})
+	r.links, err = New(db.Ports(), w, Options{Interval: time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -143,7 +143,7 @@ func newRig(t *testing.T) *rig {
 		t.Fatal(err)
 	}
 	inv := map[string][]string{}
-	db.EachAccessPort(func(_, sw, port string) error {
+	db.Ports().EachAccessPort(func(_, sw, port string) error {
 		inv[strings.Clone(sw)] = append(inv[sw], strings.Clone(port))
 		return nil
 	})
@@ -236,11 +236,29 @@ func TestLinksThroughPollerAndStore(t *testing.T) {
 	if rep.Link != store.LinkUp || rep.Flaps.Day != 1 || rep.SwitchStatus == nil || !rep.SwitchStatus.Reachable {
 		t.Errorf("report = %+v", rep)
 	}
+	if len(rep.FlapTimes) != 1 || rep.FlapTimes[0].After(time.Now()) || time.Since(rep.FlapTimes[0]) > time.Hour {
+		t.Errorf("flap times of the day = %v, want the one flap just now", rep.FlapTimes)
+	}
 	var seq []string
 	for _, h := range rep.History {
 		seq = append(seq, string(h.From)+">"+string(h.Link))
 	}
 	if diff := cmp.Diff([]string{"UNKNOWN>UP", "DOWN>UNKNOWN", "UP>DOWN", ">UP"}, seq); diff != "" {
 		t.Errorf("history, newest first (-want +got):\n%s", diff)
+	}
+}
+
+// The poller's link states convert to the store's by name; anything else
+// is UNKNOWN.
+func TestStoreLink(t *testing.T) {
+	for _, l := range []ifmib.Link{ifmib.LinkUp, ifmib.LinkDown, ifmib.LinkUnknown} {
+		if got := storeLink(l); string(got) != string(l) {
+			t.Errorf("storeLink(%q) = %q", l, got)
+		}
+	}
+	for _, l := range []ifmib.Link{"", "up", "TESTING"} {
+		if got := storeLink(l); got != store.LinkUnknown {
+			t.Errorf("storeLink(%q) = %q, want UNKNOWN", l, got)
+		}
 	}
 }

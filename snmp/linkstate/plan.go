@@ -5,7 +5,6 @@ import (
 	"maps"
 	"net"
 	"net/netip"
-	"path"
 	"slices"
 	"strconv"
 
@@ -38,7 +37,7 @@ type Group struct {
 	// holding the switch's address, or a name pattern ("sw-cisco-*", as
 	// path.Match). The first group that matches wins; explicit switches
 	// name their group.
-	Match []string
+	Match []portmatch.SwitchMatch
 }
 
 // Switch is an explicitly configured switch.
@@ -58,8 +57,9 @@ type Plan struct {
 	// Problems are inventory switches that cannot be polled (a name that
 	// is no address, no credentials), one line each.
 	Problems []string
-	addr     map[string]string // inventory name ⇒ normalized address
-	wanted   map[string]map[string]bool
+	addr     map[string]string   // inventory name ⇒ normalized address
+	wanted   map[string]int      // normalized address ⇒ its index in Switches (their Ports are sorted)
+	names    map[string][]string // normalized address ⇒ names (Names)
 }
 
 // Address returns the polled address of the switch the inventory names
@@ -72,15 +72,39 @@ func (p *Plan) Address(name string) (string, bool) {
 	return a, ok
 }
 
+// Names returns, by polled address, the inventory switch names (and
+// snmp.switches names) that map to it, sorted.
+func (p *Plan) Names() map[string][]string {
+	if p == nil {
+		return nil
+	}
+	out := make(map[string][]string, len(p.addr))
+	for name, addr := range p.addr {
+		out[addr] = append(out[addr], name)
+	}
+	for _, ns := range out {
+		slices.Sort(ns)
+	}
+	return out
+}
+
 // Wanted reports whether port of the switch at address is polled.
 func (p *Plan) Wanted(address, port string) bool {
-	return p != nil && p.wanted[address][port]
+	if p == nil {
+		return false
+	}
+	i, ok := p.wanted[address]
+	if !ok {
+		return false
+	}
+	_, found := slices.BinarySearch(p.Switches[i].Ports, port)
+	return found
 }
 
 // Plan builds the switch list from the inventory's ports per switch name
 // (inventory switch name ⇒ port names) and the configuration.
 func (c Config) Plan(inventory map[string][]string) *Plan {
-	p := &Plan{addr: make(map[string]string), wanted: make(map[string]map[string]bool)}
+	p := &Plan{addr: make(map[string]string), wanted: make(map[string]int)}
 	groups := make(map[string]*Group, len(c.Groups))
 	for i := range c.Groups {
 		groups[c.Groups[i].Name] = &c.Groups[i]
@@ -145,11 +169,25 @@ func (c Config) Plan(inventory map[string][]string) *Plan {
 			}
 			continue
 		}
-		e.sw.Ports = slices.Sorted(maps.Keys(e.ports))
-		p.wanted[addr] = e.ports
+		// exactly as long: 100,000 ports' names are kept while polled
+		e.sw.Ports = make([]string, 0, len(e.ports))
+		for port := range e.ports {
+			e.sw.Ports = append(e.sw.Ports, port)
+		}
+		slices.Sort(e.sw.Ports)
+		p.wanted[addr] = len(p.Switches)
 		p.Switches = append(p.Switches, e.sw)
 	}
+	p.names = p.Names()
 	return p
+}
+
+// NamesOf returns the names that map to the polled address addr.
+func (p *Plan) NamesOf(addr string) []string {
+	if p == nil {
+		return nil
+	}
+	return p.names[addr]
 }
 
 // credentials picks the switch's own, else the group's, else the default
@@ -206,16 +244,10 @@ func validHost(h string) bool {
 // groupOf finds the group of an inventory switch by its groups' match.
 func (c Config) groupOf(name, addr string) string {
 	host, _, _ := net.SplitHostPort(addr)
-	ip, ipErr := netip.ParseAddr(host)
+	ip, _ := netip.ParseAddr(host) // invalid: only name patterns match
 	for _, g := range c.Groups {
 		for _, m := range g.Match {
-			if pfx, err := netip.ParsePrefix(m); err == nil {
-				if ipErr == nil && pfx.Contains(ip.Unmap()) {
-					return g.Name
-				}
-				continue
-			}
-			if ok, _ := path.Match(m, name); ok {
+			if m.Matches(name, ip) {
 				return g.Name
 			}
 		}

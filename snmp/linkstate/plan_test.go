@@ -35,8 +35,8 @@ func TestPlan(t *testing.T) {
 		DefaultPort: 16161,
 		Default:     client.Credentials{Community: "public"},
 		Groups: []Group{
-			{Name: "cisco", Credentials: client.Credentials{V3: v3}, Rewrites: []portmatch.Rewrite{rw}, Match: []string{"10.1.0.0/16", "cisco-*"}},
-			{Name: "nocreds", Match: []string{"10.2.0.0/16"}},
+			{Name: "cisco", Credentials: client.Credentials{V3: v3}, Rewrites: []portmatch.Rewrite{rw}, Match: []portmatch.SwitchMatch{portmatch.MustSwitchMatch("10.1.0.0/16"), portmatch.MustSwitchMatch("cisco-*")}},
+			{Name: "nocreds", Match: []portmatch.SwitchMatch{portmatch.MustSwitchMatch("10.2.0.0/16")}},
 		},
 		Switches: []Switch{
 			{Address: "192.168.248.85:161"},                       // the inventory names it by its host
@@ -78,6 +78,13 @@ func TestPlan(t *testing.T) {
 		if got, _ := p.Address(name); got != want {
 			t.Errorf("Address(%q) = %q, want %q", name, got, want)
 		}
+	}
+	names := p.Names()
+	if diff := cmp.Diff([]string{"192.168.248.85"}, names["192.168.248.85:161"]); diff != "" {
+		t.Errorf("names of 192.168.248.85:161 (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"core-1"}, names["10.9.9.9:161"]); diff != "" {
+		t.Errorf("names of 10.9.9.9:161 (-want +got):\n%s", diff)
 	}
 	if !p.Wanted("10.1.2.3:16161", "Gi1/0/2") || p.Wanted("10.1.2.3:16161", "Gi9") {
 		t.Error("Wanted")
@@ -125,7 +132,7 @@ func FuzzPlan(f *testing.F) {
 		f.Add(s, "ge-0/0/1")
 	}
 	cfg := Config{DefaultPort: 161, Default: client.Credentials{Community: "public"},
-		Groups: []Group{{Name: "g", Match: []string{"10.0.0.0/8", "sw-*"}}}}
+		Groups: []Group{{Name: "g", Match: []portmatch.SwitchMatch{portmatch.MustSwitchMatch("10.0.0.0/8"), portmatch.MustSwitchMatch("sw-*")}}}}
 	f.Fuzz(func(t *testing.T, name, port string) {
 		p := cfg.Plan(map[string][]string{name: {port}})
 		addr, ok := p.Address(name)

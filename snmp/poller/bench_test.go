@@ -1,10 +1,10 @@
 package poller
 
 import (
-	"context"
 	"testing"
 	"time"
 
+	"github.com/stadsnat/accessd/internal/testkit"
 	"github.com/stadsnat/accessd/snmp/client/fakeagent"
 )
 
@@ -32,11 +32,11 @@ func BenchmarkCycle(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			p.SetSwitches(sws)
-			ctx, cancel := context.WithCancel(context.Background())
-			done := make(chan struct{})
-			go func() { p.Run(ctx); close(done) }()
-			defer func() { cancel(); <-done }()
+			if err := p.SetSwitches(sws); err != nil {
+				b.Fatal(err)
+			}
+			ctx := b.Context()
+			defer testkit.Go(b, "poller", p.Run).Stop()
 			<-p.Ready()
 			p.PollNow(ctx, tc.full) // let the budget settle
 			b.ResetTimer()

@@ -60,6 +60,22 @@ func newMetrics(reg prometheus.Registerer, p *Poller) (*metrics, error) {
 	return m, nil
 }
 
+// group makes the series of a switch group exist, at 0, before its first
+// poll: rate() and the alert rules see the first timeout, and a dashboard
+// shows 0, not nothing.
+func (m *metrics) group(group string) {
+	if m == nil {
+		return
+	}
+	m.duration.WithLabelValues(group)
+	m.cycles.WithLabelValues(group, "ok")
+	m.cycles.WithLabelValues(group, "error")
+	m.requests.WithLabelValues(group)
+	m.retries.WithLabelValues(group)
+	m.timeouts.WithLabelValues(group)
+	m.tooBigs.WithLabelValues(group)
+}
+
 func (m *metrics) cycle(group string, d time.Duration, err error) {
 	if m == nil {
 		return
@@ -129,8 +145,11 @@ func (c stateCollector) Collect(ch chan<- prometheus.Metric) {
 		if !s.sw.Reachable {
 			unreachable++
 		}
-		for _, ps := range s.ports {
-			counts[ps.Link]++
+		// By index, reading rec alone: the worker changes the port's
+		// other fields without the poller's mutex.
+		pts := s.ports()
+		for i := range pts {
+			counts[links[pts[i].rec.link]]++
 		}
 	}
 	c.p.mu.Unlock()

@@ -13,6 +13,7 @@ import (
 	"sync"
 
 	"github.com/stadsnat/accessd/snmp/client"
+	"github.com/stadsnat/accessd/snmp/ifmib"
 	"github.com/stadsnat/accessd/snmp/portmatch"
 )
 
@@ -39,9 +40,23 @@ type Poller struct {
 	isReady bool
 }
 
+// snapshot is what Switches, Ports, Port and LinkCounts answer of one
+// switch: the ports are the records of the worker that published last
+// (one copy of 100,000 ports' states, not two), which it changes only
+// under p.mu.
 type snapshot struct {
 	sw    SwitchState
-	ports map[string]PortState
+	group string    // of its ports
+	w     *worker   // nil until a worker published every port
+	links LinkCount // of w's ports, kept with it
+}
+
+// ports are the records of the snapshot's ports, by name; read under p.mu.
+func (s *snapshot) ports() []port {
+	if s.w == nil {
+		return nil
+	}
+	return s.w.ports
 }
 
 // New returns a poller that reports to sink. It validates opts (Timeout
@@ -117,6 +132,7 @@ func (p *Poller) SetSwitches(sws []Switch) error {
 		}
 		sw.Ports = uniq(sw.Ports)
 		cfg[key] = sw
+		p.m.group(sw.Group)
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -128,7 +144,12 @@ func (p *Poller) SetSwitches(sws []Switch) error {
 	return nil
 }
 
+// uniq is ports without "" and repetitions: ports itself when it has
+// neither (a switch list of 100,000 ports need not be held twice).
 func uniq(ports []string) []string {
+	if strictlySorted(ports) && (len(ports) == 0 || ports[0] != "") {
+		return ports // the switch list's own: sorted, every name once
+	}
 	seen := make(map[string]bool, len(ports))
 	out := make([]string, 0, len(ports))
 	for _, port := range ports {
@@ -138,6 +159,17 @@ func uniq(ports []string) []string {
 		}
 	}
 	return out
+}
+
+// strictlySorted reports whether every name of s is greater than the one
+// before it.
+func strictlySorted(s []string) bool {
+	for i := 1; i < len(s); i++ {
+		if s[i-1] >= s[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // Run polls until ctx is done, then stops every switch goroutine and
@@ -302,26 +334,23 @@ func (p *Poller) forget(key string, done <-chan struct{}) {
 	}
 }
 
-// publish records a worker's states (all: every wanted port, for the
-// snapshot; nil when only changed ones are known) and hands the switch and
-// the changed ports to the sink.
-func (p *Poller) publish(sw SwitchState, changed, all []PortState) {
+// publish records a worker's states (from: every wanted port of the
+// worker, for the snapshot, read on its own goroutine; nil when only
+// changed ones are known) and hands the switch and the changed ports to
+// the sink.
+func (p *Poller) publish(sw SwitchState, changed []PortState, from *worker) {
 	p.mu.Lock()
 	s := p.snaps[sw.Switch]
 	if s == nil {
-		s = &snapshot{ports: make(map[string]PortState)}
+		s = &snapshot{}
 		p.snaps[sw.Switch] = s
 	}
 	s.sw = sw
-	for _, ps := range all {
-		s.ports[ps.Port] = ps
+	if from != nil {
+		s.w, s.group = from, from.cfg.Group
 	}
-	for _, ps := range changed {
-		if ps.Removed {
-			delete(s.ports, ps.Port)
-		} else {
-			s.ports[ps.Port] = ps
-		}
+	if from != nil || len(changed) > 0 {
+		s.links = countLinks(s.ports())
 	}
 	if sw.Removed {
 		delete(p.snaps, sw.Switch)
@@ -356,11 +385,44 @@ func (p *Poller) Ports() []PortState {
 	var out []PortState
 	for _, key := range slices.Sorted(maps.Keys(p.snaps)) {
 		s := p.snaps[key]
-		for _, port := range slices.Sorted(maps.Keys(s.ports)) {
-			out = append(out, s.ports[port])
+		pts := s.ports() // by index, reading rec alone (see stateCollector.Collect)
+		for i := range pts {
+			out = append(out, pts[i].rec.state(key, s.group))
 		}
 	}
 	return out
+}
+
+// LinkCount counts a switch's wanted ports by link.
+type LinkCount struct{ Up, Down, Unknown int }
+
+// LinkCounts returns, by switch address, how many of the switch's wanted
+// ports are UP, DOWN and UNKNOWN by their last state: counts kept as the
+// states arrive, so a status page does not go through every port.
+func (p *Poller) LinkCounts() map[string]LinkCount {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	out := make(map[string]LinkCount, len(p.snaps))
+	for key, s := range p.snaps {
+		out[key] = s.links
+	}
+	return out
+}
+
+// countLinks counts ports by link.
+func countLinks(ports []port) LinkCount {
+	var c LinkCount
+	for i := range ports {
+		switch links[ports[i].rec.link] {
+		case ifmib.LinkUp:
+			c.Up++
+		case ifmib.LinkDown:
+			c.Down++
+		default:
+			c.Unknown++
+		}
+	}
+	return c
 }
 
 // Port returns the last state of one port; sw is the switch address as
@@ -373,8 +435,11 @@ func (p *Poller) Port(sw, port string) (PortState, bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if s := p.snaps[key]; s != nil {
-		ps, ok := s.ports[port]
-		return ps, ok
+		if pts := s.ports(); len(pts) > 0 {
+			if i, ok := findPort(pts, port); ok {
+				return pts[i].rec.state(key, s.group), true
+			}
+		}
 	}
 	return PortState{}, false
 }

@@ -61,6 +61,9 @@ func TestFirstCycleFromRecordedSnmpd(t *testing.T) {
 		if diff := cmp.Diff(want, changedPorts(us)); diff != "" {
 			t.Errorf("first cycle ports (-want +got):\n%s", diff)
 		}
+		if diff := cmp.Diff(map[string]LinkCount{swAddr: {Up: 2, Down: 2, Unknown: 1}}, p.LinkCounts()); diff != "" {
+			t.Errorf("link counts after the first cycle (-want +got):\n%s", diff)
+		}
 		if got := us[len(us)-1].sw; !got.Reachable || !got.LastCycleFull || got.Boot != sec(3178) {
 			t.Errorf("switch after first cycle = %+v", got)
 		}

@@ -1,7 +1,6 @@
 package poller
 
 import (
-	"maps"
 	"slices"
 	"time"
 
@@ -29,7 +28,7 @@ func mergeChanged(a, b []PortState) []PortState {
 //
 // m is the port's new match (nil: the row was read at the known ifIndex).
 func (w *worker) applyRow(pt *port, row *ifmib.Row, up ifmib.Uptime, restarted bool, src Source, m *portmatch.Match) (PortState, bool) {
-	old := pt.st
+	old := w.state(pt)
 	st := old
 	if m != nil {
 		st.IfIndex, st.MatchedBy = m.IfIndex, m.By
@@ -52,7 +51,7 @@ func (w *worker) applyRow(pt *port, row *ifmib.Row, up ifmib.Uptime, restarted b
 
 // applyProblem marks a port that could not be matched.
 func (w *worker) applyProblem(pt *port, err error, at time.Time) (PortState, bool) {
-	old := pt.st
+	old := w.state(pt)
 	st := PortState{Switch: old.Switch, Group: old.Group, Port: old.Port, Link: ifmib.LinkUnknown,
 		Reachable: true, Problem: err.Error(), PolledAt: at, Since: old.Since, SinceExact: true}
 	if old.Problem != st.Problem || old.Link != ifmib.LinkUnknown {
@@ -66,14 +65,17 @@ func (w *worker) applyProblem(pt *port, err error, at time.Time) (PortState, boo
 // commit stores st and reports whether anything but PolledAt and Source
 // changed (the source of an unchanged state stays what it was).
 func (w *worker) commit(pt *port, st PortState, src Source) (PortState, bool) {
-	old := pt.st
+	old := w.state(pt)
 	a, b := old, st
 	a.PolledAt, b.PolledAt, a.Source, b.Source = time.Time{}, time.Time{}, "", ""
 	changed := a != b || old.Source == ""
 	if changed {
 		st.Source = src
 	}
-	pt.st = st
+	r := pack(st)
+	w.p.mu.Lock() // the snapshot reads the records
+	pt.rec = r
+	w.p.mu.Unlock()
 	return st, changed
 }
 
@@ -101,9 +103,9 @@ func (w *worker) fail(start time.Time, err error) []PortState {
 	}
 	w.needFull = true
 	var changed []PortState
-	for _, name := range slices.Sorted(maps.Keys(w.ports)) {
-		pt := w.ports[name]
-		old := pt.st
+	for i := range w.ports {
+		pt := &w.ports[i]
+		old := w.state(pt)
 		st := PortState{Switch: old.Switch, Group: old.Group, Port: old.Port, IfIndex: old.IfIndex, MatchedBy: old.MatchedBy,
 			Link: ifmib.LinkUnknown, Since: w.sw.UnreachableSince, SinceExact: true, PolledAt: start}
 		pt.known = false
@@ -112,13 +114,4 @@ func (w *worker) fail(start time.Time, err error) []PortState {
 		}
 	}
 	return changed
-}
-
-// all returns the state of every wanted port.
-func (w *worker) all() []PortState {
-	out := make([]PortState, 0, len(w.ports))
-	for _, pt := range w.ports {
-		out = append(out, pt.st)
-	}
-	return out
 }

@@ -40,9 +40,9 @@ func (w *worker) handleTriggers(ctx context.Context) {
 		return
 	}
 	var want []int
-	for _, pt := range w.ports {
-		if pt.known && slices.Contains(idxs, pt.st.IfIndex) {
-			want = append(want, pt.st.IfIndex)
+	for i := range w.ports {
+		if pt := &w.ports[i]; pt.known && slices.Contains(idxs, int(pt.rec.ifIndex)) {
+			want = append(want, int(pt.rec.ifIndex))
 		}
 	}
 	if len(want) == 0 {
@@ -54,6 +54,7 @@ func (w *worker) handleTriggers(ctx context.Context) {
 	}
 	w.pkts = 0
 	changed, escalate, _, err := w.readRows(ctx, want, SourceTrap)
+	w.idle()
 	w.release()
 	if ctx.Err() != nil {
 		return
@@ -69,6 +70,6 @@ func (w *worker) handleTriggers(ctx context.Context) {
 		return
 	}
 	if len(changed) > 0 {
-		w.p.publish(w.sw, changed, w.all())
+		w.p.publish(w.sw, changed, w)
 	}
 }

@@ -25,115 +25,146 @@ import (
 // then the switch's ceiling. It grows when the walk needed several
 // requests that all came back fast.
 func (w *worker) walk(ctx context.Context, nonRep []string, cols []ifmib.Column) (*ifmib.Table, ifmib.Uptime, error) {
-	tab := ifmib.NewTable()
-	cursor := make([]string, len(cols))
-	for i, c := range cols {
-		cursor[i] = c.OID()
-	}
-	active := make([]int, len(cols))
-	for i := range active {
-		active[i] = i
-	}
-	count := make([]int, len(cols))
-	var (
-		up                ifmib.Uptime
-		haveUp            bool
-		requests, shrinks int
-		slow              bool
-		decodeErrs        []error
-	)
-	for len(active) > 0 {
+	ws := newWalkState(cols)
+	for len(ws.active) > 0 {
 		nr := nonRep
-		if requests > 0 {
+		if ws.requests > 0 {
 			nr = []string{ifmib.OIDSysUpTimeObject}
 		}
-		reps := max(1, w.budget/len(active))
+		reps := max(1, w.budget/len(ws.active))
 		if w.rows > 0 {
 			// no need to ask far past the end of the table: the last walk
 			// saw w.rows rows; +2 leaves room for one new row and the
 			// varbind that shows the end
 			reps = min(reps, w.rows+2)
 		}
-		oids := make([]string, len(active))
-		for i, ci := range active {
-			oids[i] = cursor[ci]
+		oids := make([]string, len(ws.active))
+		for i, ci := range ws.active {
+			oids[i] = ws.cursor[ci]
 		}
 		t0 := time.Now()
 		vbs, err := w.cl.GetBulk(ctx, nr, oids, reps)
 		rtt := time.Since(t0)
-		requests++
+		ws.requests++
 		if err != nil {
-			if ctx.Err() != nil {
-				return nil, up, ctx.Err()
-			}
-			switch {
-			case errors.Is(err, client.ErrTooBig) && reps > 1 && shrinks < 8:
-				w.p.m.tooBig(w.cfg.Group)
-				w.shrink(reps*len(active), true, "tooBig")
-				shrinks++
+			if again, err := w.walkFailed(ctx, err, reps, len(ws.active), &ws.shrinks); again {
 				continue
-			case errors.Is(err, client.ErrTimeout):
-				w.p.m.timeout(w.cfg.Group)
-				if reps > 1 && shrinks < 8 && w.probe(ctx) {
-					w.shrink(reps*len(active), false, "timeout while the agent answers small requests")
-					shrinks++
-					continue
-				}
+			} else if err != nil {
+				return nil, ws.up, err
 			}
-			return nil, up, err
 		}
 		if rtt >= w.p.opts.FastResponse {
-			slow = true
+			ws.slow = true
 		}
-		at := time.Now()
-		n := min(len(nr), len(vbs))
-		for _, vb := range vbs[:n] {
-			if vb.OID == ifmib.OIDSysUpTime {
-				if t, err := vb.TimeTicks(); err == nil {
-					up, haveUp = ifmib.Uptime{Ticks: t, At: at}, true
-				}
-			}
+		if err := w.walkResponse(ws, nr, vbs); err != nil {
+			return nil, ws.up, err
 		}
-		if err := tab.Apply(vbs[:n]); err != nil {
-			decodeErrs = append(decodeErrs, err)
-		}
-		rest := vbs[n:]
-		if len(rest) == 0 {
-			return nil, up, fmt.Errorf("getbulk from %s: no repetitions in the response", w.key)
-		}
-		closed := make([]bool, len(cols))
-		for i, vb := range rest {
-			ci := active[i%len(active)]
-			if closed[ci] {
-				continue
-			}
-			if vb.Type == ifmib.TypeEndOfMibView || !ifmib.Under(cols[ci].OID(), vb.OID) {
-				closed[ci] = true
-				continue
-			}
-			if ifmib.CompareOID(vb.OID, cursor[ci]) <= 0 {
-				return nil, up, fmt.Errorf("getbulk from %s: %s does not follow %s (agent bug)", w.key, vb.OID, cursor[ci])
-			}
-			cursor[ci] = vb.OID
-			count[ci]++
-			if err := tab.Apply([]ifmib.Varbind{vb}); err != nil {
-				decodeErrs = append(decodeErrs, err)
-			}
-		}
-		active = slices.DeleteFunc(active, func(ci int) bool { return closed[ci] })
 	}
-	if !haveUp {
-		return nil, up, fmt.Errorf("getbulk from %s: no sysUpTime.0 in the response", w.key)
+	if !ws.haveUp {
+		return nil, ws.up, fmt.Errorf("getbulk from %s: no sysUpTime.0 in the response", w.key)
 	}
-	if len(decodeErrs) > 0 {
+	if len(ws.decodeErrs) > 0 {
 		w.p.log.Warn("switch sent values that do not fit IF-MIB: skipped them", "switch", w.key,
-			"group", w.cfg.Group, "err", errors.Join(decodeErrs...))
+			"group", w.cfg.Group, "err", errors.Join(ws.decodeErrs...))
 	}
-	w.rows = slices.Max(count)
-	if requests > 1 && !slow && shrinks == 0 {
-		w.grow((slices.Max(count) + 2) * len(cols))
+	w.rows = slices.Max(ws.count)
+	if ws.requests > 1 && !ws.slow && ws.shrinks == 0 {
+		w.grow((slices.Max(ws.count) + 2) * len(cols))
 	}
-	return tab, up, nil
+	return ws.tab, ws.up, nil
+}
+
+// walkState is one walk of columns with GETBULK: where each column's walk
+// stands and what has been learnt.
+type walkState struct {
+	cols       []ifmib.Column
+	tab        *ifmib.Table
+	cursor     []string // the last OID seen of each column
+	active     []int    // the columns not yet walked to their end
+	count      []int    // rows seen of each column
+	up         ifmib.Uptime
+	haveUp     bool
+	requests   int
+	shrinks    int
+	slow       bool
+	decodeErrs []error
+}
+
+func newWalkState(cols []ifmib.Column) *walkState {
+	ws := &walkState{cols: cols, tab: ifmib.NewTable(), cursor: make([]string, len(cols)),
+		active: make([]int, len(cols)), count: make([]int, len(cols))}
+	for i, c := range cols {
+		ws.cursor[i] = c.OID()
+		ws.active[i] = i
+	}
+	return ws
+}
+
+// walkFailed decides what a failed GETBULK of reps repetitions of columns
+// columns means: again (a smaller request may pass: tooBig, or a time-out
+// while the agent still answers small requests) or the walk's error.
+func (w *worker) walkFailed(ctx context.Context, err error, reps, columns int, shrinks *int) (again bool, _ error) {
+	if ctx.Err() != nil {
+		return false, ctx.Err()
+	}
+	asked := reps * columns
+	switch {
+	case errors.Is(err, client.ErrTooBig) && reps > 1 && *shrinks < 8:
+		w.p.m.tooBig(w.cfg.Group)
+		w.shrink(asked, true, "tooBig")
+		*shrinks++
+		return true, nil
+	case errors.Is(err, client.ErrTimeout):
+		w.p.m.timeout(w.cfg.Group)
+		if reps > 1 && *shrinks < 8 && w.probe(ctx) {
+			w.shrink(asked, false, "timeout while the agent answers small requests")
+			*shrinks++
+			return true, nil
+		}
+	}
+	return false, err
+}
+
+// walkResponse takes one GETBULK response: the non-repeaters (sysUpTime),
+// then each active column's next varbinds, closing the columns that end.
+func (w *worker) walkResponse(ws *walkState, nr []string, vbs []ifmib.Varbind) error {
+	at := time.Now()
+	n := min(len(nr), len(vbs))
+	for _, vb := range vbs[:n] {
+		if vb.OID == ifmib.OIDSysUpTime {
+			if t, err := vb.TimeTicks(); err == nil {
+				ws.up, ws.haveUp = ifmib.Uptime{Ticks: t, At: at}, true
+			}
+		}
+	}
+	if err := ws.tab.Apply(vbs[:n]); err != nil {
+		ws.decodeErrs = append(ws.decodeErrs, err)
+	}
+	rest := vbs[n:]
+	if len(rest) == 0 {
+		return fmt.Errorf("getbulk from %s: no repetitions in the response", w.key)
+	}
+	closed := make([]bool, len(ws.cols))
+	for i, vb := range rest {
+		ci := ws.active[i%len(ws.active)]
+		if closed[ci] {
+			continue
+		}
+		if vb.Type == ifmib.TypeEndOfMibView || !ifmib.Under(ws.cols[ci].OID(), vb.OID) {
+			closed[ci] = true
+			continue
+		}
+		if ifmib.CompareOID(vb.OID, ws.cursor[ci]) <= 0 {
+			return fmt.Errorf("getbulk from %s: %s does not follow %s (agent bug)", w.key, vb.OID, ws.cursor[ci])
+		}
+		ws.cursor[ci] = vb.OID
+		ws.count[ci]++
+		if err := ws.tab.Apply([]ifmib.Varbind{vb}); err != nil {
+			ws.decodeErrs = append(ws.decodeErrs, err)
+		}
+	}
+	ws.active = slices.DeleteFunc(ws.active, func(ci int) bool { return closed[ci] })
+	return nil
 }
 
 // probe checks with the smallest request whether the agent answers.

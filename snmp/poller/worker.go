@@ -3,9 +3,9 @@ package poller
 import (
 	"context"
 	"errors"
-	"maps"
 	"net"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -20,7 +20,9 @@ type pollReq struct {
 }
 
 // worker is the goroutine of one switch. Everything but the channels and
-// the trigger set is owned by its goroutine.
+// the trigger set is owned by its goroutine; the snapshot (under the
+// poller's mutex) reads ports' records too, so the goroutine changes them
+// and the ports slice only while it holds that mutex.
 type worker struct {
 	p       *Poller
 	key     string
@@ -36,30 +38,33 @@ type worker struct {
 	removed bool // guarded by trigMu: stopped because unconfigured
 
 	// owned by the goroutine
-	cfg        Switch
-	cl         client.Client
-	clock      ifmib.AgentClock
-	budget     int
-	ceiling    int // 0: none learnt
-	rows       int // rows of the last complete walk (0: none yet)
-	cycles     int // cycles since the last full refresh
-	needFull   bool
-	firstDone  bool
-	haveTLC    bool
-	tlc        uint32
-	lastChange map[int]uint32 // ifLastChange of every row of the last walk
-	ports      map[string]*port
-	sw         SwitchState
-	pkts       int // request packets in the current cycle
+	cfg       Switch
+	cl        client.Client
+	clock     ifmib.AgentClock
+	budget    int
+	ceiling   int // 0: none learnt
+	rows      int // rows of the last complete walk (0: none yet)
+	cycles    int // cycles since the last full refresh
+	needFull  bool
+	firstDone bool
+	haveTLC   bool
+	tlc       uint32
+	walked    []int  // the ifIndexes of the last walk's rows with an ifLastChange, sorted
+	ports     []port // the wanted ports, by name
+	sw        SwitchState
+	pkts      int // request packets in the current cycle
 }
 
 // port is the worker's record of one wanted port.
 type port struct {
-	st         PortState
-	known      bool   // st came from a row of a reachable switch
-	lastChange uint32 // raw ifLastChange behind st
-	ifName     string // ifName at IfIndex when matched (identity check)
+	rec        portRec // its state (see state)
+	known      bool    // rec came from a row of a reachable switch
+	lastChange uint32  // raw ifLastChange behind rec
+	ifName     string  // ifName at IfIndex when matched (identity check)
 }
+
+// state is a port's state.
+func (w *worker) state(pt *port) PortState { return pt.rec.state(w.key, w.cfg.Group) }
 
 func newWorker(p *Poller, sw Switch, cancel context.CancelFunc) *worker {
 	w := &worker{
@@ -73,9 +78,8 @@ func newWorker(p *Poller, sw Switch, cancel context.CancelFunc) *worker {
 		trigCh:  make(chan struct{}, 1),
 		trigIdx: make(map[int]bool),
 		budget:  p.opts.MaxRepetitions,
-		ports:   make(map[string]*port),
 	}
-	w.setConfig(sw)
+	w.cfg, w.ports = sw, w.wantPorts(sw) // not yet seen by anyone: no lock
 	w.sw = SwitchState{Switch: sw.Address, Group: sw.Group, MaxRepetitions: w.budget}
 	return w
 }
@@ -98,22 +102,38 @@ func (w *worker) update(sw Switch) {
 	w.cfgCh <- sw
 }
 
+// setConfig takes a new configuration of the switch: its wanted ports
+// keep their state, new ones are polled fully at once.
 func (w *worker) setConfig(sw Switch) {
 	w.cfg = sw
-	want := make(map[string]bool, len(sw.Ports))
+	ports := w.wantPorts(sw)
+	w.p.mu.Lock() // the snapshot reads w.ports
+	w.ports = ports
+	w.p.mu.Unlock()
+}
+
+// wantPorts are the ports of sw, with the state of those already wanted.
+func (w *worker) wantPorts(sw Switch) []port {
+	ports := make([]port, 0, len(sw.Ports)) // exactly as long: kept for every switch
 	for _, name := range sw.Ports {
-		want[name] = true
-		if w.ports[name] == nil {
-			w.ports[name] = &port{st: PortState{Switch: sw.Address, Group: sw.Group, Port: name}}
+		if pt := w.port(name); pt != nil {
+			ports = append(ports, *pt)
+		} else {
+			ports = append(ports, port{rec: portRec{name: name}})
 			w.needFull = true
 		}
 	}
-	for name, pt := range w.ports {
-		pt.st.Group = sw.Group
-		if !want[name] {
-			delete(w.ports, name)
-		}
+	slices.SortFunc(ports, func(a, b port) int { return strings.Compare(a.rec.name, b.rec.name) })
+	return ports
+}
+
+// port is the wanted port name, nil when it is not wanted.
+func (w *worker) port(name string) *port {
+	i, ok := findPort(w.ports, name)
+	if !ok {
+		return nil
 	}
+	return &w.ports[i]
 }
 
 func (w *worker) run(ctx context.Context) {
@@ -154,7 +174,7 @@ func (w *worker) run(ctx context.Context) {
 func (w *worker) reportRemovedPorts(old []string) {
 	var gone []PortState
 	for _, name := range old {
-		if w.ports[name] == nil {
+		if w.port(name) == nil {
 			gone = append(gone, PortState{Switch: w.key, Group: w.cfg.Group, Port: name, Link: ifmib.LinkUnknown, Removed: true})
 		}
 	}
@@ -177,8 +197,8 @@ func (w *worker) exit() {
 	sw := w.sw
 	sw.Removed = true
 	gone := make([]PortState, 0, len(w.ports))
-	for _, name := range slices.Sorted(maps.Keys(w.ports)) {
-		st := w.ports[name].st
+	for i := range w.ports {
+		st := w.state(&w.ports[i])
 		st.Removed = true
 		gone = append(gone, st)
 	}
@@ -207,6 +227,7 @@ func (w *worker) cycle(ctx context.Context, forceFull bool) {
 	w.pkts = 0
 	began := time.Now() // the duration leaves out the wait for the semaphore
 	full, changed, err := w.poll(ctx, forceFull)
+	w.idle()
 	w.release()
 	if ctx.Err() != nil {
 		return // shutting down: not the switch's fault
@@ -219,10 +240,19 @@ func (w *worker) cycle(ctx context.Context, forceFull bool) {
 	if err != nil {
 		changed = w.fail(start, err)
 	}
-	w.p.publish(w.sw, changed, w.all())
+	w.p.publish(w.sw, changed, w)
 	if !w.firstDone {
 		w.firstDone = true
 		w.p.firstCycleDone(w.key)
+	}
+}
+
+// idle lets the session give back its socket and buffers until the next
+// cycle (see client.Idler): thousands of idle sockets with their receive
+// buffers would be most of the daemon's memory.
+func (w *worker) idle() {
+	if w.cl != nil {
+		client.Idle(w.cl)
 	}
 }
 
@@ -331,28 +361,31 @@ func (w *worker) incremental(ctx context.Context) (changed []PortState, escalate
 			return nil, true, false, nil
 		}
 	}
-	if rowsAddedOrRemoved(w.lastChange, tab) {
+	if rowsAddedOrRemoved(w.walked, tab) {
 		return nil, true, false, nil // matching may change: re-read names
 	}
 	var idxs []int
-	for _, pt := range w.ports {
-		if !pt.known || pt.st.IfIndex == 0 {
+	for i := range w.ports {
+		pt := &w.ports[i]
+		if !pt.known || pt.rec.ifIndex == 0 {
 			continue // unmatched ports wait for the next full refresh
 		}
-		row := tab.Rows[pt.st.IfIndex]
+		row := tab.Rows[int(pt.rec.ifIndex)]
 		if row == nil || !row.Has.Contains(ifmib.ColLastChange) {
 			return nil, true, false, nil // the row vanished
 		}
 		if row.LastChange != pt.lastChange {
-			idxs = append(idxs, pt.st.IfIndex)
+			idxs = append(idxs, int(pt.rec.ifIndex))
 		}
 	}
-	w.lastChange = lastChanges(tab)
-	for _, pt := range w.ports {
-		if pt.known {
-			pt.st.PolledAt = up.At // confirmed: its ifLastChange did not move
+	w.walked = walkedRows(tab)
+	w.p.mu.Lock() // the snapshot reads the records
+	for i := range w.ports {
+		if pt := &w.ports[i]; pt.known {
+			pt.rec.polledAt = up.At // confirmed: its ifLastChange did not move
 		}
 	}
+	w.p.mu.Unlock()
 	if len(idxs) == 0 {
 		return nil, false, false, nil
 	}
@@ -362,13 +395,13 @@ func (w *worker) incremental(ctx context.Context) (changed []PortState, escalate
 
 // rowsAddedOrRemoved reports whether the rows of tab are not those of
 // the previous walk (for agents without ifTableLastChange).
-func rowsAddedOrRemoved(prev map[int]uint32, tab *ifmib.Table) bool {
+func rowsAddedOrRemoved(prev []int, tab *ifmib.Table) bool {
 	n := 0
 	for idx, r := range tab.Rows {
 		if !r.Has.Contains(ifmib.ColLastChange) {
 			continue
 		}
-		if _, ok := prev[idx]; !ok {
+		if _, ok := slices.BinarySearch(prev, idx); !ok {
 			return true
 		}
 		n++
@@ -376,14 +409,17 @@ func rowsAddedOrRemoved(prev map[int]uint32, tab *ifmib.Table) bool {
 	return n != len(prev)
 }
 
-func lastChanges(tab *ifmib.Table) map[int]uint32 {
-	m := make(map[int]uint32, len(tab.Rows))
+// walkedRows are the ifIndexes of tab's rows with an ifLastChange, sorted
+// (a slice, exactly as long, is kept for every switch: a map was 2.4 KB).
+func walkedRows(tab *ifmib.Table) []int {
+	idxs := make([]int, 0, len(tab.Rows))
 	for idx, r := range tab.Rows {
 		if r.Has.Contains(ifmib.ColLastChange) {
-			m[idx] = r.LastChange
+			idxs = append(idxs, idx)
 		}
 	}
-	return m
+	slices.Sort(idxs)
+	return slices.Clip(idxs)
 }
 
 // readRows GETs the state columns of idxs and applies them to the ports
@@ -398,9 +434,9 @@ func (w *worker) readRows(ctx context.Context, idxs []int, src Source) (changed 
 		return nil, true, true, nil
 	}
 	byIdx := make(map[int]*port, len(w.ports))
-	for _, pt := range w.ports {
-		if pt.known && pt.st.IfIndex != 0 {
-			byIdx[pt.st.IfIndex] = pt
+	for i := range w.ports {
+		if pt := &w.ports[i]; pt.known && pt.rec.ifIndex != 0 {
+			byIdx[int(pt.rec.ifIndex)] = pt
 		}
 	}
 	for _, idx := range idxs {
@@ -429,22 +465,23 @@ func (w *worker) refresh(ctx context.Context, restartedBefore bool) (changed []P
 	}
 	restarted = w.observe(up) || restartedBefore
 	w.tlc, w.haveTLC = tab.TableLastChange, tab.HasTableLastChange
-	w.lastChange = lastChanges(tab)
+	w.walked = walkedRows(tab)
 	ifs := make([]portmatch.Interface, 0, len(tab.Rows))
 	for _, r := range tab.Sorted() {
 		ifs = append(ifs, portmatch.Interface{IfIndex: r.IfIndex, Name: r.Name, Descr: r.Descr, Alias: r.Alias})
 	}
 	ix := portmatch.NewIndex(ifs)
-	for _, name := range slices.Sorted(maps.Keys(w.ports)) {
-		pt := w.ports[name]
+	for i := range w.ports {
+		pt := &w.ports[i]
+		name := pt.rec.name
 		m, err := ix.Find(name, w.cfg.Rewrites)
 		var st PortState
 		var ok bool
 		if err != nil {
 			st, ok = w.applyProblem(pt, err, up.At)
 		} else {
-			if pt.st.IfIndex != m.IfIndex && pt.known {
-				w.p.log.Debug("port has a new ifIndex", "switch", w.key, "port", name, "old", pt.st.IfIndex, "new", m.IfIndex)
+			if int(pt.rec.ifIndex) != m.IfIndex && pt.known {
+				w.p.log.Debug("port has a new ifIndex", "switch", w.key, "port", name, "old", pt.rec.ifIndex, "new", m.IfIndex)
 			}
 			row := tab.Rows[m.IfIndex]
 			pt.ifName = row.Name

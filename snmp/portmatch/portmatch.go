@@ -8,6 +8,8 @@ package portmatch
 import (
 	"errors"
 	"fmt"
+	"net/netip"
+	"path"
 	"regexp"
 	"slices"
 	"strings"
@@ -213,4 +215,52 @@ func Group(texts []string) (bySwitch map[string][]string, noSwitch []string) {
 	}
 	slices.Sort(noSwitch)
 	return bySwitch, noSwitch
+}
+
+// SwitchMatch makes an inventory switch a member of a group: a CIDR that
+// holds the switch's address ("10.1.0.0/16"), or a name pattern of the
+// inventory's switch name ("cisco-*", path.Match syntax). It is parsed
+// once, by ParseSwitchMatch.
+type SwitchMatch struct {
+	prefix  netip.Prefix
+	pattern string
+}
+
+// ParseSwitchMatch reads a CIDR or a name pattern.
+func ParseSwitchMatch(s string) (SwitchMatch, error) {
+	if p, err := netip.ParsePrefix(s); err == nil {
+		return SwitchMatch{prefix: p.Masked()}, nil
+	}
+	if _, err := path.Match(s, ""); err != nil || s == "" {
+		return SwitchMatch{}, fmt.Errorf("%q is neither a CIDR nor a name pattern", s)
+	}
+	return SwitchMatch{pattern: s}, nil
+}
+
+// MustSwitchMatch is ParseSwitchMatch for tests and literals; it panics
+// on a bad match.
+func MustSwitchMatch(s string) SwitchMatch {
+	m, err := ParseSwitchMatch(s)
+	if err != nil {
+		panic(err)
+	}
+	return m
+}
+
+// Matches reports whether the switch named name, polled at addr (valid or
+// not), is a member.
+func (m SwitchMatch) Matches(name string, addr netip.Addr) bool {
+	if m.prefix.IsValid() {
+		return addr.IsValid() && m.prefix.Contains(addr.Unmap())
+	}
+	ok, _ := path.Match(m.pattern, name)
+	return ok
+}
+
+// String is the match as it was written.
+func (m SwitchMatch) String() string {
+	if m.prefix.IsValid() {
+		return m.prefix.String()
+	}
+	return m.pattern
 }

@@ -104,24 +104,50 @@ func (d *Decoder) Decode(pkt []byte) (t Trap, err error) {
 			t, err = Trap{}, fmt.Errorf("%w: decoder panic: %v", ErrMalformed, r)
 		}
 	}()
+	p, err := d.unmarshal(pkt)
+	if err != nil {
+		return Trap{}, err
+	}
+	if err := d.authorize(p, &t); err != nil {
+		return Trap{}, err
+	}
+	if err := kindOf(p, &t); err != nil {
+		return Trap{}, err
+	}
+	t.IfIndex = ifIndexOf(p.Variables)
+	if t.Inform {
+		// acknowledge with the same request-id and varbinds
+		p.PDUType = gosnmp.GetResponse
+		p.Error, p.ErrorIndex = gosnmp.NoError, 0
+		if t.Reply, err = p.MarshalMsg(); err != nil {
+			return Trap{}, fmt.Errorf("%w: inform response: %v", ErrMalformed, err)
+		}
+	}
+	return t, nil
+}
+
+// unmarshal reads the packet's version, refuses versions nothing is
+// configured for, and decodes it (a v3 packet authenticated and
+// decrypted with the configured users).
+func (d *Decoder) unmarshal(pkt []byte) (*gosnmp.SnmpPacket, error) {
 	if len(pkt) < 2 || pkt[0] != 0x30 {
-		return Trap{}, fmt.Errorf("%w: not a BER SEQUENCE at byte 0", ErrMalformed)
+		return nil, fmt.Errorf("%w: not a BER SEQUENCE at byte 0", ErrMalformed)
 	}
 	version, err := peekVersion(pkt)
 	if err != nil {
-		return Trap{}, err
+		return nil, err
 	}
 	switch version {
 	case gosnmp.Version1, gosnmp.Version2c:
 		if len(d.communities) == 0 {
-			return Trap{}, fmt.Errorf("%w: no community configured for v1/v2c", ErrCommunity)
+			return nil, fmt.Errorf("%w: no community configured for v1/v2c", ErrCommunity)
 		}
 	case gosnmp.Version3:
 		if len(d.users) == 0 {
-			return Trap{}, fmt.Errorf("%w: no v3 user configured", ErrAuth)
+			return nil, fmt.Errorf("%w: no v3 user configured", ErrAuth)
 		}
 	default:
-		return Trap{}, fmt.Errorf("%w: SNMP version %d", ErrMalformed, version)
+		return nil, fmt.Errorf("%w: SNMP version %d", ErrMalformed, version)
 	}
 	g := d.g
 	if version == gosnmp.Version3 {
@@ -130,23 +156,35 @@ func (d *Decoder) Decode(pkt []byte) (t Trap, err error) {
 	p, err := g.UnmarshalTrap(pkt, false)
 	if err != nil || p == nil {
 		if version == gosnmp.Version3 {
-			return Trap{}, fmt.Errorf("%w: %v", ErrAuth, err)
+			return nil, fmt.Errorf("%w: %v", ErrAuth, err)
 		}
-		return Trap{}, fmt.Errorf("%w: %v", ErrMalformed, err)
+		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
 	}
+	return p, nil
+}
+
+// authorize checks the community (v1, v2c) or the authenticated user
+// (v3) and records who sent the trap in t.
+func (d *Decoder) authorize(p *gosnmp.SnmpPacket, t *Trap) error {
 	switch p.Version {
 	case gosnmp.Version1, gosnmp.Version2c:
 		if !d.communityOK(p.Community) {
-			return Trap{}, ErrCommunity
+			return ErrCommunity
 		}
 		t.Version = map[gosnmp.SnmpVersion]string{gosnmp.Version1: "v1", gosnmp.Version2c: "v2c"}[p.Version]
 	case gosnmp.Version3:
 		sp, ok := p.SecurityParameters.(*gosnmp.UsmSecurityParameters)
 		if !ok || sp == nil || !d.users[sp.UserName] || p.MsgFlags&gosnmp.AuthNoPriv == 0 {
-			return Trap{}, fmt.Errorf("%w: unauthenticated or unknown user", ErrAuth)
+			return fmt.Errorf("%w: unauthenticated or unknown user", ErrAuth)
 		}
 		t.Version, t.User = "v3", sp.UserName
 	}
+	return nil
+}
+
+// kindOf sets t's kind (linkDown, linkUp or other), its agent address for
+// a v1 trap and whether it is an inform; any other PDU is ErrNotTrap.
+func kindOf(p *gosnmp.SnmpPacket, t *Trap) error {
 	switch p.PDUType {
 	case gosnmp.Trap:
 		t.AgentAddr, _ = netip.ParseAddr(p.AgentAddress)
@@ -161,7 +199,7 @@ func (d *Decoder) Decode(pkt []byte) (t Trap, err error) {
 	case gosnmp.SNMPv2Trap, gosnmp.InformRequest:
 		if p.PDUType == gosnmp.InformRequest {
 			if p.Version == gosnmp.Version3 {
-				return Trap{}, fmt.Errorf("%w: v3 inform", ErrNotTrap)
+				return fmt.Errorf("%w: v3 inform", ErrNotTrap)
 			}
 			t.Inform = true
 		}
@@ -178,18 +216,9 @@ func (d *Decoder) Decode(pkt []byte) (t Trap, err error) {
 			}
 		}
 	default:
-		return Trap{}, fmt.Errorf("%w: PDU type %#x", ErrNotTrap, byte(p.PDUType))
+		return fmt.Errorf("%w: PDU type %#x", ErrNotTrap, byte(p.PDUType))
 	}
-	t.IfIndex = ifIndexOf(p.Variables)
-	if t.Inform {
-		// acknowledge with the same request-id and varbinds
-		p.PDUType = gosnmp.GetResponse
-		p.Error, p.ErrorIndex = gosnmp.NoError, 0
-		if t.Reply, err = p.MarshalMsg(); err != nil {
-			return Trap{}, fmt.Errorf("%w: inform response: %v", ErrMalformed, err)
-		}
-	}
-	return t, nil
+	return nil
 }
 
 func trimDot(s string) string {

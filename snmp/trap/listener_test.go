@@ -51,27 +51,48 @@ func (h *fakeHandler) take() []call {
 	return c
 }
 
+// counter is the value of a counter's series with label=value, or the sum
+// of all its series when label is "".
 func counter(t *testing.T, reg *prometheus.Registry, name, label, value string) float64 {
 	t.Helper()
 	mfs, err := reg.Gather()
 	if err != nil {
 		t.Fatal(err)
 	}
+	var sum float64
 	for _, mf := range mfs {
 		if mf.GetName() != name {
 			continue
 		}
 		for _, m := range mf.GetMetric() {
-			match := label == ""
 			for _, lp := range m.GetLabel() {
-				match = match || (lp.GetName() == label && lp.GetValue() == value)
+				if lp.GetName() == label && lp.GetValue() == value {
+					return m.GetCounter().GetValue()
+				}
 			}
-			if match {
-				return m.GetCounter().GetValue()
-			}
+			sum += m.GetCounter().GetValue()
 		}
 	}
-	return 0
+	if label != "" {
+		return 0
+	}
+	return sum
+}
+
+// Every kind and reason is a series from the start, at 0.
+func TestMetricsStartAtZero(t *testing.T) {
+	_, reg, _ := startListener(t, &fakeHandler{known: map[netip.Addr]bool{}, got: make(chan struct{}, 1)}, 1)
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := map[string]int{}
+	for _, mf := range mfs {
+		n[mf.GetName()] = len(mf.GetMetric())
+	}
+	if n["accessd_snmp_traps_received_total"] != 3 || n["accessd_snmp_traps_rejected_total"] != len(rejectReasons) {
+		t.Errorf("series at start: %v, want 3 kinds and %d reasons", n, len(rejectReasons))
+	}
 }
 
 // eventually polls cond for up to 5 s: real sockets cannot run in a

@@ -6,6 +6,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 )
 
+// rejectReasons are the reason labels of accessd_snmp_traps_rejected_total.
+var rejectReasons = []string{"community", "auth", "malformed", "not_trap", "unknown_switch"}
+
 // metrics of the listener; nil records nothing.
 type metrics struct {
 	recv, rej *prometheus.CounterVec
@@ -34,6 +37,14 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("trap metrics: %w", err)
 		}
+	}
+	// Every kind and reason exists from the start, at 0: rate() and the
+	// alert rules see the first one, and a dashboard shows 0, not nothing.
+	for _, k := range []Kind{LinkUp, LinkDown, Other} {
+		m.recv.WithLabelValues(string(k))
+	}
+	for _, r := range rejectReasons {
+		m.rej.WithLabelValues(r)
 	}
 	return m, nil
 }

@@ -24,6 +24,9 @@ type Service struct {
 	// commitment date (earliest deactivation) is its activation date plus
 	// this many months; 0 = none.
 	CommitmentMonths int
+	// IPTV: the service is IP-TV, deliverable only where the inventory's
+	// iptv flag is YES (CSV Access Upload API 1.1).
+	IPTV bool
 }
 
 // Max is how many services of s's type an access may have active at once.
@@ -61,13 +64,27 @@ func (c *Catalog) Get(uid string) (Service, bool) {
 	return c.services[i], true
 }
 
+// MediumRFoF is the medium of RF over fibre (broadcast TV): an access has
+// it, besides its own medium, when the inventory's rfof flag is YES (CSV
+// Access Upload API 1.1: "whether RF over fibre can be delivered").
+const MediumRFoF = "RFOF"
+
 // MediaFits reports whether the access's medium is one the service can use
-// (an access or service without media information fits).
+// (a service without media information fits any access; an access without
+// one fits any service, except that RFOF needs the rfof flag).
 func (s Service) MediaFits(a *inventory.Access) bool {
-	if len(s.Media) == 0 || a.Media == "" {
+	if len(s.Media) == 0 {
 		return true
 	}
-	return slices.ContainsFunc(s.Media, func(m string) bool { return strings.EqualFold(m, a.Media) })
+	return slices.ContainsFunc(s.Media, func(m string) bool {
+		switch {
+		case strings.EqualFold(m, MediumRFoF):
+			return a.RFoF || strings.EqualFold(a.Media, MediumRFoF)
+		case a.Media == "":
+			return true
+		}
+		return strings.EqualFold(m, a.Media)
+	})
 }
 
 // CapacityFits reports whether a port of portMbps (0 = unknown) can carry
@@ -77,11 +94,13 @@ func (s Service) CapacityFits(portMbps int) bool {
 }
 
 // Offered lists the services the access can technically carry, judged by
-// its inventory data (medium, portSpeed): what PI-API's feasibility lists.
+// its inventory data alone (medium and rfof, portSpeed, iptv): what PI-API
+// feasibility and availability and ON-API services list. A service not
+// offered is never deliverable there.
 func (c *Catalog) Offered(a *inventory.Access) []Service {
 	var out []Service
 	for _, s := range c.services {
-		if s.MediaFits(a) && s.CapacityFits(a.PortSpeedMbps) {
+		if s.MediaFits(a) && s.CapacityFits(a.PortSpeedMbps) && (!s.IPTV || a.IPTV) {
 			out = append(out, s)
 		}
 	}

@@ -54,6 +54,14 @@ func (mc MediaCodes) Code(medium string) int {
 	return UnknownMedium
 }
 
+// Map is the table as name ⇒ code (a copy).
+func (mc MediaCodes) Map() map[string]int {
+	if mc.byName == nil {
+		mc = NewMediaCodes(nil)
+	}
+	return maps.Clone(mc.byName)
+}
+
 // Names lists the media with a code, sorted by code.
 func (mc MediaCodes) Names() []string {
 	if mc.byName == nil {

@@ -1,5 +1,10 @@
 package inventory
 
+import (
+	"encoding/hex"
+	"strings"
+)
+
 // Availability is the value of PI V1's Activatable and Sellable fields (CSV:
 // activationDate and salesStartDate): "YES", "NO" or an ISO-8601 date
 // YYYY-MM-DD not before 1970-01-01.
@@ -67,4 +72,51 @@ type Access struct {
 	PriceGroup          int            `json:"priceGroup,omitempty"`
 	AccessState         string         `json:"accessState,omitempty"`
 	NationalAddressUUID string         `json:"nationalAddressUUID,omitempty"`
+	// CPECapacityMbps is what the KO's customer equipment on the access
+	// can carry, in Mbit/s (Atlas port_status's cpecapacity); 0: unknown.
+	CPECapacityMbps int `json:"cpeCapacity,omitempty"`
+	// Plant is the power installation at the access (Cubit's anlegg), for
+	// a KO that belongs to a power utility; nil when none. JSON only.
+	Plant *Plant `json:"plant,omitempty"`
+}
+
+// Circuit is the (circuit-id, remote-id) pair an access is found by: its
+// dhcpIdentifier, else its Option82 text read with the default key
+// template "{remote_id} {circuit_id}" (the first word is the remote-id,
+// the rest the circuit-id; one word is a circuit-id alone).
+func (a *Access) Circuit() (circuitID, remoteID string) {
+	if !a.DHCPIdentifier.IsZero() {
+		return a.DHCPIdentifier.IPv4CircuitID, a.DHCPIdentifier.IPv4RemoteID
+	}
+	text := strings.TrimSpace(a.Option82)
+	if r, c, ok := strings.Cut(text, " "); ok {
+		return strings.TrimSpace(c), r
+	}
+	return text, ""
+}
+
+// Option82Hex is the whole DHCP option 82 of the access's circuit as upper
+// case hex (52 LL, sub-option 1 circuit-id, 2 remote-id), the form of
+// PI-API's option82.md and ON-API's option82 data format; "" when the
+// circuit does not fit one option.
+func (a *Access) Option82Hex() string {
+	c, r := a.Circuit()
+	var v []byte
+	if c != "" && len(c) < 256 {
+		v = append(append(v, 1, byte(len(c))), c...)
+	}
+	if r != "" && len(r) < 256 {
+		v = append(append(v, 2, byte(len(r))), r...)
+	}
+	if len(v) == 0 || len(v) > 255 {
+		return ""
+	}
+	return strings.ToUpper(hex.EncodeToString(append([]byte{82, byte(len(v))}, v...)))
+}
+
+// Same reports whether a and b are the same access, plant included.
+func (a *Access) Same(b *Access) bool {
+	x, y := *a, *b
+	x.Plant, y.Plant = nil, nil
+	return x == y && SamePlant(a.Plant, b.Plant)
 }

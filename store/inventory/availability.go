@@ -16,6 +16,15 @@ type Date struct {
 // String formats d as YYYY-MM-DD.
 func (d Date) String() string { return fmt.Sprintf("%04d-%02d-%02d", d.Year, int(d.Month), d.Day) }
 
+// IsZero reports whether d is the zero Date.
+func (d Date) IsZero() bool { return d == Date{} }
+
+// AddDays is the date n days after d.
+func (d Date) AddDays(n int) Date {
+	y, m, dd := time.Date(d.Year, d.Month, d.Day+n, 12, 0, 0, 0, time.UTC).Date()
+	return Date{y, m, dd}
+}
+
 // Before reports whether d is an earlier day than e.
 func (d Date) Before(e Date) bool {
 	if d.Year != e.Year {
@@ -126,6 +135,19 @@ func Stockholm() (Calendar, error) {
 		return Calendar{}, fmt.Errorf("load time zone: %w", err)
 	}
 	return Calendar{loc: loc}, nil
+}
+
+// Location is the calendar's time zone (UTC for the zero Calendar).
+func (c Calendar) Location() *time.Location {
+	if c.loc == nil {
+		return time.UTC
+	}
+	return c.loc
+}
+
+// Midnight is the instant the local date d begins.
+func (c Calendar) Midnight(d Date) time.Time {
+	return time.Date(d.Year, d.Month, d.Day, 0, 0, 0, 0, c.Location())
 }
 
 // NewCalendar returns the Calendar of loc.

@@ -25,7 +25,7 @@ func standardCSVFields() []field {
 // dhcpIdentifier sub-options.
 func extraCSVFields() []field {
 	return []field{
-		fLegacyAccessID, fCircuitID, fRemoteID, fMedia, fPriceGroup, fAccessState, fNationalAddressUUID,
+		fLegacyAccessID, fCircuitID, fRemoteID, fMedia, fPriceGroup, fAccessState, fNationalAddressUUID, fCPECapacity,
 	}
 }
 
@@ -46,7 +46,7 @@ func CSVColumns() []string { return csvNames(standardCSVFields()) }
 
 // ExtendedCSVColumns returns CSVColumns followed by the extra columns
 // accessd reads: legacyAccessId, ipv4CircuitId, ipv4RemoteId, media,
-// priceGroup, accessState and nationalAddressUUID. With them a CSV file
+// priceGroup, accessState, nationalAddressUUID and cpeCapacity. With them a CSV file
 // carries every field of Access.
 func ExtendedCSVColumns() []string {
 	return csvNames(append(standardCSVFields(), extraCSVFields()...))
@@ -99,7 +99,7 @@ func ReadCSV(r io.Reader, yield func(line int, a Access) error) error {
 	if err != nil {
 		return err
 	}
-	if len(ps.List) > 0 {
+	if ps.Count() > 0 {
 		return &ps
 	}
 	seen := newSeen(CSV)
@@ -118,7 +118,11 @@ func ReadCSV(r io.Reader, yield func(line int, a Access) error) error {
 		}
 		line, _ := cr.FieldPos(0)
 		if len(rec) != len(cols) {
-			ps.add(Problem{Line: line, Message: fmt.Sprintf("the row has %d fields, the header has %d", len(rec), len(cols))})
+			p := Problem{Line: line}
+			if !ps.full() {
+				p.Message = fmt.Sprintf("the row has %d fields, the header has %d", len(rec), len(cols))
+			}
+			ps.add(p)
 			continue
 		}
 		a, ok := csvAccess(rec, cols, line, &ps)
@@ -308,6 +312,8 @@ func setCSV(a *Access, fd field, s string) string {
 		a.AccessState = s
 	case fNationalAddressUUID:
 		a.NationalAddressUUID = s
+	case fCPECapacity:
+		return csvInt(&a.CPECapacityMbps, s, "a whole number of Mbit/s")
 	}
 	return ""
 }
@@ -386,6 +392,8 @@ func csvValue(a *Access, fd field) string {
 		return a.AccessState
 	case fNationalAddressUUID:
 		return a.NationalAddressUUID
+	case fCPECapacity:
+		return optionalInt(a.CPECapacityMbps)
 	}
 	return ""
 }

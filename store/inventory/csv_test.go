@@ -102,7 +102,7 @@ func TestReadCSVFeatures(t *testing.T) {
 		"\n" + // a blank line is skipped
 		`10.0.0.1 ge-0/0/2,A2,30,"Gatan ""Lilla""", 41369 ,Göteborg,SE,NO,NO,,"100` + "\n" + `",  ,"YES` + "\r\n" + `",,,,,,,` + "\n" +
 		`10.0.0.1 ge-0/0/3,A3,99,Byvägen,12345,By,SE,2030-01-01,YES,,,no,,,,,,,,` + "\n" +
-		`10.0.0.1 ge-0/0/4,A4,MDU_TECHNICAL,Byvägen,12345,By,SE,YES,YES,,,,,,,,,,,` + "\n" +
+		`10.0.0.1 ge-0/0/4,A4,MDU_TECHNICAL,Byvägen,12345,By,SE,YES,YES,0001,,,,,,,,,,` + "\n" +
 		`10.0.0.1 ge-0/0/5,A5,public,Byvägen,12345,By,SE,YES,YES,,,,,,,,,,,` + "\n"
 	common := func(a inventory.Access) inventory.Access {
 		if a.CountryCode == "" {
@@ -123,7 +123,7 @@ func TestReadCSVFeatures(t *testing.T) {
 		{7, common(inventory.Access{Option82: "10.0.0.1 ge-0/0/3", AccessID: "A3", PremisesType: inventory.Unknown,
 			StreetName: "Byvägen", PostalCode: "12345", City: "By", Activatable: "2030-01-01", Sellable: "YES"})},
 		{8, common(inventory.Access{Option82: "10.0.0.1 ge-0/0/4", AccessID: "A4", PremisesType: inventory.MDUTechnical,
-			StreetName: "Byvägen", PostalCode: "12345", City: "By", Activatable: "YES", Sellable: "YES"})},
+			MDUApartmentNumber: "0001", StreetName: "Byvägen", PostalCode: "12345", City: "By", Activatable: "YES", Sellable: "YES"})},
 		{9, common(inventory.Access{Option82: "10.0.0.1 ge-0/0/5", AccessID: "A5", PremisesType: inventory.Public,
 			StreetName: "Byvägen", PostalCode: "12345", City: "By", Activatable: "YES", Sellable: "YES"})},
 	}

@@ -2,9 +2,7 @@ package inventory_test
 
 import (
 	"bytes"
-	"flag"
 	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -13,10 +11,9 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/stadsnat/accessd/internal/testkit"
 	"github.com/stadsnat/accessd/store/inventory"
 )
-
-var update = flag.Bool("update", false, "rewrite testdata/demo/accesses.json and the golden files")
 
 const (
 	demoCSV  = "../../testdata/demo/accesses.csv"
@@ -34,21 +31,11 @@ func readFile(t *testing.T, name string) string {
 	return string(b)
 }
 
-// golden compares got with the file name, or rewrites it with -update.
+// golden compares got with the file name (ACCESSD_UPDATE_GOLDEN=1
+// rewrites it).
 func golden(t *testing.T, name, got string) {
 	t.Helper()
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(name, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	if diff := cmp.Diff(readFile(t, name), got); diff != "" {
-		t.Errorf("%s is out of date (run go test ./store/inventory -update) (-want +got):\n%s", name, diff)
-	}
+	testkit.Golden(t, name, got)
 }
 
 func TestDemoCSV(t *testing.T) {

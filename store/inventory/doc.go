@@ -25,8 +25,10 @@
 //     characters (PI-API 2.3 and ON-API would also allow '-' and '.', but an
 //     access must be exportable as PI V1). legacyAccessId follows ON-API's ID
 //     format: [-.a-zA-Z0-9]{1,36}.
-//   - PostalCode is five digits 00000–99999 as PI V1 says; "123 45" is
-//     normalised to "12345". ON-API's stricter ^[1-9] is not enforced.
+//   - PostalCode is five digits from 10000 to 99999: PI V1 allows 00000,
+//     but PI-API 2.3 ("Min 10000"), CSV 1.1 and ON-API (^[1-9][0-9]{4}$)
+//     do not, and every access is exported through all of them; "123 45"
+//     is normalised to "12345".
 //   - StreetNumber, when present, is a decimal 16-bit unsigned integer
 //     (0–65535) as PI V1 says; ON-API's "550-7" meter addresses are rejected.
 //   - CountryCode is a code officially assigned in ISO 3166-1 alpha-2;
@@ -36,23 +38,35 @@
 //     UNKNOWN). [PremisesType.PIV1] says how the PI V1 view shows the two.
 //     In CSV, a Lantmäteriet BYGGTYP code is mapped as the CSV 1.1 table says.
 //   - MDU_APARTMENT needs mduApartmentNumber or mduDistinguisher in JSON
-//     (PI V1, PI-API 2.3, ON-API); in CSV 1.1 an outletId suffices as well.
-//     Validate therefore takes the [Format] whose rule applies; a store that
+//     (PI V1, PI-API 2.3, ON-API); in CSV 1.1 an outletId suffices as
+//     well. MDU_COMMON (PI-API 2.3 feasibility.md's premisesType: "at
+//     MDU_APARTMENT and MDU_COMMON … must be populated") and MDU_TECHNICAL
+//     (shown as MDU_COMMON in PI V1 and PI-API) need one of the three in
+//     every format. Validate
+//     therefore takes the [Format] whose rule applies; a store that
 //     re-validates must use the format the access came in, or CSV, the
-//     looser one. [Access.PIV1MDUDistinguisher] fills PI V1's field for such
-//     an access. PI-API 2.3's
-//     remark that MDU_COMMON needs one too contradicts its own field table and
-//     is not enforced. mduApartmentNumber, when present, is exactly 4 digits
-//     for every premises type.
+//     looser one. [Access.PIV1MDUDistinguisher] fills the field from the
+//     outlet for such an access. mduApartmentNumber, when present, is
+//     exactly 4 digits for every premises type.
 //   - Activatable and Sellable: "YES", "NO" (Normalize upper-cases yes/no) or
 //     a real calendar date YYYY-MM-DD from 1970-01-01 to 9999-12-31.
 //   - Text fields must be valid UTF-8 without control characters (they end up
 //     in XML and JSON) and at most 255 characters (ON-API's text format).
 //   - iptv and rfof are true only for the exact text "YES" (after trimming);
 //     anything else, the empty string included, is false, as CSV 1.1 says.
-//   - portSpeed (Mbit/s) and priceGroup are whole numbers ≥ 0; 0 means "not
+//   - portSpeed and cpeCapacity (Mbit/s) and priceGroup are whole numbers
+//     ≥ 0; 0 means "not
 //     given". accessState, when present, is one of ON-API's values.
 //     nationalAddressUUID, when present, is a UUID in 8-4-4-4-12 hex form.
+//   - The JSON form may carry a "plant" object (see [Plant]): the power
+//     installation at the access, in Cubit's plant import shape, for a KO
+//     that belongs to a power utility. It is checked with [ValidatePlant]
+//     and its problems name the key inside it ("plant.address.postalCode").
+//     CSV carries no plant: the plant is a nested object of some forty
+//     fields and three levels of grid hierarchy, which flat CSV 1.1
+//     columns would carry only as dozens of dotted extra columns that no
+//     CSV 1.1 producer writes; an import from CSV (or any pull) keeps the
+//     plants the store has instead (store.ImportOptions.Plants).
 //   - Within one file accessId, option82 and a non-empty dhcpIdentifier
 //     (circuit-id, remote-id pair) must each be unique; the problem names both
 //     lines. Uniqueness against the store is the caller's business.

@@ -126,6 +126,7 @@ const (
 	fPriceGroup
 	fAccessState
 	fNationalAddressUUID
+	fCPECapacity
 	nFields
 )
 
@@ -203,6 +204,8 @@ func (f Format) name(fd field) string {
 		return "accessState"
 	case fNationalAddressUUID:
 		return "nationalAddressUUID"
+	case fCPECapacity:
+		return "cpeCapacity"
 	}
 	return ""
 }

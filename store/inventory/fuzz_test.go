@@ -121,5 +121,9 @@ func FuzzReadJSON(f *testing.F) {
 		f.Add([]byte(tc.in))
 	}
 	f.Add([]byte("\ufeff[]"))
+	if plant, err := os.ReadFile("testdata/plant.json"); err == nil {
+		f.Add([]byte(withPlant("P1", string(plant))))
+	}
+	f.Add([]byte(withPlant("P2", `{"meteringPointId":"1","address":{"postalCode":485},"x":1}`)))
 	f.Fuzz(func(t *testing.T, data []byte) { fuzzRead(t, inventory.JSON, data) })
 }

@@ -41,6 +41,7 @@ type jsonReader struct {
 	ps    Problems
 	raw   json.RawMessage // the current element; its buffer is reused
 	obj   objectDecoder   // reused for each element
+	acc   Access          // the current element's access, reused
 }
 
 // pos returns the line and column of a decoder offset.
@@ -122,14 +123,15 @@ func (jr *jsonReader) element() (done bool, err error) {
 	}
 	obj := &jr.obj
 	*obj = objectDecoder{raw: raw, line: line, col: col, ps: &jr.ps}
-	a, ok := obj.decode()
-	a = Normalize(a)
-	ok = obj.validate(&a) && ok
-	ok = jr.seen.check(line, &a, &jr.ps) && ok
+	a := &jr.acc
+	ok := obj.decode(a)
+	*a = Normalize(*a)
+	ok = obj.validate(a) && ok
+	ok = jr.seen.check(line, a, &jr.ps) && ok
 	if !ok {
 		return false, nil
 	}
-	return false, yieldAccess(jr.yield, line, a, &jr.ps)
+	return false, yieldAccess(jr.yield, line, *a, &jr.ps)
 }
 
 // syntax turns a decoder error into the final problem, or returns an I/O

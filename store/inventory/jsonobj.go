@@ -3,6 +3,7 @@ package inventory
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -18,14 +19,17 @@ type objectDecoder struct {
 	ps        *Problems
 	at        [nFields]int  // offset in raw of each field's value; 0 when absent
 	dhcpAt    int           // offset in raw of the dhcpIdentifier object
+	plantAt   int           // offset in raw of the plant object
 	bad       [nFields]bool // fields whose value could not be decoded
 }
 
-// decode returns the access and whether its members were all well-typed and
-// known. Problems are added to ps.
-func (o *objectDecoder) decode() (Access, bool) {
-	var a Access
-	first := len(o.ps.List)
+// decode fills a (zeroed first) and reports whether its members were all
+// well-typed and known. Problems are added to ps. a is the reader's one
+// Access, reused for every element: a hostile array of empty objects
+// allocates nothing per element.
+func (o *objectDecoder) decode(a *Access) bool {
+	*a = Access{}
+	first, firstCount := len(o.ps.List), o.ps.Count()
 	for m := (memberIter{obj: o.raw}); m.next(); {
 		key, ks, v, vs := m.key, m.ks, m.v, m.vs
 		fd := jsonFieldBytes(key)
@@ -35,13 +39,18 @@ func (o *objectDecoder) decode() (Access, bool) {
 		case string(key) == "dhcpIdentifier":
 			o.dhcpAt = vs
 			o.dhcpIdentifier(&a.DHCPIdentifier, v, vs)
+		case string(key) == "plant" && o.plantAt != 0:
+			o.repeated(string(key), ks, o.plantAt)
+		case string(key) == "plant":
+			o.plantAt = vs
+			a.Plant = o.plant(v, vs)
 		case fd == fNone:
 			o.unknownKey(string(key), ks, "")
 		case o.at[fd] != 0:
 			o.repeated(string(key), ks, o.at[fd])
 		default:
 			o.at[fd] = vs
-			o.set(&a, fd, JSON.name(fd), v, vs)
+			o.set(a, fd, JSON.name(fd), v, vs)
 		}
 	}
 	id := a.AccessID
@@ -50,15 +59,13 @@ func (o *objectDecoder) decode() (Access, bool) {
 			o.ps.List[i].AccessID = strings.TrimSpace(id)
 		}
 	}
-	return a, len(o.ps.List) == first
+	return o.ps.Count() == firstCount
 }
 
 // validate validates a, placing each problem at its field's value.
 func (o *objectDecoder) validate(a *Access) bool {
-	v := validator{f: JSON, line: o.line, id: a.AccessID, list: o.ps.List, obj: o}
-	ok := v.check(a)
-	o.ps.List = v.list
-	return ok
+	v := validator{f: JSON, line: o.line, id: a.AccessID, ps: o.ps, obj: o}
+	return v.check(a)
 }
 
 // fieldPos returns the line and column of a field's value, or of the object
@@ -99,6 +106,10 @@ func (o *objectDecoder) valueProblem(off int, fieldName, msg string) {
 }
 
 func (o *objectDecoder) problem(off int, fieldName, msg string) {
+	if o.ps.full() { // counted, not placed: pos scans the object
+		o.ps.add(Problem{})
+		return
+	}
 	line, col := o.pos(off)
 	o.ps.add(Problem{Line: line, Column: col, Field: fieldName, Message: msg})
 }
@@ -162,6 +173,40 @@ func (o *objectDecoder) dhcpIdentifier(d *DHCPIdentifier, v []byte, vs int) {
 	}
 }
 
+// plant decodes and checks the plant object (see Plant); null is none.
+// Problems name the key inside it, "plant.address.postalCode".
+func (o *objectDecoder) plant(v []byte, vs int) *Plant {
+	switch v[0] {
+	case 'n':
+		return nil
+	case '{':
+	default:
+		o.problem(vs, "plant", "must be an object, not "+jsonKind(v[0]))
+		return nil
+	}
+	p, err := DecodePlant(v)
+	var pe *PlantError
+	if errors.As(err, &pe) {
+		at := vs
+		if pe.Offset >= 0 && pe.Offset <= int64(len(v)) {
+			at = vs + int(pe.Offset)
+		}
+		o.problem(at, plantField(pe.Field), pe.Message)
+		return nil
+	}
+	for _, pe := range ValidatePlant(p) {
+		o.problem(vs, plantField(pe.Field), pe.Message)
+	}
+	return p
+}
+
+func plantField(f string) string {
+	if f == "" {
+		return "plant"
+	}
+	return "plant." + f
+}
+
 // set decodes the value v of field fd.
 func (o *objectDecoder) set(a *Access, fd field, name string, v []byte, vs int) {
 	switch fd {
@@ -217,6 +262,8 @@ func (o *objectDecoder) set(a *Access, fd field, name string, v []byte, vs int) 
 		o.str(&a.AccessState, name, v, vs, false)
 	case fNationalAddressUUID:
 		o.str(&a.NationalAddressUUID, name, v, vs, false)
+	case fCPECapacity:
+		o.int(&a.CPECapacityMbps, name, v, vs)
 	}
 }
 
@@ -422,6 +469,8 @@ func jsonFieldBytes(key []byte) field {
 		return fAccessState
 	case "nationalAddressUUID":
 		return fNationalAddressUUID
+	case "cpeCapacity":
+		return fCPECapacity
 	}
 	return fNone
 }

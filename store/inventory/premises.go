@@ -25,6 +25,17 @@ func (p PremisesType) PIV1() (pt PremisesType, ok bool) {
 	return p, false
 }
 
+// needsApartment reports whether an access of premises type p must say
+// which part of the building it is (mduApartmentNumber or
+// mduDistinguisher, or an outlet that is shown as the distinguisher):
+// MDU_APARTMENT (PI V1, PI-API, ON-API), MDU_COMMON (PI-API 2.3
+// feasibility.md: "at MDU_APARTMENT and MDU_COMMON MduDistinguisher or
+// MduApartmentNumber must be populated"), and MDU_TECHNICAL, which PI V1
+// and PI-API show as MDU_COMMON.
+func (p PremisesType) needsApartment() bool {
+	return p == MDUApartment || p == MDUCommon || p == MDUTechnical
+}
+
 // premisesTypeList is the list of valid premises types for messages.
 const premisesTypeList = "MDU_APARTMENT, MDU_COMMON, MDU_TECHNICAL, RESIDENTIAL_HOUSE, COMMERCIAL, PUBLIC or UNKNOWN"
 
@@ -77,12 +88,13 @@ func validAccessState(s string) bool {
 const accessStateList = "PLANNED, DEPLOYING, HOMESPASSED, CONNECTED, DISCONNECTED, INMIGRATION or OUTMIGRATION"
 
 // PIV1MDUDistinguisher returns the MduDistinguisher to show in PI V1. PI V1
-// has no outlet field, yet CSV 1.1 accepts an MDU_APARTMENT identified by
-// its outletId alone; such an access shows its outlet as MduDistinguisher
+// has no outlet field, yet CSV 1.1 accepts an MDU_APARTMENT (and accessd
+// an MDU_COMMON or MDU_TECHNICAL) identified by its outletId alone; such
+// an access shows its outlet as MduDistinguisher
 // ("identifies the apartment uniquely per address"), so that PI V1 still
 // gets one of the two fields it requires. Otherwise it is MDUDistinguisher.
 func (a *Access) PIV1MDUDistinguisher() string {
-	if a.PremisesType == MDUApartment && a.MDUApartmentNumber == "" && a.MDUDistinguisher == "" {
+	if a.PremisesType.needsApartment() && a.MDUApartmentNumber == "" && a.MDUDistinguisher == "" {
 		return a.Outlet
 	}
 	return a.MDUDistinguisher

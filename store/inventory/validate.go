@@ -19,11 +19,12 @@ const (
 // spelled as format f spells them; the problems carry no line. Call
 // Normalize first: Validate judges the value as it is.
 func Validate(a Access, f Format) error {
-	v := validator{f: f, id: a.AccessID}
+	ps := &Problems{}
+	v := validator{f: f, id: a.AccessID, ps: ps}
 	if v.check(&a) {
 		return nil
 	}
-	return &Problems{List: v.list}
+	return ps
 }
 
 // validator collects the problems of one access.
@@ -31,7 +32,7 @@ type validator struct {
 	f    Format
 	line int
 	id   string
-	list []Problem // problems found, appended to
+	ps   *Problems // problems found, added to
 	bad  bool
 	// obj, when set, is the JSON object the access was decoded from: it
 	// places each problem at its field's value and knows which values
@@ -46,23 +47,31 @@ func (v *validator) report(fd field, msg string) {
 		if v.obj.bad[fd] {
 			return
 		}
-		p.Line, p.Column = v.obj.fieldPos(fd)
+		if !v.ps.full() {
+			p.Line, p.Column = v.obj.fieldPos(fd)
+		}
 	}
-	v.list = append(v.list, p)
+	v.ps.add(p)
 }
 
-// validate appends a's problems to ps and reports whether there were none.
+// validate adds a's problems to ps and reports whether there were none.
 func validate(a *Access, f Format, line int, ps *Problems) (ok bool) {
-	v := validator{f: f, line: line, id: a.AccessID, list: ps.List}
-	ok = v.check(a)
-	ps.List = v.list
-	return ok
+	v := validator{f: f, line: line, id: a.AccessID, ps: ps}
+	return v.check(a)
 }
 
-// check appends a's problems to v.ps and reports whether there were none.
+// check appends a's problems to v.ps, field by field in the order of
+// the formats, and reports whether there were none.
 func (v *validator) check(a *Access) bool {
-	f := v.f
+	v.checkIDs(a)
+	v.checkAddress(a)
+	v.checkPremises(a)
+	v.checkService(a)
+	return !v.bad
+}
 
+// checkIDs checks accessId and legacyAccessId.
+func (v *validator) checkIDs(a *Access) {
 	switch {
 	case a.AccessID == "":
 		v.report(fAccessID, "is required")
@@ -79,7 +88,10 @@ func (v *validator) check(a *Access) bool {
 	if s := a.LegacyAccessID; s != "" && (len(s) > maxLegacyIDLen || firstNotAlnum(s, true) >= 0) {
 		v.report(fLegacyAccessID, quote(s)+" is not an ON-API ID: 1 to 36 of a-z, A-Z, 0-9, '-' and '.'")
 	}
+}
 
+// checkAddress checks the street address, postal code, city and country.
+func (v *validator) checkAddress(a *Access) {
 	v.text(fStreetName, a.StreetName, true)
 	if s := a.StreetNumber; s != "" {
 		if n, ok := digits(s); !ok || len(s) > 5 || n > 65535 {
@@ -92,6 +104,11 @@ func (v *validator) check(a *Access) bool {
 		v.report(fPostalCode, "is required")
 	case len(s) != 5 || !isDigits(s):
 		v.report(fPostalCode, quote(s)+" is not five digits")
+	case s[0] == '0':
+		// PI-API 2.3 feasibility.md and CSV 1.1: "Min 10000"; ON-API
+		// dataformats.md: ^[1-9][0-9]{4}$. PI V1's 00000 would be
+		// exported where those forbid it.
+		v.report(fPostalCode, quote(s)+" is below 10000, which PI-API and ON-API do not allow")
 	}
 	v.text(fCity, a.City, true)
 	switch s := a.CountryCode; {
@@ -100,7 +117,12 @@ func (v *validator) check(a *Access) bool {
 	case !IsCountryCode(s):
 		v.report(fCountryCode, quote(s)+" is not an ISO 3166-1 alpha-2 country code")
 	}
+}
 
+// checkPremises checks the premises type and what tells apart the
+// apartments and outlets of one address.
+func (v *validator) checkPremises(a *Access) {
+	f := v.f
 	switch p := a.PremisesType; {
 	case p == "":
 		v.report(fPremisesType, "is required")
@@ -116,17 +138,24 @@ func (v *validator) check(a *Access) bool {
 	}
 	v.text(fMDUDistinguisher, a.MDUDistinguisher, false)
 	v.text(fOutlet, a.Outlet, false)
-	if a.PremisesType == MDUApartment && a.MDUApartmentNumber == "" && a.MDUDistinguisher == "" {
-		if f == CSV {
+	if a.PremisesType.needsApartment() && a.MDUApartmentNumber == "" && a.MDUDistinguisher == "" {
+		p := string(a.PremisesType)
+		if f == CSV || a.PremisesType != MDUApartment {
 			if a.Outlet == "" {
-				v.report(fMDUApartmentNumber, "premisesType MDU_APARTMENT needs mduApartmentNumber, mduDistinguisher or outletId")
+				v.report(fMDUApartmentNumber, "premisesType "+p+" needs "+f.name(fMDUApartmentNumber)+", "+
+					f.name(fMDUDistinguisher)+" or "+f.name(fOutlet))
 			}
 		} else {
-			v.report(fMDUApartmentNumber, "premisesType MDU_APARTMENT needs mduApartmentNumber or mduDistinguisher")
+			v.report(fMDUApartmentNumber, "premisesType "+p+" needs mduApartmentNumber or mduDistinguisher")
 		}
 	}
 	v.text(fPopulation, a.Population, false)
+}
 
+// checkService checks availability, equipment, the DHCP identity and
+// the remaining service fields.
+func (v *validator) checkService(a *Access) {
+	f := v.f
 	v.availability(fActivatable, a.Activatable)
 	v.availability(fSellable, a.Sellable)
 
@@ -145,6 +174,9 @@ func (v *validator) check(a *Access) bool {
 		v.report(fPortSpeed, strconv.Itoa(a.PortSpeedMbps)+" is negative")
 	}
 	v.text(fMedia, a.Media, false)
+	if a.CPECapacityMbps < 0 {
+		v.report(fCPECapacity, strconv.Itoa(a.CPECapacityMbps)+" is negative")
+	}
 	if a.PriceGroup < 0 {
 		v.report(fPriceGroup, strconv.Itoa(a.PriceGroup)+" is negative")
 	}
@@ -154,7 +186,6 @@ func (v *validator) check(a *Access) bool {
 	if s := a.NationalAddressUUID; s != "" && !isUUID(s) {
 		v.report(fNationalAddressUUID, quote(s)+" is not a UUID like 1ce88c93-b310-11eb-bdc2-000c29f11131")
 	}
-	return !v.bad
 }
 
 // text checks a text field: present when required, valid UTF-8, no control

@@ -97,7 +97,13 @@ func validateCases() []validateCase {
 		{name: "streetLittera", edit: func(a *inventory.Access) { a.StreetLittera = "G" }},
 		{name: "streetLittera with tab", edit: func(a *inventory.Access) { a.StreetLittera = "G\t" },
 			want: p(id + `streetLittera: contains the control character '\t'`)},
-		{name: "postalCode 00000", edit: func(a *inventory.Access) { a.PostalCode = "00000" }},
+		// PI V1 allows 00000, PI-API 2.3 and CSV 1.1 say "Min 10000" and
+		// ON-API ^[1-9][0-9]{4}$: every access is exported in all of them.
+		{name: "postalCode 00000", edit: func(a *inventory.Access) { a.PostalCode = "00000" },
+			want: p(id + `postalCode: "00000" is below 10000, which PI-API and ON-API do not allow`)},
+		{name: "postalCode 09999", edit: func(a *inventory.Access) { a.PostalCode = "09999" },
+			want: p(id + `postalCode: "09999" is below 10000, which PI-API and ON-API do not allow`)},
+		{name: "postalCode 10000", edit: func(a *inventory.Access) { a.PostalCode = "10000" }},
 		{name: "postalCode 99999", edit: func(a *inventory.Access) { a.PostalCode = "99999" }},
 		{name: "postalCode missing", edit: func(a *inventory.Access) { a.PostalCode = "" }, want: p(id + `postalCode: is required`)},
 		{name: "postalCode four digits", edit: func(a *inventory.Access) { a.PostalCode = "1234" },
@@ -122,9 +128,21 @@ func validateCases() []validateCase {
 			want: p(id + `countryCode: "SWE" is not an ISO 3166-1 alpha-2 country code`)},
 		{name: "countryCode lower case, not normalised", edit: func(a *inventory.Access) { a.CountryCode = "se" },
 			want: p(id + `countryCode: "se" is not an ISO 3166-1 alpha-2 country code`)},
-		{name: "premisesType MDU_COMMON without apartment", edit: func(a *inventory.Access) {
+		// PI-API 2.3 feasibility.md: "at MDU_APARTMENT and MDU_COMMON
+		// MduDistinguisher or MduApartmentNumber must be populated"; an
+		// outlet is shown as the distinguisher.
+		{name: "premisesType MDU_COMMON without apartment", format: inventory.JSON, edit: func(a *inventory.Access) {
 			a.PremisesType, a.MDUApartmentNumber, a.MDUDistinguisher = inventory.MDUCommon, "", ""
+		}, want: p(id + `mduApartmentNumber: premisesType MDU_COMMON needs mduApartmentNumber, mduDistinguisher or outlet`)},
+		{name: "premisesType MDU_COMMON without apartment", format: inventory.CSV, edit: func(a *inventory.Access) {
+			a.PremisesType, a.MDUApartmentNumber, a.MDUDistinguisher = inventory.MDUCommon, "", ""
+		}, want: p(id + `mduApartmentNumber: premisesType MDU_COMMON needs mduApartmentNumber, mduDistinguisher or outletId`)},
+		{name: "premisesType MDU_COMMON with an outlet", edit: func(a *inventory.Access) {
+			a.PremisesType, a.MDUApartmentNumber, a.MDUDistinguisher, a.Outlet = inventory.MDUCommon, "", "", "Tvättstugan"
 		}},
+		{name: "premisesType MDU_TECHNICAL without apartment", format: inventory.JSON, edit: func(a *inventory.Access) {
+			a.PremisesType, a.MDUApartmentNumber, a.MDUDistinguisher = inventory.MDUTechnical, "", ""
+		}, want: p(id + `mduApartmentNumber: premisesType MDU_TECHNICAL needs mduApartmentNumber, mduDistinguisher or outlet`)},
 		{name: "premisesType RESIDENTIAL_HOUSE", edit: func(a *inventory.Access) { a.PremisesType = inventory.ResidentialHouse }},
 		{name: "premisesType COMMERCIAL", edit: func(a *inventory.Access) { a.PremisesType = inventory.Commercial }},
 		{name: "premisesType PUBLIC", edit: func(a *inventory.Access) { a.PremisesType = inventory.Public }},

@@ -1,6 +1,5 @@
 // Package apitest holds what the API packages' tests share: a response
-// rendered as the golden files hold it, and the comparison with a golden
-// file under the test's testdata/.
+// rendered as the golden files hold it (compare it with testkit.Golden).
 package apitest
 
 import (
@@ -8,13 +7,8 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
-	"testing"
-
-	"github.com/google/go-cmp/cmp"
 )
 
 // Serve runs req through h and returns the response and its rendering.
@@ -46,27 +40,4 @@ func Render(resp *http.Response) string {
 	s.WriteString("\n")
 	s.Write(b)
 	return s.String()
-}
-
-// Golden compares got with testdata/NAME.golden, first rewriting the file
-// when update is set (each test package has its own -update flag, named in
-// the failure so it can be found).
-func Golden(t testing.TB, name, got string, update bool, updateFlag string) {
-	t.Helper()
-	path := filepath.Join("testdata", name+".golden")
-	if update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run the test with %s to create it)", err, updateFlag)
-	}
-	if diff := cmp.Diff(string(want), got); diff != "" {
-		t.Errorf("%s (-want +got):\n%s", path, diff)
-	}
 }

@@ -6,43 +6,30 @@ package web
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"time"
+
+	"github.com/stadsnat/accessd/api/httperr"
 )
 
-// Error is an error with the HTTP status and the cause a client may see.
-type Error struct {
-	Status int
-	Cause  string
-	Err    error // the internal cause, logged, never shown
-}
-
-func (e *Error) Error() string {
-	if e.Err != nil {
-		return fmt.Sprintf("%d %s: %v", e.Status, e.Cause, e.Err)
-	}
-	return fmt.Sprintf("%d %s", e.Status, e.Cause)
-}
-
-func (e *Error) Unwrap() error { return e.Err }
+// Error is a failed request: the one error type of accessd's HTTP APIs
+// and admin socket (see package httperr).
+type Error = httperr.Error
 
 // Errorf makes an Error whose cause the client sees.
 func Errorf(status int, format string, args ...any) *Error {
-	return &Error{Status: status, Cause: fmt.Sprintf(format, args...)}
+	return httperr.Errorf(status, format, args...)
 }
 
 // Internal wraps an unexpected error: the client sees a generic cause, the
 // log the error.
-func Internal(err error) *Error {
-	return &Error{Status: http.StatusInternalServerError, Cause: "internal error", Err: err}
-}
+func Internal(err error) *Error { return httperr.Internal(err) }
 
 // HandlerFunc is an HTTP handler that returns its error instead of writing
 // it; one adapter per standard turns the error into that standard's body.
-type HandlerFunc func(w http.ResponseWriter, r *http.Request) error
+type HandlerFunc = httperr.HandlerFunc
 
 // ErrorWriter writes an error response in a standard's format.
 type ErrorWriter func(w http.ResponseWriter, r *http.Request, e *Error)
@@ -54,59 +41,73 @@ type Adapter struct {
 }
 
 // Handle adapts h: a returned error is logged once (at warn for 5xx, debug
-// otherwise) and written with a.Write. Errors after the response has started
-// can only be logged.
+// otherwise) and written with a.Write. An error after the response has
+// started can only be logged; a 5xx one then cuts the connection, so the
+// client sees a broken answer rather than a short one.
 func (a Adapter) Handle(h HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		rw := &trackingWriter{ResponseWriter: w}
+		// The router's Recorder already tracks whether the answer
+		// started; a handler mounted without one gets its own.
+		rw, ok := w.(*Recorder)
+		if !ok {
+			rw = &Recorder{ResponseWriter: w, Code: http.StatusOK}
+		}
 		err := h(rw, r)
 		if err == nil {
 			return
 		}
-		var e *Error
-		if !errors.As(err, &e) {
-			e = Internal(err)
-		}
+		e := httperr.From(err)
 		if e.Status >= 500 {
 			a.Log.Warn("request failed", "method", r.Method, "path", r.URL.Path, "status", e.Status, "err", e)
 		} else {
 			a.Log.Debug("request refused", "method", r.Method, "path", r.URL.Path, "status", e.Status, "cause", e.Cause)
 		}
-		if rw.wrote {
+		if rw.Started {
 			a.Log.Warn("response aborted after it started", "path", r.URL.Path, "err", err)
+			if e.Status >= 500 {
+				// Cut the connection: a body that ends early but well
+				// (a damaged record met mid-export) must not pass for the
+				// whole answer. net/http aborts without a log line.
+				panic(http.ErrAbortHandler)
+			}
 			return
 		}
-		a.Write(w, r, e)
+		a.Write(rw, r, e)
 	})
 }
 
-// trackingWriter remembers whether the response has started.
-type trackingWriter struct {
+// Recorder wraps an answer's ResponseWriter once per request: it keeps the
+// status code (for the metrics) and whether the answer has started (for
+// Adapter). The router makes one per request; Adapter uses it when it is
+// there.
+type Recorder struct {
 	http.ResponseWriter
-	wrote bool
+	Code    int  // the status written (http.StatusOK until then)
+	Started bool // WriteHeader or Write was called
 }
 
-func (t *trackingWriter) WriteHeader(code int) {
-	t.wrote = true
+// WriteHeader records code and passes it on.
+func (t *Recorder) WriteHeader(code int) {
+	t.Code = code
+	t.Started = true
 	t.ResponseWriter.WriteHeader(code)
 }
 
-func (t *trackingWriter) Write(b []byte) (int, error) {
-	t.wrote = true
+func (t *Recorder) Write(b []byte) (int, error) {
+	t.Started = true
 	return t.ResponseWriter.Write(b)
 }
 
 // Unwrap lets http.ResponseController reach the underlying writer.
-func (t *trackingWriter) Unwrap() http.ResponseWriter { return t.ResponseWriter }
+func (t *Recorder) Unwrap() http.ResponseWriter { return t.ResponseWriter }
 
-// JSONCause writes ON-API / PI-API error bodies: {"cause": "..."}.
+// JSONCause writes ON-API / PI-API error bodies: {"cause": "..."}, with
+// the problems of a refused import (httperr.Body).
 func JSONCause(w http.ResponseWriter, _ *http.Request, e *Error) {
 	if e.Status == http.StatusUnauthorized && w.Header().Get("WWW-Authenticate") == "" {
 		w.Header().Set("WWW-Authenticate", `Basic realm="accessd", charset="UTF-8"`)
 	}
-	WriteJSON(w, e.Status, struct {
-		Cause string `json:"cause"`
-	}{e.Cause})
+	httperr.WriteJSON(w, e)
 }
 
 // PlainText writes an error as text/plain.
@@ -133,15 +134,17 @@ func WriteJSON(w http.ResponseWriter, status int, v any) error {
 }
 
 // IfModifiedSince returns the request's If-Modified-Since time. An absent or
-// unparseable header gives ok=false: RFC 9110 §13.1.3 says to ignore an
-// invalid date, so the client gets the full answer.
-func IfModifiedSince(r *http.Request) (t time.Time, ok bool) {
+// unparseable header, or a date later than now (the server's time), gives
+// ok=false: RFC 9110 §13.1.3 says to ignore an invalid date, and a date
+// later than the server's time is invalid, so the client gets the full
+// answer.
+func IfModifiedSince(r *http.Request, now time.Time) (t time.Time, ok bool) {
 	v := r.Header.Get("If-Modified-Since")
 	if v == "" {
 		return time.Time{}, false
 	}
 	t, err := http.ParseTime(v)
-	if err != nil || t.IsZero() {
+	if err != nil || t.IsZero() || t.After(now) {
 		return time.Time{}, false
 	}
 	return t.UTC().Truncate(time.Second), true

@@ -19,12 +19,16 @@ func TestIfModifiedSince(t *testing.T) {
 		{"", time.Time{}, false},
 		{"yesterday", time.Time{}, false},
 		{"2012-08-31T12:03:28Z", time.Time{}, false},
+		// Later than the server's time: invalid (RFC 9110 §13.1.3).
+		{"Sat, 01 Sep 2040 00:00:00 GMT", time.Time{}, false},
+		{"Tue, 03 Mar 2026 09:30:16 GMT", time.Time{}, false},
+		{"Tue, 03 Mar 2026 09:30:15 GMT", time.Date(2026, 3, 3, 9, 30, 15, 0, time.UTC), true},
 	} {
 		r := httptest.NewRequest("GET", "/", nil)
 		if tc.in != "" {
 			r.Header.Set("If-Modified-Since", tc.in)
 		}
-		got, ok := IfModifiedSince(r)
+		got, ok := IfModifiedSince(r, time.Date(2026, 3, 3, 9, 30, 15, 500e6, time.UTC))
 		if ok != tc.ok || !got.Equal(tc.want) {
 			t.Errorf("IfModifiedSince(%q) = %v, %v; want %v, %v", tc.in, got, ok, tc.want, tc.ok)
 		}
@@ -38,7 +42,7 @@ func FuzzIfModifiedSince(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
 		r := httptest.NewRequest("GET", "/", nil)
 		r.Header.Set("If-Modified-Since", s)
-		got, ok := IfModifiedSince(r)
+		got, ok := IfModifiedSince(r, time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC))
 		if !ok {
 			if !got.IsZero() {
 				t.Fatalf("not ok but a time: %v", got)

@@ -2,20 +2,23 @@ package config
 
 import (
 	"fmt"
+	"net/netip"
 	"net/url"
 	"slices"
 	"strings"
+
+	"go.yaml.in/yaml/v3"
 )
 
 // Atlas configures the Tjänsteguiden bounce URL and activation API.
 type Atlas struct {
-	APIUser    string   `yaml:"api_user"`
-	APIKey     string   `yaml:"api_key"`
-	APIKeyFile string   `yaml:"api_key_file"`
-	ReturnURLs []string `yaml:"return_urls"`
-	AllowedIPs []string `yaml:"allowed_ips"`
-	BouncePath string   `yaml:"bounce_path"`
-	APIPath    string   `yaml:"api_path"`
+	APIUser    string         `yaml:"api_user"`
+	APIKey     string         `yaml:"api_key"`
+	APIKeyFile string         `yaml:"api_key_file"`
+	ReturnURLs []ReturnURL    `yaml:"return_urls"`
+	AllowedIPs []netip.Prefix `yaml:"allowed_ips"`
+	BouncePath string         `yaml:"bounce_path"`
+	APIPath    string         `yaml:"api_path"`
 	// NetType is port_status's nettype (the market database's value for
 	// the network: LAYER2 or LAYER3).
 	NetType string `yaml:"nettype"`
@@ -41,14 +44,7 @@ func (a *Atlas) validate(v *validator) {
 	if a.APIUser != "" && a.APIKey == "" && a.APIKeyFile == "" {
 		v.addf("atlas.api_key", "missing (api_user is set)")
 	}
-	for i, u := range a.ReturnURLs {
-		pu, err := url.Parse(u)
-		if err != nil || (pu.Scheme != "http" && pu.Scheme != "https") || pu.Host == "" || pu.User != nil {
-			v.addf(fmt.Sprintf("atlas.return_urls[%d]", i), "%q is not an absolute http(s) URL without user info", u)
-		}
-	}
-	v.prefixes("atlas.allowed_ips", a.AllowedIPs)
-	if a.APIUser != "" && len(a.AllowedIPs) == 0 {
+	if a.APIUser != "" && len(a.AllowedIPs) == 0 && !v.given("atlas.allowed_ips") {
 		v.addf("atlas.allowed_ips", "missing: the activation API answers only these addresses (Tjänsteguiden's, e.g. 94.247.170.170)")
 	}
 	if a.BouncePath == a.APIPath {
@@ -72,6 +68,21 @@ type Service struct {
 	DirectActivation bool     `yaml:"direct_activation"`
 	MaxPerAccess     int      `yaml:"max_per_access"` // active services of this type; default 1
 	CommitmentMonths int      `yaml:"commitment_months"`
+	// IPTV marks an IP-TV service: deliverable only where the inventory's
+	// iptv flag is YES (CSV Access Upload API 1.1).
+	IPTV bool `yaml:"iptv"`
+}
+
+func (c *Config) applyServiceDefaults() {
+	for i := range c.Services {
+		s := &c.Services[i]
+		if s.Name == "" {
+			s.Name = s.UID
+		}
+		if s.MaxPerAccess == 0 {
+			s.MaxPerAccess = 1
+		}
+	}
 }
 
 func (c *Config) validateServices(v *validator) {
@@ -85,9 +96,6 @@ func (c *Config) validateServices(v *validator) {
 			v.addf(p+".uid", "%q is defined twice", s.UID)
 		}
 		seen[s.UID] = true
-		if s.Name == "" {
-			s.Name = s.UID
-		}
 		if s.Type == "" {
 			v.addf(p+".type", "missing (broadband, tv, voip, …)")
 		}
@@ -98,9 +106,6 @@ func (c *Config) validateServices(v *validator) {
 		case "", "NONE", "CPE", "DRG":
 		default:
 			v.addf(p+".hardware", "%q: must be CPE, DRG or none", s.Hardware)
-		}
-		if s.MaxPerAccess == 0 {
-			s.MaxPerAccess = 1
 		}
 		if s.MaxPerAccess < 0 {
 			v.addf(p+".max_per_access", "must be 1 or more")
@@ -134,28 +139,22 @@ type MediaCode struct {
 
 // Activation configures how orders reach the KO's provisioning.
 type Activation struct {
-	Hook    string   `yaml:"hook"`
-	Timeout Duration `yaml:"timeout"`
+	Hook    string   `yaml:"hook" reload:"live"`
+	Timeout Duration `yaml:"timeout" reload:"live"`
 	// Concurrency bounds the hooks running at once (default 4).
-	Concurrency int `yaml:"concurrency"`
+	Concurrency int `yaml:"concurrency" reload:"restart"`
 	// Rules are the KO's own refusals (service_deliverable codes 500 and
 	// up), checked after the standard ones, in this order.
-	Rules []Rule `yaml:"rules"`
+	Rules []Rule `yaml:"rules" reload:"live"`
 }
 
 // Rule is a KO's own reason not to deliver a service.
 type Rule struct {
-	Code     int      `yaml:"code"`
-	When     string   `yaml:"when"`
-	Values   []string `yaml:"values"`
-	Services []string `yaml:"services"`
-	Message  string   `yaml:"message"`
-}
-
-// RuleConditions are the values of rules[].when.
-func RuleConditions() []string {
-	return []string{"not_sellable", "not_deliverable", "link_down", "population_in", "population_not_in",
-		"premises_type_in", "premises_type_not_in"}
+	Code     int           `yaml:"code"`
+	When     RuleCondition `yaml:"when"`
+	Values   []string      `yaml:"values"`
+	Services []string      `yaml:"services"`
+	Message  string        `yaml:"message"`
 }
 
 func (a *Activation) applyDefaults() {
@@ -179,10 +178,10 @@ func (a *Activation) validate(v *validator) {
 		if r.Code < 500 || r.Code > 999 {
 			v.addf(p+".code", "%d: own codes are 500 to 999 (Atlas reserves 200 and 400–404)", r.Code)
 		}
-		if !slices.Contains(RuleConditions(), r.When) {
-			v.addf(p+".when", "%q: must be one of %s", r.When, strings.Join(RuleConditions(), ", "))
+		if r.When == "" && !v.given(p+".when") {
+			v.addf(p+".when", "missing")
 		}
-		if strings.HasSuffix(r.When, "_in") && len(r.Values) == 0 {
+		if r.When.NeedsValues() && len(r.Values) == 0 {
 			v.addf(p+".values", "missing: %s needs the values to compare with", r.When)
 		}
 		if r.Message == "" {
@@ -194,4 +193,30 @@ func (a *Activation) validate(v *validator) {
 			}
 		}
 	}
+}
+
+// ReturnURL is an allowed return URL of the bounce: an absolute http(s)
+// URL without user info, parsed once when the file is read.
+type ReturnURL struct{ u *url.URL }
+
+// URL is the parsed URL.
+func (r ReturnURL) URL() *url.URL { return r.u }
+
+// UnmarshalYAML implements yaml.Unmarshaler.
+func (r *ReturnURL) UnmarshalYAML(n *yaml.Node) error {
+	u, err := url.Parse(n.Value)
+	if n.Kind != yaml.ScalarNode || err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
+		return badValuef("%q is not an absolute http(s) URL without user info", n.Value)
+	}
+	r.u = u
+	return nil
+}
+
+// URLs are the return URLs as the bounce's allow-list takes them.
+func (a *Atlas) URLs() []*url.URL {
+	out := make([]*url.URL, len(a.ReturnURLs))
+	for i, r := range a.ReturnURLs {
+		out[i] = r.u
+	}
+	return out
 }

@@ -1,24 +1,32 @@
-// Package config parses accessd's YAML configuration strictly into typed
-// values: an unknown key, a wrong type or an invalid value is a Problem that
-// names the file, the line and the key, and Load reports every problem at
-// once rather than the first.
+// Package config parses accessd's YAML configuration strictly, once, into
+// typed values (durations, addresses and prefixes, regular expressions,
+// enums): an unknown key, a wrong type or an invalid value is a Problem
+// that names the file, the line and the key, and Load reports every
+// problem at once rather than the first. Nothing the daemon reads from a
+// Config needs parsing again.
 //
 // Secrets can be given inline or read from files (password_file,
-// api_keys_file, …) so they stay out of the main file; Load reads those files
-// and a missing or unreadable one is a problem like any other.
+// api_keys_file, …) so they stay out of the main file; Load reads those
+// files and a missing or unreadable one is a problem like any other.
+//
+// Each key declares beside itself whether a reload (SIGHUP) applies it or
+// it needs a restart: the struct tag reload:"live" or reload:"restart",
+// or reload:"keys" on a section whose keys each say so (see Restart).
 //
 // The sections are spread over files of this package, one per subsystem
 // (http.go, dhcp.go, snmp.go, …); each section has a validate method that
-// reports problems by key path, and Load turns the path into a line through
-// the parsed YAML node tree.
+// reports problems by key path, and Load turns the path into a line
+// through the parsed YAML node tree.
 package config
 
 import (
-	"bytes"
-	"errors"
 	"fmt"
-	"io"
+	"io/fs"
+	"log/slog"
 	"os"
+	"os/user"
+	"path/filepath"
+	"reflect"
 	"regexp"
 	"sort"
 	"strconv"
@@ -33,48 +41,60 @@ const (
 	DefaultStateDir    = "/var/lib/accessd"
 	DefaultAdminSocket = "/run/accessd/admin.sock"
 	DefaultHTTPListen  = "127.0.0.1:8067"
+	// StoreFile is the name of the store's file in the state directory.
+	StoreFile = "accessd.db"
 )
 
 // Config is the whole configuration of accessd.
 type Config struct {
-	StateDir    string       `yaml:"state_dir"`
-	KOID        string       `yaml:"ko_id"`
-	Environment string       `yaml:"environment"`
-	Log         Log          `yaml:"log"`
-	HTTP        HTTP         `yaml:"http"`
-	Admin       Admin        `yaml:"admin"`
-	Users       []User       `yaml:"users"`
-	Import      Import       `yaml:"import"`
-	Store       Store        `yaml:"store"`
-	DHCP        DHCP         `yaml:"dhcp"`
-	SNMP        SNMP         `yaml:"snmp"`
-	Atlas       Atlas        `yaml:"atlas"`
-	Services    []Service    `yaml:"services"`
-	Media       []MediaCode  `yaml:"media_codes"`
-	Activation  Activation   `yaml:"activation"`
-	Path        string       `yaml:"-"` // the file it came from, for messages
-	Raw         []byte       `yaml:"-"` // the file's bytes
-	root        *yaml.Node   // for line look-ups
-	secretFiles []secretFile // read by Load after decoding
+	StateDir string `yaml:"state_dir" reload:"restart"`
+	// Site names this appliance's site in a cluster (cluster.go).
+	Site        string      `yaml:"site" reload:"restart"`
+	KOID        string      `yaml:"ko_id" reload:"live"`
+	Environment Environment `yaml:"environment" reload:"restart"`
+	Log         Log         `yaml:"log" reload:"keys"`
+	HTTP        HTTP        `yaml:"http" reload:"keys"`
+	Admin       Admin       `yaml:"admin" reload:"restart"`
+	Users       []User      `yaml:"users" reload:"live"`
+	Import      Import      `yaml:"import" reload:"live"`
+	Store       Store       `yaml:"store" reload:"keys"`
+	DHCP        DHCP        `yaml:"dhcp" reload:"keys"`
+	SNMP        SNMP        `yaml:"snmp" reload:"keys"`
+	Atlas       Atlas       `yaml:"atlas" reload:"live"`
+	Services    []Service   `yaml:"services" reload:"live"`
+	Media       []MediaCode `yaml:"media_codes" reload:"live"`
+	Activation  Activation  `yaml:"activation" reload:"keys"`
+	Upstream    Upstream    `yaml:"upstream" reload:"keys"`
+	Cluster     Cluster     `yaml:"cluster" reload:"restart"`
+	Path        string      `yaml:"-"` // the file it came from, for messages
 }
+
+// StorePath is the store's file.
+func (c *Config) StorePath() string { return filepath.Join(c.StateDir, StoreFile) }
 
 // Log configures the daemon's logging.
 type Log struct {
-	Level  string `yaml:"level"`  // debug | info | warn | error
-	Format string `yaml:"format"` // auto | text | json | journal
+	Level  slog.Level `yaml:"level" reload:"live"`
+	Format LogFormat  `yaml:"format" reload:"restart"`
 }
 
-// Admin configures the local admin socket accessctl talks to.
+// Admin configures the local admin socket accessctl talks to. Whatever the
+// socket, the daemon lets only root, its own user and the members of
+// Group use it (SO_PEERCRED on every connection).
 type Admin struct {
-	Socket string `yaml:"socket"`
-	Mode   string `yaml:"mode"`  // octal file mode of the socket, default 0660
-	Group  string `yaml:"group"` // group owning the socket, default: the daemon's
+	Socket string      `yaml:"socket"`
+	Mode   fs.FileMode `yaml:"mode"`  // of the socket, default 0660
+	Group  string      `yaml:"group"` // group owning the socket and allowed to use it, default: the daemon's
 }
 
 // Store configures the bbolt store.
 type Store struct {
-	TombstoneRetention Duration `yaml:"tombstone_retention"`
-	LockTimeout        Duration `yaml:"lock_timeout"`
+	TombstoneRetention Duration `yaml:"tombstone_retention" reload:"live"`
+	LockTimeout        Duration `yaml:"lock_timeout" reload:"restart"`
+	// MinFreeBytes is the free space on the state directory's file
+	// system below which the store goes read-only: reads go on, writes
+	// answer 503, and they resume by themselves when there is room.
+	MinFreeBytes int64 `yaml:"min_free_bytes" reload:"live"`
 }
 
 // Problem is one thing wrong with a configuration.
@@ -112,209 +132,131 @@ func (ps Problems) Error() string {
 }
 
 // Load reads and validates the configuration file at path.
-func Load(path string) (*Config, error) {
+func Load(path string, opts ...Option) (*Config, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("read configuration: %w", err)
 	}
-	return Parse(path, b)
+	return Parse(path, b, opts...)
+}
+
+// Option changes how a configuration is validated.
+type Option func(*options)
+
+type options struct {
+	checks []func(*Config) []KeyProblem
+}
+
+// KeyProblem is a problem a check outside this package found, by key path
+// (e.g. cluster.nats.hub); Load puts it on the key's line.
+type KeyProblem struct {
+	Path string
+	Msg  string
+}
+
+// WithCheck adds a check run on the valid, defaulted configuration: the
+// rules a subsystem keeps itself (the cluster's) are reported with lines
+// like the package's own.
+func WithCheck(check func(*Config) []KeyProblem) Option {
+	return func(o *options) { o.checks = append(o.checks, check) }
 }
 
 // Parse validates a configuration held in memory; name is used in messages
 // and relative secret-file paths are resolved against the working directory.
-func Parse(name string, b []byte) (*Config, error) {
-	c := &Config{Path: name, Raw: b}
-	var ps Problems
-	var root yaml.Node
-	if err := yaml.Unmarshal(b, &root); err != nil {
-		return nil, Problems{yamlProblem(name, err)}
+// A value of the wrong type or an unknown key stops there (with every such
+// problem and every invalid value); otherwise the invalid values and what
+// the validation finds are reported together.
+func Parse(name string, b []byte, opts ...Option) (*Config, error) {
+	var o options
+	for _, f := range opts {
+		f(&o)
 	}
-	c.root = &root
-	dec := yaml.NewDecoder(bytes.NewReader(b))
-	dec.KnownFields(true)
-	if err := dec.Decode(c); err != nil && !errors.Is(err, io.EOF) {
-		var te *yaml.TypeError
-		if !errors.As(err, &te) {
-			return nil, Problems{yamlProblem(name, err)}
-		}
-		for _, m := range te.Errors {
-			ps = append(ps, typeProblem(name, m))
-		}
+	root, err := parseYAML(name, b)
+	if err != nil {
+		return nil, err
 	}
-	if len(ps) > 0 {
-		sortProblems(ps)
-		return nil, ps
+	c := &Config{Path: name}
+	d := &decoder{file: name}
+	d.decode(root, reflect.ValueOf(c).Elem(), "", 0)
+	if len(d.structural) > 0 {
+		return nil, sortProblems(append(d.structural, d.values...))
 	}
 	c.applyDefaults()
-	v := &validator{c: c}
+	v := &validator{c: c, root: root}
 	c.validate(v)
-	c.readSecrets(v)
-	ps = append(ps, v.problems...)
-	if len(ps) > 0 {
-		sortProblems(ps)
-		return nil, ps
+	v.readSecrets()
+	if ps := append(d.values, v.problems...); len(ps) > 0 {
+		return nil, sortProblems(ps)
+	}
+	for _, check := range o.checks {
+		for _, p := range check(c) {
+			v.addf(p.Path, "%s", p.Msg)
+		}
+	}
+	if len(v.problems) > 0 {
+		return nil, sortProblems(v.problems)
 	}
 	return c, nil
 }
 
-func sortProblems(ps Problems) {
-	sort.SliceStable(ps, func(i, j int) bool { return ps[i].Line < ps[j].Line })
+// parseYAML parses the file into its node tree. yaml.v3 reports a syntax
+// error only as text ("yaml: line 3: did not find expected key"), with no
+// typed form to read the line from: the line is taken from that prefix.
+func parseYAML(name string, b []byte) (*yaml.Node, error) {
+	var root yaml.Node
+	err := yaml.Unmarshal(b, &root)
+	if err == nil {
+		return &root, nil
+	}
+	p := Problem{File: name, Msg: strings.TrimPrefix(err.Error(), "yaml: ")}
+	if rest, ok := strings.CutPrefix(p.Msg, "line "); ok {
+		if num, msg, ok := strings.Cut(rest, ": "); ok {
+			if n, err := strconv.Atoi(num); err == nil && n > 0 {
+				p.Line, p.Msg = n, msg
+			}
+		}
+	}
+	return nil, Problems{p}
 }
 
-var (
-	reLine     = regexp.MustCompile(`^(?:yaml: )?line (\d+): (.*)$`)
-	reNotFound = regexp.MustCompile(`^field (\S+) not found in type (\S+)$`)
-	reUnmarsh  = regexp.MustCompile("^cannot unmarshal !!(\\w+) `(.*)` into (\\S+)$")
-)
-
-// typeProblem rewrites yaml.v3's type errors, which name Go types, into
-// messages about keys and values.
-func typeProblem(file, msg string) Problem {
-	p := Problem{File: file, Msg: msg}
-	if m := reLine.FindStringSubmatch(msg); m != nil {
-		p.Line, _ = strconv.Atoi(m[1])
-		p.Msg = m[2]
-	}
-	if m := reNotFound.FindStringSubmatch(p.Msg); m != nil {
-		p.Msg = fmt.Sprintf("unknown key %q", m[1])
-	} else if m := reUnmarsh.FindStringSubmatch(p.Msg); m != nil {
-		p.Msg = fmt.Sprintf("%s %q where %s was expected", kindName(m[1]), m[2], typeName(m[3]))
-	}
-	return p
-}
-
-func kindName(tag string) string {
-	switch tag {
-	case "str":
-		return "text"
-	case "int", "float":
-		return "number"
-	case "bool":
-		return "boolean"
-	case "seq":
-		return "a list"
-	case "map":
-		return "a mapping"
-	}
-	return tag
-}
-
-func typeName(goType string) string {
-	switch {
-	case strings.HasPrefix(goType, "[]"):
-		return "a list"
-	case strings.HasPrefix(goType, "map["):
-		return "a mapping"
-	case strings.HasPrefix(goType, "int"), strings.HasPrefix(goType, "uint"), strings.HasPrefix(goType, "float"):
-		return "a number"
-	case goType == "bool":
-		return "true or false"
-	case goType == "string":
-		return "text"
-	}
-	return "a mapping"
-}
-
-func yamlProblem(file string, err error) Problem {
-	msg := err.Error()
-	p := Problem{File: file, Msg: msg}
-	if m := reLine.FindStringSubmatch(msg); m != nil {
-		p.Line, _ = strconv.Atoi(m[1])
-		p.Msg = m[2]
-	}
-	return p
+// sortProblems orders problems by line; on one line, a problem of a whole
+// item before those of its keys, else as found.
+func sortProblems(ps Problems) Problems {
+	sort.SliceStable(ps, func(i, j int) bool {
+		if ps[i].Line != ps[j].Line {
+			return ps[i].Line < ps[j].Line
+		}
+		return depth(ps[i].Path) < depth(ps[j].Path)
+	})
+	return ps
 }
 
 // validator collects problems by key path.
 type validator struct {
-	c        *Config
-	problems Problems
+	c           *Config
+	root        *yaml.Node
+	problems    Problems
+	secretFiles []secretFile // read after the validation
 }
 
 func (v *validator) addf(path, format string, args ...any) {
 	v.problems = append(v.problems, Problem{
 		File: v.c.Path,
-		Line: lineOf(v.c.root, path),
+		Line: lineOf(v.root, path),
 		Path: path,
 		Msg:  fmt.Sprintf(format, args...),
 	})
 }
 
-// lineOf finds the line of a key path like "users[1].password_file" in the
-// node tree; for a path that is absent it returns the line of its nearest
-// present ancestor (or 0).
-func lineOf(root *yaml.Node, path string) int {
-	if root == nil {
-		return 0
-	}
-	n := root
-	if n.Kind == yaml.DocumentNode && len(n.Content) > 0 {
-		n = n.Content[0]
-	}
-	line := 0
-	for _, part := range splitPath(path) {
-		next, keyLine := step(n, part)
-		if keyLine > 0 {
-			line = keyLine
+func (v *validator) readSecrets() {
+	for _, s := range v.secretFiles {
+		b, err := os.ReadFile(s.file)
+		if err != nil {
+			v.addf(s.path, "%v", err)
+			continue
 		}
-		if next == nil {
-			return line
-		}
-		n = next
-		if keyLine == 0 {
-			line = n.Line
-		}
+		s.set(strings.TrimRight(string(b), "\r\n"))
 	}
-	return line
-}
-
-// splitPath turns a.b[2].c into ["a", "b", "[2]", "c"].
-func splitPath(path string) []string {
-	var parts []string
-	for _, seg := range strings.Split(path, ".") {
-		for seg != "" {
-			i := strings.IndexByte(seg, '[')
-			switch {
-			case i < 0:
-				parts = append(parts, seg)
-				seg = ""
-			case i > 0:
-				parts = append(parts, seg[:i])
-				seg = seg[i:]
-			default:
-				j := strings.IndexByte(seg, ']')
-				if j < 0 {
-					parts = append(parts, seg)
-					seg = ""
-					continue
-				}
-				parts = append(parts, seg[:j+1])
-				seg = seg[j+1:]
-			}
-		}
-	}
-	return parts
-}
-
-// step descends one path element, returning the child and the line of the
-// mapping key (0 for sequence items).
-func step(n *yaml.Node, part string) (*yaml.Node, int) {
-	if strings.HasPrefix(part, "[") {
-		i, err := strconv.Atoi(strings.Trim(part, "[]"))
-		if err != nil || n.Kind != yaml.SequenceNode || i < 0 || i >= len(n.Content) {
-			return nil, 0
-		}
-		return n.Content[i], 0
-	}
-	if n.Kind != yaml.MappingNode {
-		return nil, 0
-	}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		if n.Content[i].Value == part {
-			return n.Content[i+1], n.Content[i].Line
-		}
-	}
-	return nil, 0
 }
 
 func (c *Config) applyDefaults() {
@@ -322,19 +264,16 @@ func (c *Config) applyDefaults() {
 		c.StateDir = DefaultStateDir
 	}
 	if c.Environment == "" {
-		c.Environment = "prod"
+		c.Environment = Prod
 	}
 	if c.Admin.Socket == "" {
 		c.Admin.Socket = DefaultAdminSocket
 	}
-	if c.Admin.Mode == "" {
-		c.Admin.Mode = "0660"
-	}
-	if c.Log.Level == "" {
-		c.Log.Level = "info"
+	if c.Admin.Mode == 0 {
+		c.Admin.Mode = 0o660
 	}
 	if c.Log.Format == "" {
-		c.Log.Format = "auto"
+		c.Log.Format = LogAuto
 	}
 	if c.Store.TombstoneRetention == 0 {
 		c.Store.TombstoneRetention = Duration(90 * 24 * hour)
@@ -342,38 +281,38 @@ func (c *Config) applyDefaults() {
 	if c.Store.LockTimeout == 0 {
 		c.Store.LockTimeout = Duration(5 * second)
 	}
+	if c.Store.MinFreeBytes == 0 {
+		c.Store.MinFreeBytes = 8 << 20
+	}
 	c.HTTP.applyDefaults()
+	c.applyUserDefaults()
 	c.DHCP.applyDefaults()
 	c.SNMP.applyDefaults()
 	c.Atlas.applyDefaults()
+	c.applyServiceDefaults()
 	c.Activation.applyDefaults()
+	c.Upstream.applyDefaults()
+	c.Cluster.applyDefaults()
 }
 
 func (c *Config) validate(v *validator) {
 	if c.KOID != "" && !reID.MatchString(c.KOID) {
 		v.addf("ko_id", "%q: use letters, digits, '-' and '.' only (at most 36)", c.KOID)
 	}
-	if c.Environment != "test" && c.Environment != "prod" {
-		v.addf("environment", "%q: must be test or prod", c.Environment)
-	}
-	switch c.Log.Level {
-	case "debug", "info", "warn", "error":
-	default:
-		v.addf("log.level", "%q: must be debug, info, warn or error", c.Log.Level)
-	}
-	switch c.Log.Format {
-	case "auto", "text", "json", "journal":
-	default:
-		v.addf("log.format", "%q: must be auto, text, json or journal", c.Log.Format)
-	}
-	if _, err := strconv.ParseUint(c.Admin.Mode, 8, 32); err != nil {
-		v.addf("admin.mode", "%q: must be an octal file mode such as 0660", c.Admin.Mode)
-	}
 	if !strings.HasPrefix(c.Admin.Socket, "/") && !strings.HasPrefix(c.Admin.Socket, "@") {
 		v.addf("admin.socket", "%q: must be an absolute path (or @name for an abstract socket)", c.Admin.Socket)
 	}
+	if c.Admin.Group != "" {
+		// The group's members may use the admin socket: it must exist.
+		if _, err := user.LookupGroup(c.Admin.Group); err != nil {
+			v.addf("admin.group", "%q: no such group on this system", c.Admin.Group)
+		}
+	}
 	if !strings.HasPrefix(c.StateDir, "/") {
 		v.addf("state_dir", "%q: must be an absolute path", c.StateDir)
+	}
+	if c.Store.MinFreeBytes < 0 {
+		v.addf("store.min_free_bytes", "must not be negative")
 	}
 	c.HTTP.validate(v)
 	c.validateUsers(v)
@@ -383,6 +322,8 @@ func (c *Config) validate(v *validator) {
 	c.Atlas.validate(v)
 	c.validateServices(v)
 	c.Activation.validate(v)
+	c.Upstream.validate(v)
+	c.Cluster.validate(v, c.Site)
 }
 
 var reID = regexp.MustCompile(`^[-0-9a-zA-Z.]{1,36}$`)
@@ -396,13 +337,17 @@ func AdminSocketOf(path string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("read configuration: %w", err)
 	}
+	root, err := parseYAML(path, b)
+	if err != nil {
+		return "", err
+	}
 	var c struct {
 		Admin struct {
 			Socket string `yaml:"socket"`
 		} `yaml:"admin"`
 	}
-	if err := yaml.Unmarshal(b, &c); err != nil {
-		return "", Problems{yamlProblem(path, err)}
+	if err := root.Decode(&c); err != nil {
+		return "", Problems{{File: path, Line: lineOf(root, "admin.socket"), Path: "admin.socket", Msg: "not text"}}
 	}
 	if c.Admin.Socket == "" {
 		return DefaultAdminSocket, nil

@@ -103,7 +103,7 @@ snmp:
 		`t.yaml:4: http.listen[1]: "nonsense" is not host:port`,
 		`t.yaml:5: http.trusted_proxies[1]: "not-a-cidr" is not an address or CIDR`,
 		`t.yaml:7: users[0]: needs password or password_file`,
-		`t.yaml:7: users[0].apis[1]: "soap": must be pi-v1, pi-api or on-api`,
+		`t.yaml:7: users[0].apis[1]: "soap": must be pi-v1, pi-api, on-api, metrics or noc`,
 		`t.yaml:10: dhcp.profiles[0].format: "huawie": must be one of text, cisco, dlink, huawei, zyxel, tr101, juniper, hex`,
 		`t.yaml:10: dhcp.profiles[0].match.remote_id: bad regular expression: error parsing regexp: missing closing ]: ` + "`[`",
 		`t.yaml:12: snmp.interval: at least 1s`,
@@ -183,5 +183,26 @@ func TestDurationDays(t *testing.T) {
 	}
 	if got := c.Store.TombstoneRetention.D().Hours(); got != 168 {
 		t.Errorf("7d = %vh", got)
+	}
+}
+
+// pi_versions limits the PI-API versions a user may call; pi_version is
+// its older one-version form; giving both differently is a problem.
+func TestPIVersions(t *testing.T) {
+	c, err := Parse("t.yaml", []byte(`users:
+  - {name: a, password: p, apis: [pi-api]}
+  - {name: b, password: p, apis: [pi-api], pi_version: "2.2"}
+  - {name: c, password: p, apis: [pi-api], pi_versions: ["2.3"]}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := [][]PIVersion{c.Users[0].PIVersions, c.Users[1].PIVersions, c.Users[2].PIVersions}
+	if diff := cmp.Diff([][]PIVersion{nil, {PI22}, {PI23}}, got); diff != "" {
+		t.Errorf("pi_versions (-want +got):\n%s", diff)
+	}
+	_, err = Parse("t.yaml", []byte("users:\n  - {name: a, password: p, apis: [pi-api], pi_version: \"2.2\", pi_versions: [\"2.3\"]}\n"))
+	if err == nil || !strings.Contains(err.Error(), "users[0].pi_version") {
+		t.Errorf("pi_version and pi_versions both: %v", err)
 	}
 }

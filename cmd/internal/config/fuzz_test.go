@@ -16,7 +16,7 @@ import (
 // name one are skipped, so the fuzzer never reads a file of this machine
 // (a device might never end); TestSecretsFromFiles covers those.
 func FuzzParse(f *testing.F) {
-	for _, name := range []string{"../../../packaging/accessd.yaml", "../../accessd/internal/daemon/demo/accessd.yaml"} {
+	for _, name := range []string{"../../../packaging/accessd.yaml", "../../accessd/internal/demo/files/accessd.yaml"} {
 		b, err := os.ReadFile(name)
 		if err != nil {
 			f.Fatal(err)

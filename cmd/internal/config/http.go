@@ -2,21 +2,38 @@ package config
 
 import (
 	"fmt"
+	"net/netip"
 	"slices"
 )
 
 // HTTP configures the one HTTP server of the service-provider, Atlas,
 // import and health APIs.
 type HTTP struct {
-	Listen         []string `yaml:"listen"`
-	TLS            TLS      `yaml:"tls"`
-	TrustedProxies []string `yaml:"trusted_proxies"`
-	ReadTimeout    Duration `yaml:"read_timeout"`
-	WriteTimeout   Duration `yaml:"write_timeout"`
-	IdleTimeout    Duration `yaml:"idle_timeout"`
-	MaxBodyBytes   int64    `yaml:"max_body_bytes"`
-	MetricsPublic  *bool    `yaml:"metrics_public"`
+	Listen         []string       `yaml:"listen" reload:"restart"`
+	TLS            TLS            `yaml:"tls" reload:"restart"`
+	TrustedProxies []netip.Prefix `yaml:"trusted_proxies" reload:"live"`
+	ReadTimeout    Duration       `yaml:"read_timeout" reload:"restart"`
+	WriteTimeout   Duration       `yaml:"write_timeout" reload:"restart"`
+	IdleTimeout    Duration       `yaml:"idle_timeout" reload:"restart"`
+	MaxBodyBytes   int64          `yaml:"max_body_bytes" reload:"live"`
+	MetricsPublic  *bool          `yaml:"metrics_public" reload:"live"`
+	// MaxConnections bounds the HTTP connections held open at once, and
+	// MaxConnectionsPerSource those from one address (IPv6: one /64;
+	// trusted_proxies are exempt): beyond them a new connection is closed
+	// at once. accessd lowers MaxConnections to fit RLIMIT_NOFILE.
+	MaxConnections          int `yaml:"max_connections" reload:"restart"`
+	MaxConnectionsPerSource int `yaml:"max_connections_per_source" reload:"restart"`
 }
+
+// DefaultMaxBodyBytes is http.max_body_bytes when absent: 64 MiB, what an
+// import of 100,000 accesses needs (the JSON of invtest's 100,000 accesses
+// is 56.5 MB, their CSV 16 MB), and no more: memory use grows with the
+// body.
+const DefaultMaxBodyBytes = 64 << 20
+
+// DefaultMaxConnections is http.max_connections when absent; the unit's
+// LimitNOFILE= is sized to it.
+const DefaultMaxConnections = 1024
 
 // TLS names the certificate and key of the HTTP server; both empty = plain HTTP.
 type TLS struct {
@@ -35,10 +52,16 @@ func (h *HTTP) applyDefaults() {
 		h.WriteTimeout = Duration(120 * second)
 	}
 	if h.IdleTimeout == 0 {
-		h.IdleTimeout = Duration(120 * second)
+		h.IdleTimeout = Duration(30 * second)
+	}
+	if h.MaxConnections == 0 {
+		h.MaxConnections = DefaultMaxConnections
+	}
+	if h.MaxConnectionsPerSource == 0 {
+		h.MaxConnectionsPerSource = 64
 	}
 	if h.MaxBodyBytes == 0 {
-		h.MaxBodyBytes = 256 << 20
+		h.MaxBodyBytes = DefaultMaxBodyBytes
 	}
 	if h.MetricsPublic == nil {
 		t := true
@@ -55,31 +78,50 @@ func (h *HTTP) validate(v *validator) {
 	if (h.TLS.CertFile == "") != (h.TLS.KeyFile == "") {
 		v.addf("http.tls", "cert_file and key_file go together")
 	}
-	v.prefixes("http.trusted_proxies", h.TrustedProxies)
 	if h.MaxBodyBytes < 0 {
 		v.addf("http.max_body_bytes", "must not be negative")
 	}
+	if h.MaxConnections < 1 {
+		v.addf("http.max_connections", "must be at least 1")
+	}
+	if h.MaxConnectionsPerSource < 1 || h.MaxConnectionsPerSource > h.MaxConnections {
+		v.addf("http.max_connections_per_source", "must be between 1 and http.max_connections")
+	}
 }
-
-// API names of the route groups a user may call.
-const (
-	APIPIV1  = "pi-v1"
-	APIPIAPI = "pi-api"
-	APIONAPI = "on-api"
-)
 
 // User is an HTTP Basic user of the service-provider APIs.
 type User struct {
-	Name         string   `yaml:"name"`
-	Password     string   `yaml:"password"`
-	PasswordFile string   `yaml:"password_file"`
-	APIs         []string `yaml:"apis"`
-	PIVersion    string   `yaml:"pi_version"`    // "2.3" (default) or "2.2"
-	CustomerData string   `yaml:"customer_data"` // store | anonymous | none
+	Name         string `yaml:"name"`
+	Password     string `yaml:"password"`
+	PasswordFile string `yaml:"password_file"`
+	APIs         []API  `yaml:"apis"`
+	// PIVersions limits the PI-API versions the user may call, each under
+	// its own root URL /api/VERSION/ (misc.md): the URL chooses the
+	// version, this only allows or forbids it. Empty = every version.
+	PIVersions []PIVersion `yaml:"pi_versions"`
+	// PIVersion is the older single-version form: "2.2" is pi_versions:
+	// ["2.2"]. Give one of the two.
+	PIVersion    PIVersion    `yaml:"pi_version"`
+	CustomerData CustomerData `yaml:"customer_data"` // store | anonymous | none (default)
+	// CustomerAPI is the provider's own PI-API 2.3 customer look-up, which
+	// accessd calls (accessctl customer, fetch at activation).
+	CustomerAPI CustomerAPI `yaml:"customer_api"`
 }
 
 // Allows reports whether the user may call the API group.
-func (u User) Allows(api string) bool { return slices.Contains(u.APIs, api) }
+func (u User) Allows(api API) bool { return slices.Contains(u.APIs, api) }
+
+func (c *Config) applyUserDefaults() {
+	for i := range c.Users {
+		u := &c.Users[i]
+		if u.PIVersion != "" && len(u.PIVersions) == 0 {
+			u.PIVersions = []PIVersion{u.PIVersion}
+		}
+		if u.CustomerData == "" {
+			u.CustomerData = CustomerNone
+		}
+	}
+}
 
 func (c *Config) validateUsers(v *validator) {
 	seen := map[string]bool{}
@@ -99,27 +141,10 @@ func (c *Config) validateUsers(v *validator) {
 		if len(u.APIs) == 0 {
 			v.addf(p+".apis", "list at least one of pi-v1, pi-api, on-api")
 		}
-		for j, a := range u.APIs {
-			switch a {
-			case APIPIV1, APIPIAPI, APIONAPI:
-			default:
-				v.addf(fmt.Sprintf("%s.apis[%d]", p, j), "%q: must be pi-v1, pi-api or on-api", a)
-			}
+		if u.PIVersion != "" && (len(u.PIVersions) != 1 || u.PIVersions[0] != u.PIVersion) {
+			v.addf(p+".pi_version", "give pi_versions or pi_version, not both")
 		}
-		if u.PIVersion == "" {
-			u.PIVersion = "2.3"
-		}
-		if u.PIVersion != "2.3" && u.PIVersion != "2.2" {
-			v.addf(p+".pi_version", "%q: must be 2.2 or 2.3", u.PIVersion)
-		}
-		if u.CustomerData == "" {
-			u.CustomerData = "none"
-		}
-		switch u.CustomerData {
-		case "store", "anonymous", "none":
-		default:
-			v.addf(p+".customer_data", "%q: must be store, anonymous or none", u.CustomerData)
-		}
+		v.validateCustomerAPI(p+".customer_api", &u.CustomerAPI)
 	}
 }
 
@@ -135,7 +160,7 @@ func (im *Import) validate(v *validator) {
 			v.addf("import.api_keys_file", "give api_keys inline or in a file, not both")
 			return
 		}
-		v.c.secretFiles = append(v.c.secretFiles, secretFile{path: "import.api_keys_file", file: im.APIKeysFile, set: func(s string) {
+		v.secretFiles = append(v.secretFiles, secretFile{path: "import.api_keys_file", file: im.APIKeysFile, set: func(s string) {
 			keys, err := parseKeyFile(s)
 			if err != nil {
 				v.addf("import.api_keys_file", "%v", err)
@@ -151,7 +176,7 @@ func (im *Import) validate(v *validator) {
 
 func (im *Import) checkKeys(v *validator) {
 	for env, k := range im.APIKeys {
-		if env != "test" && env != "prod" {
+		if Environment(env) != Test && Environment(env) != Prod {
 			v.addf("import.api_keys."+env, "environment must be test or prod")
 		}
 		if k == "" {

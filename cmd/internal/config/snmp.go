@@ -2,28 +2,28 @@ package config
 
 import (
 	"fmt"
-	"net/netip"
-	"path"
-	"regexp"
 
 	"github.com/stadsnat/accessd/snmp/client"
+	"github.com/stadsnat/accessd/snmp/portmatch"
 )
 
-// SNMP configures the link-state poller and trap listener.
+// SNMP configures the link-state poller and trap listener. The switch
+// list (port, credentials, groups, switches) applies on reload; the
+// poller's and the trap listeners' settings on restart.
 type SNMP struct {
-	Enabled          *bool           `yaml:"enabled"`
-	Interval         Duration        `yaml:"interval"`
-	FullRefreshEvery int             `yaml:"full_refresh_every"`
-	Timeout          Duration        `yaml:"timeout"`
-	Retries          int             `yaml:"retries"`
-	Concurrency      int             `yaml:"concurrency"`
-	MaxRepetitions   int             `yaml:"max_repetitions"` // starting GETBULK budget per switch (it adapts)
-	StaleAfter       Duration        `yaml:"stale_after"`     // a port state not confirmed for longer is unknown
-	Port             int             `yaml:"port"`            // UDP port of switches derived from the inventory
-	Default          SNMPCredentials `yaml:"default"`         // credentials of switches not listed
-	Groups           []SNMPGroup     `yaml:"groups"`
-	Switches         []SNMPSwitch    `yaml:"switches"`
-	Traps            SNMPTraps       `yaml:"traps"`
+	Enabled          *bool           `yaml:"enabled" reload:"restart"`
+	Interval         Duration        `yaml:"interval" reload:"restart"`
+	FullRefreshEvery int             `yaml:"full_refresh_every" reload:"restart"`
+	Timeout          Duration        `yaml:"timeout" reload:"restart"`
+	Retries          int             `yaml:"retries" reload:"restart"`
+	Concurrency      int             `yaml:"concurrency" reload:"restart"`
+	MaxRepetitions   int             `yaml:"max_repetitions" reload:"restart"` // starting GETBULK budget per switch (it adapts)
+	StaleAfter       Duration        `yaml:"stale_after" reload:"restart"`     // a port state not confirmed for longer is unknown
+	Port             int             `yaml:"port" reload:"live"`               // UDP port of switches derived from the inventory
+	Default          SNMPCredentials `yaml:"default" reload:"live"`            // credentials of switches not listed
+	Groups           []SNMPGroup     `yaml:"groups" reload:"live"`
+	Switches         []SNMPSwitch    `yaml:"switches" reload:"live"`
+	Traps            SNMPTraps       `yaml:"traps" reload:"restart"`
 }
 
 // SNMPCredentials are v2c or v3 USM credentials.
@@ -35,14 +35,14 @@ type SNMPCredentials struct {
 
 // SNMPV3 is a USM user.
 type SNMPV3 struct {
-	User         string `yaml:"user"`
-	Auth         string `yaml:"auth"` // SHA224 | SHA256 | SHA384 | SHA512 (RFC 7860)
-	AuthPass     string `yaml:"auth_pass"`
-	AuthPassFile string `yaml:"auth_pass_file"`
-	Priv         string `yaml:"priv"` // AES | AES192 | AES256 | AES192C | AES256C | "" (authNoPriv)
-	PrivPass     string `yaml:"priv_pass"`
-	PrivPassFile string `yaml:"priv_pass_file"`
-	ContextName  string `yaml:"context_name"` // SNMPv3 context, usually empty
+	User         string              `yaml:"user"`
+	Auth         client.AuthProtocol `yaml:"auth"` // SHA224 | SHA256 | SHA384 | SHA512 (RFC 7860)
+	AuthPass     string              `yaml:"auth_pass"`
+	AuthPassFile string              `yaml:"auth_pass_file"`
+	Priv         client.PrivProtocol `yaml:"priv"` // AES | AES192 | AES256 | AES192C | AES256C | "" (authNoPriv)
+	PrivPass     string              `yaml:"priv_pass"`
+	PrivPassFile string              `yaml:"priv_pass_file"`
+	ContextName  string              `yaml:"context_name"` // SNMPv3 context, usually empty
 }
 
 // SNMPGroup gives shared credentials and a port-name rewrite to switches:
@@ -54,13 +54,15 @@ type SNMPGroup struct {
 	// Match: CIDRs holding the switch's address, or name patterns (*, ?,
 	// [..]) of the inventory's switch name; the first group that matches
 	// an inventory switch is its group.
-	Match []string `yaml:"match"`
+	Match []portmatch.SwitchMatch `yaml:"match"`
 }
 
 // SNMPRewrite turns an inventory port name into an ifName (regexp → replacement).
 type SNMPRewrite struct {
 	From string `yaml:"from"`
 	To   string `yaml:"to"`
+	// Rewrite is From and To compiled (by Load).
+	Rewrite portmatch.Rewrite `yaml:"-"`
 }
 
 // SNMPSwitch is an explicitly listed switch.
@@ -129,31 +131,7 @@ func (s *SNMP) validate(v *validator) {
 		v.addf("snmp.port", "not a UDP port")
 	}
 	s.Default.validate(v, "snmp.default")
-	groups := map[string]bool{}
-	for i := range s.Groups {
-		g := &s.Groups[i]
-		p := fmt.Sprintf("snmp.groups[%d]", i)
-		if g.Name == "" {
-			v.addf(p+".name", "missing")
-		} else if groups[g.Name] {
-			v.addf(p+".name", "%q is defined twice", g.Name)
-		}
-		groups[g.Name] = true
-		g.SNMPCredentials.validate(v, p)
-		for j, r := range g.Rewrite {
-			if _, err := regexp.Compile(r.From); err != nil {
-				v.addf(fmt.Sprintf("%s.rewrite[%d].from", p, j), "bad regular expression: %v", err)
-			}
-		}
-		for j, m := range g.Match {
-			if _, err := netip.ParsePrefix(m); err == nil {
-				continue
-			}
-			if _, err := path.Match(m, ""); err != nil || m == "" {
-				v.addf(fmt.Sprintf("%s.match[%d]", p, j), "%q is neither a CIDR nor a name pattern", m)
-			}
-		}
-	}
+	groups := s.validateGroups(v)
 	for i := range s.Switches {
 		sw := &s.Switches[i]
 		p := fmt.Sprintf("snmp.switches[%d]", i)
@@ -174,6 +152,32 @@ func (s *SNMP) validate(v *validator) {
 	}
 }
 
+// validateGroups checks the groups, compiles their rewrites and returns
+// their names.
+func (s *SNMP) validateGroups(v *validator) map[string]bool {
+	groups := map[string]bool{}
+	for i := range s.Groups {
+		g := &s.Groups[i]
+		p := fmt.Sprintf("snmp.groups[%d]", i)
+		if g.Name == "" {
+			v.addf(p+".name", "missing")
+		} else if groups[g.Name] {
+			v.addf(p+".name", "%q is defined twice", g.Name)
+		}
+		groups[g.Name] = true
+		g.SNMPCredentials.validate(v, p)
+		for j := range g.Rewrite {
+			r := &g.Rewrite[j]
+			rw, err := portmatch.NewRewrite(r.From, r.To)
+			if err != nil {
+				v.addf(fmt.Sprintf("%s.rewrite[%d].from", p, j), "bad regular expression: %v", err)
+			}
+			r.Rewrite = rw
+		}
+	}
+	return groups
+}
+
 func (c *SNMPCredentials) validate(v *validator, path string) {
 	v.secretFrom(path+".community_file", c.Community, c.CommunityFile, func(x string) { c.Community = x })
 	if c.V3 != nil {
@@ -188,27 +192,22 @@ func (u *SNMPV3) validate(v *validator, path string) {
 	if u.User == "" {
 		v.addf(path+".user", "missing")
 	}
-	if _, err := client.ParseAuthProtocol(u.Auth); err != nil {
-		v.addf(path+".auth", "%q: must be SHA224, SHA256, SHA384 or SHA512 (accessd offers no MD5, SHA-1 or noAuth)", u.Auth)
-	}
-	if _, err := client.ParsePrivProtocol(u.Priv); err != nil {
-		v.addf(path+".priv", "%q: must be AES, AES192, AES256, AES192C, AES256C or empty (authNoPriv)", u.Priv)
+	if u.Auth == "" && !v.given(path+".auth") { // a bad one is reported by its value
+		v.addf(path+".auth", "%s", authProblem(""))
 	}
 	v.secretFrom(path+".auth_pass_file", u.AuthPass, u.AuthPassFile, func(x string) { u.AuthPass = x })
 	v.secretFrom(path+".priv_pass_file", u.PrivPass, u.PrivPassFile, func(x string) { u.PrivPass = x })
 	if u.AuthPassFile == "" && len(u.AuthPass) < 8 {
 		v.addf(path+".auth_pass", "at least 8 characters (RFC 3414)")
 	}
-	if u.Priv != "" && u.PrivPassFile == "" && len(u.PrivPass) < 8 {
+	if (u.Priv != "" || v.given(path+".priv")) && u.PrivPassFile == "" && len(u.PrivPass) < 8 {
 		v.addf(path+".priv_pass", "at least 8 characters (RFC 3414)")
 	}
 }
 
 // USM turns the user into the SNMP client's form (a new copy each call).
 func (u *SNMPV3) USM() *client.USM {
-	auth, _ := client.ParseAuthProtocol(u.Auth)
-	priv, _ := client.ParsePrivProtocol(u.Priv)
-	return &client.USM{User: u.User, Auth: auth, AuthPass: u.AuthPass, Priv: priv, PrivPass: u.PrivPass, ContextName: u.ContextName}
+	return &client.USM{User: u.User, Auth: u.Auth, AuthPass: u.AuthPass, Priv: u.Priv, PrivPass: u.PrivPass, ContextName: u.ContextName}
 }
 
 // Credentials turns the credentials into the SNMP client's form (zero

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stadsnat/accessd/internal/testkit"
 	"github.com/stadsnat/accessd/snmp/client"
 )
 
@@ -30,26 +31,27 @@ type Snmpd struct {
 	Addr   string   // 127.0.0.1:port
 	Ports  []string // root-side veth names (what IF-MIB shows)
 	PeerNS string   // namespace holding the peers (name + "p")
-	cmd    *exec.Cmd
+	proc   *testkit.Process
 	dir    string
 	t      testing.TB
 }
 
-// StartSnmpd starts snmpd and its ports; everything is removed in
-// t.Cleanup. The ports are created after snmpd started, as snmp-lab.sh
+// StartSnmpd starts snmpd and its ports; everything is removed when the
+// test ends. The ports are created after snmpd started, as snmp-lab.sh
 // does, so the interface directive applies.
 func StartSnmpd(t testing.TB, o SnmpdOptions) *Snmpd {
 	t.Helper()
-	RequireCommands(t, "snmpd", "snmpget", "snmpbulkwalk", "ip")
+	testkit.RequireRoot(t, "snmpd's veth ports")
+	testkit.RequireCommands(t, "snmpd", "snmpget", "snmpbulkwalk", "ip")
 	if o.Ports == 0 {
 		o.Ports = 48
 	}
 	if o.Community == "" {
 		o.Community = "public"
 	}
-	tag := randomTag(2)
-	s := &Snmpd{Addr: fmt.Sprintf("127.0.0.1:%d", FreeUDPPort(t)), PeerNS: "adtp-" + tag + "-peer", dir: t.TempDir(), t: t}
-	prefix := "adtp" + tag
+	// root-side interface names: PREFIX + index + "p" within Linux's 15
+	prefix := testkit.UniqueName("adtp", 10)
+	s := &Snmpd{Addr: fmt.Sprintf("127.0.0.1:%d", testkit.FreeUDPPort(t)), PeerNS: prefix + "-peer", dir: t.TempDir(), t: t}
 	for i := 0; i < o.Ports; i++ {
 		s.Ports = append(s.Ports, prefix+strconv.Itoa(i))
 	}
@@ -69,23 +71,20 @@ func StartSnmpd(t testing.TB, o SnmpdOptions) *Snmpd {
 		t.Fatal(err)
 	}
 	os.MkdirAll(filepath.Join(s.dir, "persist"), 0o700)
-	s.cmd = exec.Command("snmpd", "-f", "-C", "-c", confFile, "-Lf", filepath.Join(s.dir, "snmpd.log"), "-I", "-smux")
-	s.cmd.Env = append(os.Environ(), "SNMP_PERSISTENT_DIR="+filepath.Join(s.dir, "persist"), "MIBS=")
-	if err := s.cmd.Start(); err != nil {
-		t.Fatalf("start snmpd: %v", err)
-	}
-	t.Cleanup(s.stop)
-	Eventually(t, 10*time.Second, "snmpd answering", func() bool {
-		return exec.Command("snmpget", "-v2c", "-c", o.Community, "-t", "0.2", "-r", "0", s.Addr, ".1.3.6.1.2.1.1.5.0").Run() == nil
+	t.Cleanup(s.showLog)
+	s.proc = testkit.NewProcess(t, "snmpd", "-f", "-C", "-c", confFile, "-Lf", filepath.Join(s.dir, "snmpd.log"), "-I", "-smux")
+	s.proc.Env = []string{"SNMP_PERSISTENT_DIR=" + filepath.Join(s.dir, "persist"), "MIBS="}
+	s.proc.Start()
+	t.Cleanup(s.Cont) // a test may have stopped it: SIGTERM must reach it
+	s.proc.WaitReady(10*time.Second, func() error {
+		return exec.Command("snmpget", "-v2c", "-c", o.Community, "-t", "0.2", "-r", "0", s.Addr, ".1.3.6.1.2.1.1.5.0").Run()
 	})
-	run(t, "ip", "netns", "add", s.PeerNS)
+	peers := testkit.NewNetns(t, s.PeerNS)
 	for _, p := range s.Ports {
-		run(t, "ip", "link", "add", p, "type", "veth", "peer", "name", p+"p", "netns", s.PeerNS)
-		run(t, "ip", "link", "set", p, "up")
-		run(t, "ip", "netns", "exec", s.PeerNS, "ip", "link", "set", p+"p", "up")
+		testkit.Veth(t, nil, p, peers, p+"p")
 	}
 	// snmpd notices new interfaces at its next ifTable reload (cache ~3 s)
-	Eventually(t, 20*time.Second, "snmpd to list every port", func() bool {
+	testkit.WaitUntil(t, 20*time.Second, "snmpd to list every port", func() bool {
 		out, err := exec.Command("snmpbulkwalk", "-v2c", "-c", o.Community, "-Oqv", "-t", "1", "-r", "0", s.Addr,
 			".1.3.6.1.2.1.31.1.1.1.1").Output()
 		if err != nil {
@@ -105,26 +104,8 @@ func StartSnmpd(t testing.TB, o SnmpdOptions) *Snmpd {
 	return s
 }
 
-func (s *Snmpd) stop() {
-	if s.cmd.Process != nil {
-		s.cmd.Process.Signal(syscall.SIGCONT) // in case a test stopped it
-		s.cmd.Process.Signal(syscall.SIGTERM)
-		done := make(chan struct{})
-		go func() { s.cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(5 * time.Second):
-			s.cmd.Process.Kill()
-			<-done
-		}
-	}
-	// deleting the namespace deletes the peers and with them our veth ends
-	exec.Command("ip", "netns", "del", s.PeerNS).Run()
-	for _, p := range s.Ports {
-		if _, err := os.Stat("/sys/class/net/" + p); err == nil {
-			exec.Command("ip", "link", "del", p).Run()
-		}
-	}
+// showLog shows snmpd's own log file when the test failed.
+func (s *Snmpd) showLog() {
 	if s.t.Failed() {
 		if b, err := os.ReadFile(filepath.Join(s.dir, "snmpd.log")); err == nil {
 			s.t.Logf("snmpd.log:\n%s", b)
@@ -145,19 +126,23 @@ func (s *Snmpd) IfIndex(port string) int {
 
 // PeerDown takes the far end of port down ("cable pulled").
 func (s *Snmpd) PeerDown(port string) {
-	run(s.t, "ip", "netns", "exec", s.PeerNS, "ip", "link", "set", port+"p", "down")
+	testkit.Run(s.t, "ip", "netns", "exec", s.PeerNS, "ip", "link", "set", port+"p", "down")
 }
 
 // PeerUp brings the far end back.
 func (s *Snmpd) PeerUp(port string) {
-	run(s.t, "ip", "netns", "exec", s.PeerNS, "ip", "link", "set", port+"p", "up")
+	testkit.Run(s.t, "ip", "netns", "exec", s.PeerNS, "ip", "link", "set", port+"p", "up")
 }
 
 // Stop freezes snmpd (SIGSTOP): it stops answering. Cont resumes it.
-func (s *Snmpd) Stop() { s.cmd.Process.Signal(syscall.SIGSTOP) }
+func (s *Snmpd) Stop() { s.proc.Signal(syscall.SIGSTOP) }
 
 // Cont resumes a stopped snmpd.
-func (s *Snmpd) Cont() { s.cmd.Process.Signal(syscall.SIGCONT) }
+func (s *Snmpd) Cont() {
+	if s.proc.Running() {
+		s.proc.Signal(syscall.SIGCONT)
+	}
+}
 
 // Oper reads ifOperStatus of port with snmpget ("" on error).
 func (s *Snmpd) Oper(community, port string) string {

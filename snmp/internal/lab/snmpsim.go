@@ -13,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/stadsnat/accessd/internal/testkit"
 )
 
 // SnmpsimOptions configure StartSnmpsim.
@@ -26,21 +28,19 @@ type SnmpsimOptions struct {
 type Snmpsim struct {
 	Addrs []string // agent i at Addrs[i] (127.0.0.1:port)
 	// PortNames are the ifName of every agent's ports: Gi1/0/1..N-4 and
-	// Te1/1/1..4, as shared/lab/gen-snmprec.py makes them.
+	// Te1/1/1..4.
 	PortNames []string
-	cmd       *exec.Cmd
-	dir       string
-	t         testing.TB
 }
 
-// StartSnmpsim generates agent data like shared/lab/gen-snmprec.py (the
-// same layout and values: system group, ifTable, ifXTable; 1 Gbit/s access
-// ports, 10 Gbit/s uplinks, ~10 % oper down, port 13 admin down; no
-// ifTableLastChange) and starts one snmpsimd with --v2c-arch serving them
-// on consecutive free loopback ports. Stopped by PID in t.Cleanup.
+// StartSnmpsim generates agent data (system group, ifTable, ifXTable;
+// 1 Gbit/s access ports, 10 Gbit/s uplinks, ~10 % oper down, port 13 admin
+// down; no ifTableLastChange) and starts one snmpsimd with --v2c-arch
+// serving them on consecutive free loopback ports. It is stopped by its PID
+// when the test ends.
 func StartSnmpsim(t testing.TB, o SnmpsimOptions) *Snmpsim {
 	t.Helper()
-	RequireCommands(t, "snmpsimd", "snmpget")
+	testkit.RequireRoot(t, "snmpsimd (it drops root for nobody)")
+	testkit.RequireCommands(t, "snmpsimd", "snmpget")
 	if o.Agents == 0 {
 		o.Agents = 50
 	}
@@ -56,7 +56,7 @@ func StartSnmpsim(t testing.TB, o SnmpsimOptions) *Snmpsim {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &Snmpsim{dir: dir, t: t}
+	s := &Snmpsim{}
 	t.Cleanup(func() { os.RemoveAll(dir) })
 	data, cache := filepath.Join(dir, "data"), filepath.Join(dir, "cache")
 	for i := 0; i < o.Agents; i++ {
@@ -78,38 +78,12 @@ func StartSnmpsim(t testing.TB, o SnmpsimOptions) *Snmpsim {
 	for p := 1; p <= o.Ports; p++ {
 		s.PortNames = append(s.PortNames, portName(p, o.Ports))
 	}
-	s.cmd = exec.Command("snmpsimd", args...)
-	out, _ := os.Create(filepath.Join(dir, "snmpsimd.out"))
-	s.cmd.Stdout, s.cmd.Stderr = out, out
-	if err := s.cmd.Start(); err != nil {
-		t.Fatalf("start snmpsimd: %v", err)
-	}
-	t.Cleanup(s.stop)
-	Eventually(t, 60*time.Second, "snmpsimd answering", func() bool {
+	p := testkit.StartProcess(t, append([]string{"snmpsimd"}, args...)...)
+	p.WaitReady(60*time.Second, func() error {
 		return exec.Command("snmpget", "-v2c", "-c", o.Community, "-t", "0.3", "-r", "0", s.Addrs[len(s.Addrs)-1],
-			".1.3.6.1.2.1.1.5.0").Run() == nil
+			".1.3.6.1.2.1.1.5.0").Run()
 	})
 	return s
-}
-
-func (s *Snmpsim) stop() {
-	if s.cmd.Process == nil {
-		return
-	}
-	s.cmd.Process.Signal(syscall.SIGTERM)
-	done := make(chan struct{})
-	go func() { s.cmd.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(5 * time.Second):
-		s.cmd.Process.Kill()
-		<-done
-	}
-	if s.t.Failed() {
-		if b, err := os.ReadFile(filepath.Join(s.dir, "snmpsimd.out")); err == nil {
-			s.t.Logf("snmpsimd output:\n%s", b)
-		}
-	}
 }
 
 func portName(p, ports int) string {

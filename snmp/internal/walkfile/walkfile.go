@@ -108,26 +108,8 @@ func ParseLine(line string) (ifmib.Varbind, error) {
 		return ifmib.Varbind{}, err
 	}
 	vb := ifmib.Varbind{OID: oid}
-	switch {
-	case strings.HasPrefix(val, "No Such Object"):
-		vb.Type = ifmib.TypeNoSuchObject
-		return vb, nil
-	case strings.HasPrefix(val, "No Such Instance"):
-		vb.Type = ifmib.TypeNoSuchInstance
-		return vb, nil
-	case strings.HasPrefix(val, "No more variables"):
-		vb.Type = ifmib.TypeEndOfMibView
-		return vb, nil
-	case val == "NULL":
-		vb.Type = ifmib.TypeNull
-		return vb, nil
-	case strings.HasPrefix(val, `"`): // an empty or unlabelled string
-		s, closed := unquote(val)
-		if !closed {
-			return vb, fmt.Errorf("%s: unterminated quoted string", oid)
-		}
-		vb.Type, vb.Bytes = ifmib.TypeOctetString, []byte(s)
-		return vb, nil
+	if done, err := parseUntyped(&vb, val); done {
+		return vb, err
 	}
 	typ, rest, ok := strings.Cut(val, ": ")
 	if !ok {
@@ -135,6 +117,43 @@ func ParseLine(line string) (ifmib.Varbind, error) {
 			return vb, fmt.Errorf("%s: no type in %q", oid, clip(val))
 		}
 	}
+	if err := parseTyped(&vb, typ, rest); err != nil {
+		return vb, err
+	}
+	return vb, nil
+}
+
+// parseUntyped reads the values net-snmp prints without a "TYPE: "
+// prefix: the exceptions, NULL and an unlabelled quoted string. done is
+// false when val has a type to read.
+func parseUntyped(vb *ifmib.Varbind, val string) (done bool, err error) {
+	switch {
+	case strings.HasPrefix(val, "No Such Object"):
+		vb.Type = ifmib.TypeNoSuchObject
+	case strings.HasPrefix(val, "No Such Instance"):
+		vb.Type = ifmib.TypeNoSuchInstance
+	case strings.HasPrefix(val, "No more variables"):
+		vb.Type = ifmib.TypeEndOfMibView
+	case val == "NULL":
+		vb.Type = ifmib.TypeNull
+	case strings.HasPrefix(val, `"`): // an empty or unlabelled string
+		s, closed := unquote(val)
+		if !closed {
+			return true, fmt.Errorf("%s: unterminated quoted string", vb.OID)
+		}
+		vb.Type, vb.Bytes = ifmib.TypeOctetString, []byte(s)
+	default:
+		return false, nil
+	}
+	return true, nil
+}
+
+// unsignedTypes are net-snmp's names of the unsigned integer types.
+var unsignedTypes = map[string]ifmib.Type{"Gauge32": ifmib.TypeGauge32, "Counter32": ifmib.TypeCounter32,
+	"Counter64": ifmib.TypeCounter64, "UInteger32": ifmib.TypeGauge32, "Unsigned32": ifmib.TypeGauge32}
+
+// parseTyped reads the value rest of net-snmp's type typ into vb.
+func parseTyped(vb *ifmib.Varbind, typ, rest string) error {
 	var err error
 	switch typ {
 	case "STRING":
@@ -142,7 +161,7 @@ func ParseLine(line string) (ifmib.Varbind, error) {
 		if strings.HasPrefix(rest, `"`) {
 			s, closed := unquote(rest)
 			if !closed {
-				return vb, fmt.Errorf("%s: unterminated quoted string", oid)
+				return fmt.Errorf("%s: unterminated quoted string", vb.OID)
 			}
 			vb.Bytes = []byte(s)
 		} else {
@@ -159,15 +178,14 @@ func ParseLine(line string) (ifmib.Varbind, error) {
 		}
 		vb.Int, err = strconv.ParseInt(strings.TrimSpace(rest), 10, 64)
 	case "Gauge32", "Counter32", "Counter64", "UInteger32", "Unsigned32":
-		vb.Type = map[string]ifmib.Type{"Gauge32": ifmib.TypeGauge32, "Counter32": ifmib.TypeCounter32,
-			"Counter64": ifmib.TypeCounter64, "UInteger32": ifmib.TypeGauge32, "Unsigned32": ifmib.TypeGauge32}[typ]
+		vb.Type = unsignedTypes[typ]
 		vb.Uint, err = strconv.ParseUint(strings.TrimSpace(rest), 10, 64)
 	case "Timeticks":
 		vb.Type = ifmib.TypeTimeTicks
 		// "(2380) 0:00:23.80"
 		op, cl := strings.IndexByte(rest, '('), strings.IndexByte(rest, ')')
 		if op != 0 || cl < 1 {
-			return vb, fmt.Errorf("%s: bad Timeticks %q", oid, clip(rest))
+			return fmt.Errorf("%s: bad Timeticks %q", vb.OID, clip(rest))
 		}
 		vb.Uint, err = strconv.ParseUint(rest[1:cl], 10, 32)
 	case "OID":
@@ -177,12 +195,12 @@ func ParseLine(line string) (ifmib.Varbind, error) {
 		vb.Type = ifmib.TypeIPAddress
 		vb.Bytes = []byte(strings.TrimSpace(rest))
 	default:
-		return vb, fmt.Errorf("%s: unknown type %q", oid, clip(typ))
+		return fmt.Errorf("%s: unknown type %q", vb.OID, clip(typ))
 	}
 	if err != nil {
-		return vb, fmt.Errorf("%s: bad %s value: %w", oid, typ, err)
+		return fmt.Errorf("%s: bad %s value: %w", vb.OID, typ, err)
 	}
-	return vb, nil
+	return nil
 }
 
 func checkOID(oid string) error {

@@ -220,6 +220,9 @@ func (g *generator) access(i int) inventory.Access {
 	if g.rng.IntN(3) == 0 {
 		a.Outlet = "U" + strconv.Itoa(1+g.rng.IntN(4))
 	}
+	if b.kind == inventory.MDUTechnical && a.Outlet == "" {
+		a.Outlet = "NÄTRUM" // it must say which room it is, as MDU_COMMON must
+	}
 	g.availability(&a)
 	g.equipment(&a)
 	return a

@@ -2,39 +2,44 @@ package daemon
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"net"
+	"log/slog"
 	"net/http"
-	"runtime"
-	"runtime/debug"
 	"strconv"
 	"time"
 
+	"github.com/stadsnat/accessd/cmd/accessd/internal/connlimit"
+	"github.com/stadsnat/accessd/cmd/accessd/internal/logging"
+	"github.com/stadsnat/accessd/cmd/accessd/internal/subsys"
 	"github.com/stadsnat/accessd/cmd/internal/admin"
-	"github.com/stadsnat/accessd/store"
-	"github.com/stadsnat/accessd/store/inventory"
 )
 
-type peerKey struct{}
-
-// adminTask serves accessctl on the admin unix socket.
-func (d *Daemon) adminTask() task {
-	return task{name: "admin", run: func(ctx context.Context, ready func()) error {
+// adminTask serves accessctl on the admin unix socket: the process's own
+// status and backup, and every subsystem's handlers.
+func (d *Daemon) adminTask() subsys.Task {
+	return subsys.Task{Name: "admin", Run: func(ctx context.Context, ready func()) error {
 		cfg := d.cfg.Load()
+		auth, err := admin.NewAuthorizer(cfg.Admin.Group)
+		if err != nil {
+			return err
+		}
 		ln, err := admin.Listen(cfg.Admin.Socket, cfg.Admin.Mode, cfg.Admin.Group)
 		if err != nil {
 			return err
 		}
-		srv := &http.Server{
-			Handler:           d.adminMux(),
-			ReadHeaderTimeout: 10 * time.Second,
-			ConnContext: func(ctx context.Context, c net.Conn) context.Context {
-				return context.WithValue(ctx, peerKey{}, admin.PeerUID(c))
-			},
+		// Its own connection limit, goroutines and descriptors: the admin
+		// socket stays usable while HTTP is saturated.
+		ln = connlimit.New(connlimit.Options{Max: adminMaxConnections, Name: "admin", Log: d.log}).Listen(ln)
+		m := admin.NewMux(d.log)
+		m.Handle("GET "+admin.PathStatus, d.adminStatus)
+		m.Handle("GET "+admin.PathBackup, d.adminBackup)
+		for _, p := range d.parts {
+			if p.Admin != nil {
+				p.Admin(m)
+			}
 		}
-		d.log.Info("admin socket listening", "socket", cfg.Admin.Socket, "mode", cfg.Admin.Mode)
+		srv := adminServer(d.guardFaults(admin.Protect(auth, d.log, m)), d.log)
+		d.log.Info("admin socket listening", "socket", cfg.Admin.Socket, "mode", cfg.Admin.Mode, "allowed", auth.Who())
 		ready()
 		errc := make(chan error, 1)
 		go func() { errc <- srv.Serve(ln) }()
@@ -50,58 +55,16 @@ func (d *Daemon) adminTask() task {
 	}}
 }
 
-// adminHandler is an admin endpoint; errors become ErrorBody answers.
-type adminHandler func(w http.ResponseWriter, r *http.Request) error
+// adminMaxConnections bounds the admin socket's connections: a few
+// operators at once.
+const adminMaxConnections = 16
 
-// adminError is an admin failure with a status.
-type adminError struct {
-	status   int
-	msg      string
-	problems []inventory.Problem
-}
-
-func (e *adminError) Error() string { return e.msg }
-
-func adminErrorf(status int, format string, args ...any) error {
-	return &adminError{status: status, msg: fmt.Sprintf(format, args...)}
-}
-
-func (d *Daemon) adminMux() http.Handler {
-	mux := http.NewServeMux()
-	handle := func(pattern string, h adminHandler) {
-		mux.Handle(pattern, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			uid, _ := r.Context().Value(peerKey{}).(int)
-			err := h(w, r)
-			if err == nil {
-				d.log.Debug("admin request", "request", pattern, "uid", uid)
-				return
-			}
-			var ae *adminError
-			if !errors.As(err, &ae) {
-				ae = &adminError{status: http.StatusInternalServerError, msg: err.Error()}
-			}
-			d.log.Info("admin request failed", "request", pattern, "uid", uid, "status", ae.status, "err", ae.msg)
-			w.Header().Set("Content-Type", "application/json")
-			w.WriteHeader(ae.status)
-			json.NewEncoder(w).Encode(admin.ErrorBody{Error: ae.msg, Problems: ae.problems})
-		}))
-	}
-	handle("GET /v1/status", d.adminStatus)
-	handle("POST /v1/import", d.adminImport)
-	handle("GET /v1/accesses/{id}", d.adminAccess)
-	handle("DELETE /v1/accesses/{id}", d.adminRemove)
-	handle("GET /v1/backup", d.adminBackup)
-	for _, reg := range d.adminRoutes {
-		reg(handle)
-	}
-	return mux
-}
-
-func writeJSON(w http.ResponseWriter, v any) error {
-	w.Header().Set("Content-Type", "application/json")
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
+// adminServer is the admin socket's HTTP server: net/http's own reports
+// (a handler's panic, accept errors) go to the daemon's log like the HTTP
+// server's, not to a bare line on stderr.
+func adminServer(h http.Handler, log *slog.Logger) *http.Server {
+	return &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ConnContext: admin.ConnContext,
+		ErrorLog: logging.ServerErrorLog(log)}
 }
 
 func (d *Daemon) adminStatus(w http.ResponseWriter, r *http.Request) error {
@@ -111,88 +74,33 @@ func (d *Daemon) adminStatus(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	s := admin.Status{
-		Version: d.version, KOID: cfg.KOID, Environment: cfg.Environment, Config: cfg.Path, StateDir: cfg.StateDir,
+		Version: d.version, KOID: cfg.KOID, Environment: string(cfg.Environment), Config: cfg.Path, StateDir: cfg.StateDir,
 		Started: d.started.UTC(),
 		Store: admin.StoreInfo{File: d.db.Path(), Bytes: st.FileBytes, Schema: st.Schema, Accesses: st.Accesses,
 			Tombstones: st.Tombstones},
+	}
+	if reason, since, ro := d.db.ReadOnly(); ro {
+		s.Store.ReadOnly = fmt.Sprintf("%s (since %s)", reason, since.UTC().Format(time.RFC3339))
+	}
+	for k, n := range d.db.Errors() {
+		if n > 0 {
+			if s.Store.Errors == nil {
+				s.Store.Errors = map[string]uint64{}
+			}
+			s.Store.Errors[k] = n
+		}
 	}
 	if err := d.ready(); err != nil {
 		s.NotReady = err.Error()
 	} else {
 		s.Ready = true
 	}
-	for _, sec := range d.statusSections {
-		s.Sections = append(s.Sections, sec())
+	for _, p := range d.parts {
+		if p.Status != nil {
+			s.Sections = append(s.Sections, p.Status())
+		}
 	}
-	return writeJSON(w, s)
-}
-
-// adminImport reads an inventory file from the request body: format from
-// ?format= (csv or json), ?replace=1 makes it the whole inventory,
-// ?dry_run=1 only checks. All or nothing.
-func (d *Daemon) adminImport(w http.ResponseWriter, r *http.Request) error {
-	q := r.URL.Query()
-	f, err := inventory.ParseFormat(q.Get("format"))
-	if err != nil {
-		return adminErrorf(http.StatusBadRequest, "%v", err)
-	}
-	opts := store.ImportOptions{Replace: q.Get("replace") == "1", DryRun: q.Get("dry_run") == "1"}
-	start := time.Now()
-	in, err := store.ReadIncoming(f, r.Body)
-	var ps *inventory.Problems
-	if errors.As(err, &ps) {
-		return &adminError{status: http.StatusBadRequest, msg: fmt.Sprintf("%d problem(s) in the file, nothing imported", len(ps.List)), problems: ps.List}
-	}
-	if err != nil {
-		return adminErrorf(http.StatusBadRequest, "read the file: %v", err)
-	}
-	sum, err := d.db.Import(in, opts)
-	var ce *store.ConflictError
-	if errors.As(err, &ce) {
-		return &adminError{status: http.StatusConflict, msg: fmt.Sprintf("%d conflict(s) with the inventory, nothing imported", len(ce.Conflicts)), problems: ce.Conflicts}
-	}
-	if err != nil {
-		return err
-	}
-	res := admin.ImportResult{Format: string(f), Accesses: len(in), Created: sum.Created, Updated: sum.Updated,
-		Unchanged: sum.Unchanged, Removed: sum.Removed, DryRun: opts.DryRun, Replace: opts.Replace,
-		Millis: time.Since(start).Milliseconds()}
-	// A big import leaves its parse buffers and bbolt's page buffers (a
-	// sync.Pool, which survives one collection) to the collector: collect
-	// twice and hand the memory back to the system, rather than idle with
-	// the import's peak as RSS.
-	in = nil
-	runtime.GC()
-	debug.FreeOSMemory()
-	if !opts.DryRun {
-		d.log.Info("inventory imported", "format", f, "accesses", len(in), "created", sum.Created, "updated", sum.Updated,
-			"unchanged", sum.Unchanged, "removed", sum.Removed, "replace", opts.Replace, "took", time.Since(start).Round(time.Millisecond))
-	}
-	return writeJSON(w, res)
-}
-
-func (d *Daemon) adminAccess(w http.ResponseWriter, r *http.Request) error {
-	rec, err := d.db.Access(r.PathValue("id"))
-	if errors.Is(err, store.ErrNotFound) {
-		return adminErrorf(http.StatusNotFound, "no access %q", r.PathValue("id"))
-	}
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, rec)
-}
-
-func (d *Daemon) adminRemove(w http.ResponseWriter, r *http.Request) error {
-	id := r.PathValue("id")
-	err := d.db.RemoveAccess(id)
-	if errors.Is(err, store.ErrNotFound) {
-		return adminErrorf(http.StatusNotFound, "no access %q", id)
-	}
-	if err != nil {
-		return err
-	}
-	d.log.Info("access removed by an operator", "access_id", id)
-	return writeJSON(w, map[string]string{"removed": id})
+	return admin.WriteJSON(w, s)
 }
 
 // adminBackup streams a consistent copy of the store.
@@ -211,6 +119,3 @@ func (d *Daemon) adminBackup(w http.ResponseWriter, r *http.Request) error {
 	d.log.Info("store backed up over the admin socket", "bytes", n)
 	return nil
 }
-
-// adminRoute registers an admin endpoint (used by the subsystems).
-type adminRoute func(handle func(pattern string, h adminHandler))

@@ -12,14 +12,9 @@ import (
 
 	"github.com/coreos/go-systemd/v22/daemon"
 	"golang.org/x/sync/errgroup"
-)
 
-// task is a long-running part of the daemon. run blocks until ctx is done
-// (returning nil) or the task fails; it calls ready once it serves.
-type task struct {
-	name string
-	run  func(ctx context.Context, ready func()) error
-}
+	"github.com/stadsnat/accessd/cmd/accessd/internal/subsys"
+)
 
 // readiness tracks which tasks are ready.
 type readiness struct {
@@ -28,10 +23,10 @@ type readiness struct {
 	all     chan struct{}
 }
 
-func newReadiness(tasks []task) *readiness {
+func newReadiness(tasks []subsys.Task) *readiness {
 	r := &readiness{pending: map[string]bool{}, all: make(chan struct{})}
 	for _, t := range tasks {
-		r.pending[t.name] = true
+		r.pending[t.Name] = true
 	}
 	if len(r.pending) == 0 {
 		close(r.all)
@@ -75,17 +70,17 @@ func (n notifier) send(state string) {
 // runTasks runs every task in one errgroup until ctx is done or one fails,
 // tells systemd READY=1 when all are ready, pings the watchdog while alive()
 // succeeds, and says STOPPING=1 when it begins to stop.
-func runTasks(ctx context.Context, log *slog.Logger, tasks []task, rd *readiness, status func() string, alive func() error) error {
+func runTasks(ctx context.Context, log *slog.Logger, tasks []subsys.Task, rd *readiness, status func() string, alive func() error) error {
 	n := notifier{log: log}
 	g, gctx := errgroup.WithContext(ctx)
 	for _, t := range tasks {
 		g.Go(func() error {
-			err := t.run(gctx, func() {
-				rd.mark(t.name)
-				log.Debug("task ready", "task", t.name)
+			err := t.Run(gctx, func() {
+				rd.mark(t.Name)
+				log.Debug("task ready", "task", t.Name)
 			})
 			if err != nil && !errors.Is(err, context.Canceled) {
-				return fmt.Errorf("%s: %w", t.name, err)
+				return fmt.Errorf("%s: %w", t.Name, err)
 			}
 			return nil
 		})

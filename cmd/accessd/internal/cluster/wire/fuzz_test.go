@@ -1,0 +1,92 @@
+package wire_test
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/stadsnat/accessd/cmd/accessd/internal/cluster/wire"
+)
+
+// Run the fuzzer (about a minute on a shared machine):
+//
+//	go test ./cmd/accessd/internal/cluster/wire -run '^$' -fuzz FuzzDecode -fuzztime 60s
+//
+// FuzzDecode checks what every input must satisfy: no panic, an *Error
+// with a known reason when refused, and an accepted message that encodes
+// again and decodes to the same message (so what a receiver applies is
+// exactly what the format can carry).
+func FuzzDecode(f *testing.F) {
+	files, err := filepath.Glob(filepath.Join("testdata", "*.json"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, p := range files {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	for _, tc := range badCases() {
+		f.Add(tc.data(f))
+	}
+	reasons := map[wire.Reason]bool{wire.ReasonMalformed: true, wire.ReasonVersion: true, wire.ReasonKind: true, wire.ReasonInvalid: true}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		m, err := wire.Decode(data)
+		checkDecodeKind(t, data, m, err)
+		if err != nil {
+			e, ok := err.(*wire.Error)
+			if !ok || !reasons[e.Reason] {
+				t.Fatalf("error %T %v is not a *wire.Error with a Decode reason", err, err)
+			}
+			return
+		}
+		enc, err := wire.Encode(m)
+		if err != nil {
+			t.Fatalf("accepted message does not encode: %v", err)
+		}
+		back, err := wire.Decode(enc)
+		if err != nil {
+			t.Fatalf("re-encoded message refused: %v\n%s", err, enc)
+		}
+		if diff := cmp.Diff(m, back, cmpopts.EquateEmpty()); diff != "" {
+			t.Fatalf("round trip (-first +second):\n%s", diff)
+		}
+		if enc2, _ := wire.Encode(back); !bytes.Equal(enc, enc2) {
+			t.Fatalf("encoding not stable:\n%s\n%s", enc, enc2)
+		}
+	})
+}
+
+// checkDecodeKind holds DecodeKind to Decode's answer (m, err) for every
+// fact kind: the same refusal, the same message, and a message it takes
+// that Decode refuses (a payload given twice) passes every check.
+func checkDecodeKind(t *testing.T, data []byte, m *wire.Message, err error) {
+	t.Helper()
+	for _, k := range []wire.Kind{wire.KindBinding, wire.KindLink, wire.KindUnknownCircuit, wire.KindOrderOutcome} {
+		got, gerr := wire.DecodeKind(data, k)
+		switch {
+		case gerr != nil && err == nil:
+			t.Fatalf("DecodeKind(%s) refused what Decode took: %v", k, gerr)
+		case gerr != nil && wire.ReasonOf(gerr) != wire.ReasonOf(err):
+			t.Fatalf("DecodeKind(%s) refused for %v, Decode for %v", k, gerr, err)
+		case gerr == nil && err == nil:
+			if diff := cmp.Diff(m, got, cmpopts.EquateEmpty()); diff != "" {
+				t.Fatalf("DecodeKind(%s) (-Decode +DecodeKind):\n%s", k, diff)
+			}
+		case gerr == nil:
+			enc, eerr := wire.Encode(got)
+			if eerr != nil {
+				t.Fatalf("DecodeKind(%s) took a message that does not encode: %v", k, eerr)
+			}
+			if _, derr := wire.Decode(enc); derr != nil {
+				t.Fatalf("DecodeKind(%s) took a message Decode refuses once encoded: %v", k, derr)
+			}
+		}
+	}
+}
