@@ -463,3 +463,8 @@ func (s *Snapshot) datedIn(rec *AccessRecord) bool {
 
 // Close ends the snapshot's read transaction.
 func (s *Snapshot) Close() error { return s.tx.Rollback() }
+
+// Generation is the inventory generation the snapshot reads (see
+// Inventory.Generation): two snapshots of one generation hold the same
+// accesses.
+func (s *Snapshot) Generation() uint64 { return s.tx.Bucket(bucketAccesses).Sequence() }

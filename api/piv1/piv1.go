@@ -5,11 +5,15 @@
 // The XML is written by hand, element by element in the order of the
 // specification's example (seed 003), straight from one read transaction
 // of the store, so an export of any size needs no more memory than one
-// access. A removed access appears once more in incremental exports with
+// access. With a directory to keep it in (API.KeepIn) the newest full
+// export is also written to a file there, and sent from it while no access
+// changes. A removed access appears once more in incremental exports with
 // Sellable and Activatable "NO".
 package piv1
 
 import (
+	"io"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"unicode/utf8"
@@ -23,57 +27,102 @@ import (
 const Path = "/ko/api/1/"
 
 // API is the PI V1 export.
-type API struct{ db *store.DB }
+type API struct {
+	db    *store.DB
+	cache *exportCache // nil: every export is rendered
+}
 
 // New makes the group serving db.
 func New(db *store.DB) *API { return &API{db: db} }
 
+// KeepIn makes the group keep the newest full export as a file in dir
+// (made 0700 if missing; files of an earlier run are removed), sent as it
+// is while no access changes: the full list every service provider polls
+// costs one rendering per change of the inventory, not one per request.
+func (a *API) KeepIn(dir string, log *slog.Logger) error {
+	c, err := newExportCache(dir, log)
+	if err != nil {
+		return err
+	}
+	a.cache = c
+	return nil
+}
+
 // Routes lists GET /ko/api/1/: HTTP Basic for pi-v1, errors as text.
 func (a *API) Routes() []web.Route {
 	return []web.Route{{Pattern: "GET " + Path, Group: web.GroupPIV1, Auth: web.GroupPIV1, Errors: web.PlainText,
-		Handle: Handler(a.db)}}
+		Handle: a.serve}}
 }
 
-// Handler serves GET /ko/api/1/ from db.
-func Handler(db *store.DB) web.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) error {
-		// PI V1 carries Sellable and Activatable as dates, so a date
-		// coming changes nothing in it; its five premises types are all
-		// it may send.
-		snap, err := web.Export(w, r, db, "application/xml", store.ExportOptions{OnlyPIV1: true})
-		if err != nil || snap == nil {
-			return err
-		}
-		defer snap.Close()
-		w.Header().Set("Content-Type", "application/xml")
-		w.WriteHeader(http.StatusOK)
-		if r.Method == http.MethodHead {
-			return nil
-		}
-		// The XML is appended into a buffer written out every 64 KiB: an
-		// entry is a few dozen appends of constant tags and the values,
-		// escaped only where they need it.
-		buf := make([]byte, 0, flushAt+4<<10)
-		buf = append(buf, `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>`+"\n<Entries>\n<Count>"...)
-		buf = strconv.AppendInt(buf, int64(snap.Count), 10)
-		buf = append(buf, "</Count>\n"...)
-		var werr error
-		err = snap.Each(func(rec *store.AccessRecord) error {
-			buf = appendEntry(buf, rec)
-			if len(buf) >= flushAt {
-				_, werr = w.Write(buf)
-				buf = buf[:0]
-				return werr
-			}
-			return nil
-		})
-		if err != nil {
-			return err
-		}
-		buf = append(buf, "</Entries>\n"...)
-		_, err = w.Write(buf)
+// serve answers GET (and HEAD) /ko/api/1/.
+func (a *API) serve(w http.ResponseWriter, r *http.Request) error {
+	// PI V1 carries Sellable and Activatable as dates, so a date coming
+	// changes nothing in it; its five premises types are all it may send.
+	snap, err := web.Export(w, r, a.db, "application/xml", store.ExportOptions{OnlyPIV1: true})
+	if err != nil || snap == nil {
 		return err
 	}
+	w.Header().Set("Content-Type", "application/xml")
+	var keep *cacheWriter
+	if a.cache != nil && !snap.Incremental() {
+		gen := snap.Generation()
+		if f, size := a.cache.open(gen); f != nil {
+			// The file needs no read transaction: a long one would hold
+			// up the store's writers when the file grows.
+			snap.Close()
+			w.Header().Set("Content-Length", strconv.FormatInt(size, 10))
+			w.WriteHeader(http.StatusOK)
+			if r.Method == http.MethodHead {
+				f.Close()
+				return nil
+			}
+			return serveFile(w, f)
+		}
+		if r.Method != http.MethodHead {
+			keep = a.cache.create(gen)
+		}
+	}
+	defer snap.Close()
+	w.WriteHeader(http.StatusOK)
+	if r.Method == http.MethodHead {
+		return nil
+	}
+	err = render(w, snap, keep)
+	if keep != nil {
+		keep.finish(err == nil)
+	}
+	return err
+}
+
+// render writes the export of snap to w, and to keep when not nil. The
+// XML is appended into a buffer written out every 64 KiB: an entry is a
+// few dozen appends of constant tags and the values, escaped only where
+// they need it.
+func render(w io.Writer, snap *store.Snapshot, keep *cacheWriter) error {
+	buf := make([]byte, 0, flushAt+4<<10)
+	write := func() error {
+		if keep != nil {
+			keep.Write(buf)
+		}
+		_, err := w.Write(buf)
+		buf = buf[:0]
+		return err
+	}
+	buf = append(buf, `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>`+"\n<Entries>\n<Count>"...)
+	buf = strconv.AppendInt(buf, int64(snap.Count), 10)
+	buf = append(buf, "</Count>\n"...)
+	err := snap.Each(func(rec *store.AccessRecord) error {
+		buf = appendEntry(buf, rec)
+		if len(buf) >= flushAt {
+			return write()
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	buf = append(buf, "</Entries>\n"...)
+	return write()
 }
 
 // flushAt is how much XML the export gathers before it writes.

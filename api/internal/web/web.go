@@ -7,6 +7,7 @@ package web
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"time"
@@ -96,6 +97,16 @@ func (t *Recorder) WriteHeader(code int) {
 func (t *Recorder) Write(b []byte) (int, error) {
 	t.Started = true
 	return t.ResponseWriter.Write(b)
+}
+
+// ReadFrom copies r into the answer through the underlying writer's own
+// ReadFrom, so that net/http sends a file with sendfile.
+func (t *Recorder) ReadFrom(r io.Reader) (int64, error) {
+	t.Started = true
+	if rf, ok := t.ResponseWriter.(io.ReaderFrom); ok {
+		return rf.ReadFrom(r)
+	}
+	return io.Copy(t.ResponseWriter, r)
 }
 
 // Unwrap lets http.ResponseController reach the underlying writer.

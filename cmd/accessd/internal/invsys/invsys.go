@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"path/filepath"
 	"sync/atomic"
 	"time"
 
@@ -29,11 +30,15 @@ type Config struct {
 	Environment        config.Environment // the import API refuses the other one
 	ImportKeys         map[string]string  // environment ⇒ api-key
 	TombstoneRetention time.Duration      // how long removed accesses are remembered
+	// CacheDir keeps the newest full PI V1 export (read at start); empty:
+	// every export is rendered.
+	CacheDir string
 }
 
 // Section is the subsystem's part of cfg.
 func Section(cfg *config.Config) Config {
-	return Config{Environment: cfg.Environment, ImportKeys: cfg.Import.APIKeys, TombstoneRetention: cfg.Store.TombstoneRetention.D()}
+	return Config{Environment: cfg.Environment, ImportKeys: cfg.Import.APIKeys, TombstoneRetention: cfg.Store.TombstoneRetention.D(),
+		CacheDir: filepath.Join(cfg.StateDir, "cache")}
 }
 
 // System is the running inventory subsystem.
@@ -43,15 +48,21 @@ type System struct {
 	log *slog.Logger
 	cfg atomic.Pointer[Config]
 	cal inventory.Calendar
+	piv1 *piv1.API
 }
 
 // New builds the subsystem.
 func New(c Config, db *store.DB, env subsys.Env) (*System, error) {
-	s := &System{db: db, env: env, log: env.Logger("inventory")}
+	s := &System{db: db, env: env, log: env.Logger("inventory"), piv1: piv1.New(db)}
 	s.cfg.Store(&c)
 	var err error
 	if s.cal, err = inventory.Stockholm(); err != nil {
 		return nil, err
+	}
+	if c.CacheDir != "" {
+		if err := s.piv1.KeepIn(c.CacheDir, s.log); err != nil {
+			return nil, err
+		}
 	}
 	return s, nil
 }
@@ -77,7 +88,7 @@ func (s *System) Parts() subsys.Parts {
 func (s *System) groups() []api.Group {
 	c := s.cfg.Load()
 	return []api.Group{
-		piv1.New(s.db),
+		s.piv1,
 		onapi.New(onapi.Deps{DB: s.db, Loc: s.env.Location}),
 		cubit.New(cubit.Deps{DB: s.db, Environment: string(c.Environment), Keys: c.ImportKeys, Log: s.log}),
 	}
