@@ -43,11 +43,11 @@ func Section(cfg *config.Config) Config {
 
 // System is the running inventory subsystem.
 type System struct {
-	db  *store.DB
-	env subsys.Env
-	log *slog.Logger
-	cfg atomic.Pointer[Config]
-	cal inventory.Calendar
+	db   *store.DB
+	env  subsys.Env
+	log  *slog.Logger
+	cfg  atomic.Pointer[Config]
+	cal  inventory.Calendar
 	piv1 *piv1.API
 }
 
