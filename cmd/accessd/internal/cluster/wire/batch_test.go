@@ -1,0 +1,95 @@
+package wire_test
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/stadsnat/accessd/cmd/accessd/internal/cluster/wire"
+)
+
+// A batch built by appending encoded facts is byte for byte the message
+// Encode writes of the same facts, and decodes to them.
+func TestBatchIsWhatEncodeWrites(t *testing.T) {
+	m := exampleFacts()
+	want, err := wire.Encode(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b wire.Batch
+	for _, f := range m.Payload.(*wire.Facts).Facts {
+		enc, err := wire.Encode(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := b.Add(f, enc); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := b.Encode(t0)
+	if err != nil || !bytes.Equal(got, want) {
+		t.Fatalf("%v\n got %s\nwant %s", err, got, want)
+	}
+	if b.ID() != "pop-norr/facts/43" || b.Last() != 43 || b.Len() != 2 {
+		t.Errorf("id %s last %d len %d", b.ID(), b.Last(), b.Len())
+	}
+	for _, k := range []wire.Kind{"", wire.KindFacts, wire.KindBinding} {
+		back, err := wire.DecodeKind(got, k)
+		if err != nil {
+			t.Fatalf("DecodeKind(%q): %v", k, err)
+		}
+		if diff := cmp.Diff(m, back); diff != "" {
+			t.Errorf("DecodeKind(%q) (-sent +got):\n%s", k, diff)
+		}
+	}
+	b.Reset()
+	if _, err := b.Encode(t0); wire.ReasonOf(err) != wire.ReasonInvalid {
+		t.Errorf("empty batch: %v", err)
+	}
+}
+
+// Add keeps a batch to the format's rules, and Fits to its size.
+func TestBatchAddRefuses(t *testing.T) {
+	ex := examples()
+	enc := func(m *wire.Message) []byte {
+		b, err := wire.Encode(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	var b wire.Batch
+	if err := b.Add(ex["link"], enc(ex["link"])); err != nil { // seq 43
+		t.Fatal(err)
+	}
+	for name, m := range map[string]*wire.Message{
+		"not after the last": ex["binding"], "another origin": ex["unknown_circuit"], "not a fact": ex["order"],
+	} {
+		if err := b.Add(m, enc(m)); err == nil {
+			t.Errorf("%s: Add took %s", name, m.ID())
+		}
+	}
+	big := &wire.Message{Site: "pop-norr", Seq: 44, At: t0, Payload: &wire.Link{Switch: "s", Port: "p", Link: "UP",
+		Since: t0, PolledAt: t0, Problem: strings.Repeat("x", 2000)}}
+	n := 0
+	for seq := uint64(44); ; seq++ {
+		big.Seq = seq
+		e := enc(big)
+		if !b.Fits(len(e)) {
+			break
+		}
+		if err := b.Add(big, e); err != nil {
+			t.Fatal(err)
+		}
+		n++
+	}
+	out, err := b.Encode(t0)
+	if err != nil || len(out) > wire.MaxMessageBytes || len(out) < wire.MaxMessageBytes-4096 || n < 20 {
+		t.Fatalf("a full batch: %d facts, %d bytes, %v", n, len(out), err)
+	}
+	if _, err := wire.Decode(out); err != nil {
+		t.Fatal(err)
+	}
+}
