@@ -51,8 +51,11 @@ type LeafStatus struct {
 
 // StreamStatus is one stream of this node.
 type StreamStatus struct {
-	Name      string           `json:"name"`
-	Messages  uint64           `json:"messages"`
+	Name     string `json:"name"`
+	Messages uint64 `json:"messages"`
+	// Facts (an edge's FACTS) is how many facts its messages hold: a
+	// batch holds many.
+	Facts     uint64           `json:"facts,omitempty"`
 	Bytes     uint64           `json:"bytes"`
 	FirstSeq  uint64           `json:"firstSeq"`
 	LastSeq   uint64           `json:"lastSeq"`
