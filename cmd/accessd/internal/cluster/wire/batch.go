@@ -78,19 +78,40 @@ func (f *Facts) MarshalJSON() ([]byte, error) { return f.appendJSON(nil) }
 // a message that is not a fact (a batch in a batch) is refused before its
 // payload is read.
 func (f *Facts) UnmarshalJSON(b []byte) error {
-	var raw struct {
-		Facts []json.RawMessage `json:"facts"`
-	}
-	if err := json.Unmarshal(b, &raw); err != nil {
+	var fj factsJSON
+	if err := json.Unmarshal(b, &fj); err != nil {
 		return err
 	}
-	f.Facts = make([]*Message, 0, len(raw.Facts))
-	for i, r := range raw.Facts {
-		m, err := decodeFact(r)
-		if err != nil {
-			return inFact(i, err)
+	return fj.into(f)
+}
+
+// factsJSON is a batch's payload as it is read: the decoder hands each
+// fact to decodeFact where it finds it, without copying it aside and
+// scanning it again.
+type factsJSON struct {
+	Facts []rawFact `json:"facts"`
+}
+
+// rawFact is one fact of a batch being read: its message, or why it was
+// refused (kept, so the refusal names the fact's place).
+type rawFact struct {
+	m   *Message
+	err error
+}
+
+func (r *rawFact) UnmarshalJSON(b []byte) error {
+	r.m, r.err = decodeFact(b)
+	return nil
+}
+
+// into sets f to the facts read, or returns the first refusal.
+func (fj *factsJSON) into(f *Facts) error {
+	f.Facts = make([]*Message, len(fj.Facts))
+	for i, r := range fj.Facts {
+		if r.err != nil {
+			return inFact(i, r.err)
 		}
-		f.Facts = append(f.Facts, m)
+		f.Facts[i] = r.m
 	}
 	return nil
 }

@@ -233,11 +233,20 @@ func decodeKindFast(data []byte, want Kind) (*Message, bool) {
 		return nil, false
 	}
 	p := newPayload(want)
+	var into any = p
+	var fj *factsJSON
+	if want == KindFacts { // the facts go straight to decodeFact
+		fj = new(factsJSON)
+		into = fj
+	}
 	env := struct {
 		envelope
-		Payload any `json:"payload"` // holds p, so the payload is decoded into it
-	}{Payload: p}
-	if err := json.Unmarshal(data, &env); err != nil || env.V != Version || env.Kind != want || env.Payload != p {
+		Payload any `json:"payload"` // holds into, so the payload is decoded into it
+	}{Payload: into}
+	if err := json.Unmarshal(data, &env); err != nil || env.V != Version || env.Kind != want || env.Payload != into {
+		return nil, false
+	}
+	if fj != nil && fj.into(p.(*Facts)) != nil {
 		return nil, false
 	}
 	m, err := env.message(p)
