@@ -232,6 +232,11 @@ func decodeKindFast(data []byte, want Kind) (*Message, bool) {
 	if !want.IsFact() && want != KindFacts || len(data) > MaxMessageBytes {
 		return nil, false
 	}
+	if want == KindFacts {
+		if m, ok := readBatch(data); ok {
+			return m, true
+		}
+	}
 	p := newPayload(want)
 	var into any = p
 	var fj *factsJSON
