@@ -71,6 +71,8 @@ func NewGuard(reg prometheus.Registerer, log *slog.Logger) *Guard { return web.N
 // router mounts routes on one mux.
 type router struct {
 	mux      *http.ServeMux
+	patterns []string    // every pattern mounted on mux
+	fast     []fastRoute // the mounted routes fastRoutes may take
 	users    *web.Users
 	throttle *web.Throttle
 	log      *slog.Logger
@@ -112,7 +114,7 @@ func New(o Options, groups ...Group) http.Handler {
 		}
 	}
 	rt.mount(web.Route{Pattern: "/api/", Subtree: true, Group: "unknown", Handler: http.HandlerFunc(rt.apiFallback)})
-	return rt.mux
+	return handler{fast: newFastRoutes(rt.fast, rt.patterns), mux: rt.mux, patterns: rt.patterns}
 }
 
 // mount registers one route: its handler adapted to its error format,
@@ -136,7 +138,12 @@ func (rt *router) mount(r web.Route) {
 	if !r.Subtree && strings.HasSuffix(pattern, "/") {
 		pattern += "{$}"
 	}
-	rt.mux.Handle(pattern, rt.metrics.wrap(r.Group, h))
+	h = rt.metrics.wrap(r.Group, h)
+	rt.mux.Handle(pattern, h)
+	rt.patterns = append(rt.patterns, pattern)
+	if c, ok := candidate(pattern, h); ok {
+		rt.fast = append(rt.fast, c)
+	}
 }
 
 // health are the router's own routes: liveness, readiness and metrics.

@@ -211,9 +211,16 @@ func (e errorString) Error() string { return string(e) }
 // remote-id. When only one of the two is given it matches when exactly one
 // access has it; several are ErrAmbiguous.
 func (inv Inventory) AccessByCircuit(circuitID, remoteID string) (string, error) {
-	// The look-ups of the APIs come here under load: one read
-	// transaction begun and ended here (no closure for View to keep),
-	// the pair key in a buffer on the stack.
+	// The look-ups of the APIs come here under load: an answer of the
+	// current generation from the cache (circuitcache.go), else one read
+	// transaction begun and ended here (no closure for View to keep), the
+	// keys in buffers on the stack.
+	var kb [160]byte
+	k := binary.AppendUvarint(kb[:0], uint64(len(circuitID)))
+	k = append(append(k, circuitID...), remoteID...)
+	if a, ok := inv.db.circuits.get(k); ok {
+		return a.id, a.err
+	}
 	tx, err := inv.db.bolt.Begin(false)
 	if err != nil {
 		return "", fmt.Errorf("begin read: %w", err)
@@ -221,6 +228,9 @@ func (inv Inventory) AccessByCircuit(circuitID, remoteID string) (string, error)
 	defer tx.Rollback()
 	id, err := accessByCircuit(tx, circuitID, remoteID)
 	inv.db.noteErr(err)
+	if err == nil || errors.Is(err, ErrNotFound) || errors.Is(err, ErrAmbiguous) {
+		inv.db.circuits.put(generationIn(tx), k, circuitAnswer{id: id, err: err})
+	}
 	return id, err
 }
 

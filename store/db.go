@@ -59,6 +59,8 @@ type DB struct {
 	space space
 	// releasing is true while ReleaseMappedSoon's goroutine runs.
 	releasing atomic.Bool
+	// circuits keeps circuit look-ups' answers per inventory generation.
+	circuits circuitCache
 }
 
 // ErrNotFound is returned (wrapped) when a record does not exist.
@@ -105,6 +107,10 @@ func Open(path string, opts Options) (*DB, error) {
 	d := &DB{bolt: bdb, log: opts.Logger, now: opts.Now}
 	d.SetMinFreeBytes(opts.MinFreeBytes)
 	if err := d.setup(); err != nil {
+		bdb.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	if err := d.bolt.View(func(tx *bolt.Tx) error { d.circuits.committed(generationIn(tx)); return nil }); err != nil {
 		bdb.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
@@ -204,9 +210,23 @@ func (d *DB) update(fn func(tx *bolt.Tx) error) error {
 	}
 	d.writeMu.Lock()
 	defer d.writeMu.Unlock()
-	err := d.afterWrite(d.bolt.Update(fn))
+	err := d.afterWrite(d.bolt.Update(d.noteGeneration(fn)))
 	d.noteErr(err)
 	return err
+}
+
+// noteGeneration wraps a write transaction's fn so that, once it is
+// committed, the circuit cache learns the inventory generation it left
+// (before the write returns to its caller).
+func (d *DB) noteGeneration(fn func(tx *bolt.Tx) error) func(tx *bolt.Tx) error {
+	return func(tx *bolt.Tx) error {
+		if err := fn(tx); err != nil {
+			return err
+		}
+		gen := generationIn(tx)
+		tx.OnCommit(func() { d.circuits.committed(gen) })
+		return nil
+	}
 }
 
 // view runs fn in a read transaction.

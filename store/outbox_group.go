@@ -153,7 +153,7 @@ func (v Outbox) runGroup(calls []*groupCall) error {
 	if err := v.db.readOnlyErr(); err != nil {
 		return err
 	}
-	err := v.db.afterWrite(v.db.bolt.Update(func(tx *bolt.Tx) error {
+	err := v.db.afterWrite(v.db.bolt.Update(v.db.noteGeneration(func(tx *bolt.Tx) error {
 		x := v.db.newOutboxTx(tx, v.db.now())
 		x.counts = &outboxCounts{sinks: map[string]*outboxSink{}}
 		for _, a := range calls {
@@ -162,7 +162,7 @@ func (v Outbox) runGroup(calls []*groupCall) error {
 			}
 		}
 		return x.flushCounts()
-	}))
+	})))
 	v.db.noteErr(err)
 	return err
 }

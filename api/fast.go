@@ -1,0 +1,142 @@
+package api
+
+import (
+	"net/http"
+	"strings"
+)
+
+// fastRoutes routes the GET requests of the look-ups, asked thousands of
+// times a second, without the ServeMux's matching (path cleaning and
+// unescaping and its routing tree: a third of a look-up's time): an exact
+// path, or a path prefix followed by one final wildcard segment. It takes
+// only requests the mux would give the same handler with the same
+// wildcard value — GET, a path that needs no cleaning or unescaping, a
+// wildcard value of letters, digits, '-' and '_' — and only routes no
+// other pattern competes with; every other request goes to the mux.
+type fastRoutes struct {
+	exact  map[string]fastRoute
+	prefix []fastRoute
+}
+
+type fastRoute struct {
+	pattern string // as mounted, for r.Pattern
+	path    string // the exact path, or the prefix before the wildcard
+	name    string // the wildcard's name ("" for an exact path)
+	h       http.Handler
+}
+
+// candidate returns the fast route of a mounted pattern, if its form is
+// one fastRoutes takes.
+func candidate(pattern string, h http.Handler) (fastRoute, bool) {
+	path, ok := strings.CutPrefix(pattern, http.MethodGet+" /")
+	if !ok {
+		return fastRoute{}, false
+	}
+	path = "/" + path
+	if p, ok := strings.CutSuffix(path, "{$}"); ok && !strings.ContainsAny(p, "{}") {
+		return fastRoute{pattern: pattern, path: p, h: h}, true
+	}
+	i := strings.LastIndexByte(path, '{')
+	if i < 0 {
+		if strings.HasSuffix(path, "/") || strings.ContainsAny(path, "}") {
+			return fastRoute{}, false // a subtree, or a malformed pattern
+		}
+		return fastRoute{pattern: pattern, path: path, h: h}, true
+	}
+	prefix, wild := path[:i], path[i:]
+	name, ok := strings.CutSuffix(strings.TrimPrefix(wild, "{"), "}")
+	if !ok || !strings.HasSuffix(prefix, "/") || strings.ContainsAny(prefix, "{}") || name == "" ||
+		strings.ContainsAny(name, "{}./$") {
+		return fastRoute{}, false
+	}
+	return fastRoute{pattern: pattern, path: prefix, name: name, h: h}, true
+}
+
+// newFastRoutes keeps, of the candidates, those whose path no other
+// mounted pattern (paths, whatever their method) shares: an exact path
+// that no other pattern names, a prefix under which no other pattern
+// lies. patterns are every pattern mounted on the mux.
+func newFastRoutes(cands []fastRoute, patterns []string) *fastRoutes {
+	f := &fastRoutes{exact: map[string]fastRoute{}}
+	paths := make([]string, len(patterns))
+	for i, p := range patterns {
+		if _, rest, ok := strings.Cut(p, " "); ok {
+			p = rest
+		}
+		paths[i] = p
+	}
+	for _, c := range cands {
+		alone := true
+		for i, p := range paths {
+			if patterns[i] == c.pattern {
+				continue
+			}
+			if c.name == "" && strings.TrimSuffix(p, "{$}") == c.path ||
+				c.name != "" && strings.HasPrefix(p, c.path) {
+				alone = false
+				break
+			}
+		}
+		switch {
+		case !alone:
+		case c.name == "":
+			f.exact[c.path] = c
+		default:
+			f.prefix = append(f.prefix, c)
+		}
+	}
+	return f
+}
+
+// route returns the handler of r when a fast route takes it.
+func (f *fastRoutes) route(r *http.Request) (http.Handler, bool) {
+	if r.Method != http.MethodGet || r.URL.RawPath != "" {
+		return nil, false
+	}
+	path := r.URL.Path
+	if c, ok := f.exact[path]; ok {
+		r.Pattern = c.pattern
+		return c.h, true
+	}
+	for i := range f.prefix {
+		c := &f.prefix[i]
+		value, ok := strings.CutPrefix(path, c.path)
+		if !ok || !plainSegment(value) {
+			continue
+		}
+		r.Pattern = c.pattern
+		r.SetPathValue(c.name, value)
+		return c.h, true
+	}
+	return nil, false
+}
+
+// plainSegment reports whether s is a non-empty path segment that needs
+// no cleaning or unescaping: letters, digits, '-' and '_'.
+func plainSegment(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// handler serves with the fast routes first, then the mux.
+type handler struct {
+	fast     *fastRoutes
+	mux      *http.ServeMux
+	patterns []string // every pattern mounted on mux
+}
+
+func (h handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if fh, ok := h.fast.route(r); ok {
+		fh.ServeHTTP(w, r)
+		return
+	}
+	h.mux.ServeHTTP(w, r)
+}

@@ -1,0 +1,76 @@
+package store
+
+import (
+	"sync"
+	"sync/atomic"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// circuitCacheSize bounds the answers circuitCache keeps: about 100 bytes
+// each, so at most ~6.5 MB; a full cache starts again empty.
+const circuitCacheSize = 1 << 16
+
+// circuitCache keeps the answers of Inventory.AccessByCircuit — the
+// option82 and dhcplookup look-ups of the APIs, thousands a second — for
+// one inventory generation (the accesses' change sequence), so a repeated
+// look-up needs no read transaction. The generation is read in the
+// transaction that made an answer, and committed is told the generation
+// of every write transaction once it is committed (before the write
+// returns to its caller), so an answer is given only while no access has
+// changed since it was read: a look-up after an import returns sees the
+// import.
+type circuitCache struct {
+	gen atomic.Uint64 // the committed generation
+
+	mu sync.RWMutex
+	at uint64 // the generation of m's answers
+	m  map[string]circuitAnswer
+}
+
+type circuitAnswer struct {
+	id  string
+	err error // nil, or wrapping ErrNotFound or ErrAmbiguous
+}
+
+// committed records the generation a committed write transaction left.
+// Generations only grow, but bbolt runs commit handlers after it lets
+// the next writer in, so two may come in either order: the larger wins.
+func (c *circuitCache) committed(gen uint64) {
+	for {
+		old := c.gen.Load()
+		if gen <= old || c.gen.CompareAndSwap(old, gen) {
+			return
+		}
+	}
+}
+
+// get returns the kept answer for the pair key k, if any.
+func (c *circuitCache) get(k []byte) (circuitAnswer, bool) {
+	g := c.gen.Load()
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	if c.at != g || c.m == nil {
+		return circuitAnswer{}, false
+	}
+	a, ok := c.m[string(k)]
+	return a, ok
+}
+
+// put keeps an answer read in a transaction of generation gen, unless a
+// later write has been committed since.
+func (c *circuitCache) put(gen uint64, k []byte, a circuitAnswer) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if gen != c.gen.Load() {
+		return
+	}
+	if c.at != gen || c.m == nil || len(c.m) >= circuitCacheSize {
+		c.m = make(map[string]circuitAnswer, 64)
+		c.at = gen
+	}
+	c.m[string(k)] = a
+}
+
+// generationIn is the inventory generation tx reads.
+func generationIn(tx *bolt.Tx) uint64 { return tx.Bucket(bucketAccesses).Sequence() }

@@ -1,0 +1,140 @@
+package store
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+)
+
+// lookupIs checks one AccessByCircuit answer.
+func lookupIs(t *testing.T, d *DB, circuit, remote, want string, wantErr error) {
+	t.Helper()
+	got, err := d.Inventory().AccessByCircuit(circuit, remote)
+	if got != want || !errors.Is(err, wantErr) || (wantErr == nil && err != nil) {
+		t.Fatalf("AccessByCircuit(%q, %q) = %q, %v; want %q, %v", circuit, remote, got, err, want, wantErr)
+	}
+}
+
+// A look-up answered from the cache is what the store holds: every
+// import, removal and cluster batch that changes a circuit is seen by the
+// next look-up, found and not found alike.
+func TestCircuitLookupsFollowEveryChange(t *testing.T) {
+	d, _ := openTest(t)
+	mustImport(t, d, ImportOptions{}, acc("A1", "sw1 eth 0/1"), acc("A2", "sw1 eth 0/2"))
+	for range 2 { // the second time from the cache
+		lookupIs(t, d, "eth 0/1", "sw1", "A1", nil)
+		lookupIs(t, d, "eth 0/3", "sw1", "", ErrNotFound)
+		lookupIs(t, d, "", "sw1", "", ErrAmbiguous)
+	}
+	if d.circuits.m == nil || len(d.circuits.m) != 3 {
+		t.Fatalf("the cache holds %d answers, want 3", len(d.circuits.m))
+	}
+
+	// A1 moves to port 3: both its old and new circuit change answers.
+	mustImport(t, d, ImportOptions{}, acc("A1", "sw1 eth 0/3"))
+	lookupIs(t, d, "eth 0/1", "sw1", "", ErrNotFound)
+	lookupIs(t, d, "eth 0/3", "sw1", "A1", nil)
+	lookupIs(t, d, "", "sw1", "", ErrAmbiguous)
+
+	if err := d.Inventory().RemoveAccess("A1"); err != nil {
+		t.Fatal(err)
+	}
+	lookupIs(t, d, "eth 0/3", "sw1", "", ErrNotFound)
+	lookupIs(t, d, "", "sw1", "A2", nil) // one access is left on sw1
+
+	// A batch of the hub's inventory (an edge) goes through the same door.
+	if _, err := d.Cluster().ApplyInventory(incoming(acc("A3", "sw1 eth 0/1")), []string{"A2"}, 1, true); err != nil {
+		t.Fatal(err)
+	}
+	lookupIs(t, d, "eth 0/1", "sw1", "A3", nil)
+	lookupIs(t, d, "eth 0/2", "sw1", "", ErrNotFound)
+
+	// A refused import changes nothing, and the cache keeps answering.
+	if _, err := d.Inventory().Import(incoming(acc("A4", "sw1 eth 0/1")), ImportOptions{}); err == nil {
+		t.Fatal("an import of a second access on A3's circuit was accepted")
+	}
+	lookupIs(t, d, "eth 0/1", "sw1", "A3", nil)
+}
+
+// Circuit-id and remote-id are kept apart in the cache's key: a circuit
+// "x" and a remote "x" are other circuits, and so are "ab"+"c" and
+// "a"+"bc".
+func TestCircuitCacheKeysAreUnambiguous(t *testing.T) {
+	d, _ := openTest(t)
+	mustImport(t, d, ImportOptions{}, withIdent(acc("A1", "o1"), "x", ""), withIdent(acc("A2", "o2"), "ab", "c"))
+	for range 2 {
+		lookupIs(t, d, "x", "", "A1", nil)
+		lookupIs(t, d, "", "x", "", ErrNotFound)
+		lookupIs(t, d, "ab", "c", "A2", nil)
+		lookupIs(t, d, "a", "bc", "", ErrNotFound)
+	}
+}
+
+// bbolt runs commit handlers after the next writer may have committed:
+// an older generation told late never hides a newer one.
+func TestCircuitCacheGenerationOnlyGrows(t *testing.T) {
+	var c circuitCache
+	c.committed(6)
+	c.committed(5)
+	if g := c.gen.Load(); g != 6 {
+		t.Fatalf("generation %d after 6 then 5, want 6", g)
+	}
+	c.put(5, []byte("k"), circuitAnswer{id: "old"})
+	if _, ok := c.get([]byte("k")); ok {
+		t.Fatal("an answer of an older generation was kept")
+	}
+	c.put(6, []byte("k"), circuitAnswer{id: "new"})
+	if a, ok := c.get([]byte("k")); !ok || a.id != "new" {
+		t.Fatalf("get = %+v, %v", a, ok)
+	}
+	c.committed(7)
+	if _, ok := c.get([]byte("k")); ok {
+		t.Fatal("an answer of generation 6 was given at 7")
+	}
+}
+
+// The cache is bounded: when full it starts again.
+func TestCircuitCacheIsBounded(t *testing.T) {
+	var c circuitCache
+	c.committed(1)
+	for i := range circuitCacheSize + 10 {
+		c.put(1, fmt.Appendf(nil, "k%d", i), circuitAnswer{id: "A"})
+	}
+	if n := len(c.m); n > circuitCacheSize || n == 0 {
+		t.Fatalf("%d answers kept, want 1..%d", n, circuitCacheSize)
+	}
+}
+
+// Under -race: look-ups from many goroutines while accesses move; after
+// each import returns, every look-up gives the new answer.
+func TestCircuitLookupsDuringImports(t *testing.T) {
+	d, _ := openTest(t)
+	mustImport(t, d, ImportOptions{}, acc("A1", "sw1 eth 0/1"))
+	var stop atomic.Bool
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for !stop.Load() {
+				for p := 1; p <= 2; p++ {
+					id, err := d.Inventory().AccessByCircuit(fmt.Sprintf("eth 0/%d", p), "sw1")
+					if err != nil && !errors.Is(err, ErrNotFound) || err == nil && id != "A1" {
+						t.Errorf("look-up: %q, %v", id, err)
+						return
+					}
+				}
+			}
+		}()
+	}
+	for i := range 50 {
+		port := 1 + (i+1)%2
+		mustImport(t, d, ImportOptions{}, acc("A1", fmt.Sprintf("sw1 eth 0/%d", port)))
+		lookupIs(t, d, fmt.Sprintf("eth 0/%d", port), "sw1", "A1", nil)
+		lookupIs(t, d, fmt.Sprintf("eth 0/%d", 3-port), "sw1", "", ErrNotFound)
+	}
+	stop.Store(true)
+	wg.Wait()
+}
