@@ -15,56 +15,92 @@ import (
 // how many facts they hold.
 const maxCountReads = 2000
 
-// factCounts is how many facts each message of an edge's facts stream
-// holds (a batch holds many), by stream sequence: the edge's status
-// counts facts, not messages, in its stream and among those the hub has
-// not copied. The edge notes each message it stores; one stored before a
-// restart is read from the stream once.
+// factCounts is how many facts the messages of an edge's facts stream
+// hold (a batch holds many), so that its status counts facts, in the
+// stream and among those the hub has not copied, not messages. It keeps
+// only the messages that hold other than one fact (a stream of single
+// facts, as before batches, costs nothing). The edge notes each message
+// it stores; those stored before this process are read from the stream,
+// a few thousand at each status refresh, and count as one fact until
+// read.
 type factCounts struct {
-	mu sync.Mutex
-	n  map[uint64]int
+	mu      sync.Mutex
+	multi   map[uint64]int // stream sequence → facts, when not one
+	started bool           // unread is set
+	lowPut  uint64         // the first sequence put, 0 before any
+	unread  [2]uint64      // [lo, hi]: stored before this process, not read yet
 }
 
-// put notes that the message at stream sequence seq holds k facts.
+// put notes that the message this process stored at stream sequence seq
+// holds k facts.
 func (fc *factCounts) put(seq uint64, k int) {
 	fc.mu.Lock()
 	defer fc.mu.Unlock()
-	if fc.n == nil {
-		fc.n = map[uint64]int{}
+	if fc.lowPut == 0 {
+		fc.lowPut = seq
 	}
-	fc.n[seq] = k
+	fc.note(seq, k)
 }
 
-// known forgets the messages before first and returns the sequences up
-// to last it does not know (at most max).
-func (fc *factCounts) unknown(first, last uint64, max int) []uint64 {
+func (fc *factCounts) note(seq uint64, k int) {
+	if k == 1 {
+		delete(fc.multi, seq)
+		return
+	}
+	if fc.multi == nil {
+		fc.multi = map[uint64]int{}
+	}
+	fc.multi[seq] = k
+}
+
+// toRead forgets the messages before first (the stream dropped them) and
+// returns up to limit of those not read yet.
+func (fc *factCounts) toRead(first, last uint64, limit int) []uint64 {
 	fc.mu.Lock()
 	defer fc.mu.Unlock()
-	for seq := range fc.n {
+	if !fc.started {
+		fc.started = true
+		hi := last
+		if fc.lowPut > 0 {
+			hi = min(hi, fc.lowPut-1)
+		}
+		fc.unread = [2]uint64{first, hi}
+	}
+	for seq := range fc.multi {
 		if seq < first {
-			delete(fc.n, seq)
+			delete(fc.multi, seq)
 		}
 	}
+	fc.unread[0] = max(fc.unread[0], first)
 	var out []uint64
-	for seq := first; seq <= last && len(out) < max; seq++ {
-		if _, ok := fc.n[seq]; !ok {
-			out = append(out, seq)
-		}
+	for seq := fc.unread[0]; seq <= fc.unread[1] && len(out) < limit; seq++ {
+		out = append(out, seq)
 	}
 	return out
 }
 
-// sum counts the facts of the messages from..to; one not read yet counts
-// as one fact (what every message held before batches).
-func (fc *factCounts) sum(from, to uint64) int64 {
+// read notes a message read from the stream, in order from the first
+// unread one.
+func (fc *factCounts) read(seq uint64, k int) {
 	fc.mu.Lock()
 	defer fc.mu.Unlock()
-	var facts int64
-	for seq := from; seq <= to && seq > 0; seq++ {
-		if k, ok := fc.n[seq]; ok {
-			facts += int64(k)
-		} else {
-			facts++
+	fc.note(seq, k)
+	if seq == fc.unread[0] {
+		fc.unread[0]++
+	}
+}
+
+// sum counts the facts of the messages from..to.
+func (fc *factCounts) sum(from, to uint64) int64 {
+	if from == 0 || from > to {
+		return 0
+	}
+	fc.mu.Lock()
+	defer fc.mu.Unlock()
+	facts := int64(to - from + 1)
+	for seq, k := range fc.multi {
+		if seq >= from && seq <= to {
+			facts += int64(k) - 1
 		}
 	}
 	return facts
@@ -84,7 +120,7 @@ func (n *Node) edgeFacts(ctx context.Context, c *conn, streams []StreamStatus, h
 	if ss.Messages == 0 {
 		first = last + 1
 	}
-	n.readCounts(ctx, c, n.counts.unknown(first, last, maxCountReads))
+	n.readCounts(ctx, c, n.counts.toRead(first, last, maxCountReads))
 	ss.Facts = uint64(n.counts.sum(first, last))
 	st := &n.st
 	st.mu.Lock()
@@ -124,6 +160,6 @@ func (n *Node) readCounts(ctx context.Context, c *conn, seqs []uint64) {
 				}
 			}
 		}
-		n.counts.put(seq, k)
+		n.counts.read(seq, k)
 	}
 }
