@@ -62,7 +62,7 @@ func newGaugeDescs() gaugeDescs {
 		siteLast:    prometheus.NewDesc("accessd_cluster_site_last_fact_timestamp_seconds", "Hub: when the site made the last fact applied from it.", []string{"site"}, nil),
 		siteContact: prometheus.NewDesc("accessd_cluster_site_last_contact_timestamp_seconds", "Hub: the newest sign of the site (fact, source activity, leaf connection).", []string{"site"}, nil),
 		siteStale:   prometheus.NewDesc("accessd_cluster_site_stale", "Hub: 1 while the site has had no contact for longer than cluster.staleness.", []string{"site"}, nil),
-		siteLag:     prometheus.NewDesc("accessd_cluster_site_source_lag_messages", "Hub: the site's facts not copied to the hub yet, as last heard.", []string{"site"}, nil),
+		siteLag:     prometheus.NewDesc("accessd_cluster_site_source_lag_messages", "Hub: the site's messages (a fact or a batch of facts each) not copied to the hub yet, as last heard.", []string{"site"}, nil),
 	}
 }
 
