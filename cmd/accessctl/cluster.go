@@ -83,7 +83,11 @@ func clusterHuman(w io.Writer, st *admin.Cluster) error {
 			}
 			srcs = append(srcs, v)
 		}
-		rows = append(rows, []string{s.Name, strconv.FormatUint(s.Messages, 10), strconv.FormatUint(s.Bytes, 10),
+		msgs := strconv.FormatUint(s.Messages, 10)
+		if s.Facts > 0 { // an edge's facts, many to a message
+			msgs += " (" + strconv.FormatUint(s.Facts, 10) + " facts)"
+		}
+		rows = append(rows, []string{s.Name, msgs, strconv.FormatUint(s.Bytes, 10),
 			dash(strings.Join(cons, ", ")), dash(strings.Join(srcs, ", "))})
 	}
 	if err := table(w, rows); err != nil {

@@ -34,7 +34,7 @@ const benchFacts = 100_000
 func BenchmarkClusterFacts(b *testing.B) {
 	hub, edge := benchCluster(b)
 	for i := range b.N {
-		base := stream(edge.cluster(b), "FACTS").LastSeq
+		base := stream(edge.cluster(b), "FACTS").Facts
 		s := sampleApplied(b, hub)
 		pub := sampleCounter(b, func() float64 { return edge.metric(b, "accessd_cluster_facts_published_total") })
 		hubCPU, edgeCPU := cpuSeconds(b, hub), cpuSeconds(b, edge)
@@ -78,7 +78,7 @@ func BenchmarkClusterCatchUp100k(b *testing.B) {
 		if err := hub.proc.Stop(); err != nil {
 			b.Fatal(err)
 		}
-		base := stream(edge.cluster(b), "FACTS").LastSeq
+		base := stream(edge.cluster(b), "FACTS").Facts
 		edge.benchLoad(b, (i+1)*benchFacts)
 		want := benchWaitPublished(b, edge) - base
 		start := time.Now()
@@ -179,7 +179,7 @@ func benchCluster(b *testing.B) (hub, edge *clusterNode) {
 	var applied float64
 	testkit.WaitUntil(b, 3*time.Minute, "the hub to apply the edge's first facts", func() bool {
 		time.Sleep(200 * time.Millisecond)
-		n, applied = stream(edge.cluster(b), "FACTS").LastSeq, hubApplied(b, hub)
+		n, applied = stream(edge.cluster(b), "FACTS").Facts, hubApplied(b, hub)
 		return n > 0 && applied >= float64(n)
 	})
 	b.Logf("the hub applied the edge's %d first facts (%v)", n, applied)
@@ -207,7 +207,7 @@ func benchWaitPublished(b *testing.B, edge *clusterNode) uint64 {
 	var last uint64
 	stable := 0
 	testkit.WaitUntil(b, 5*time.Minute, "the edge to publish every fact", func() bool {
-		n := stream(edge.cluster(b), "FACTS").LastSeq
+		n := stream(edge.cluster(b), "FACTS").Facts
 		if n == last && n > 0 {
 			stable++
 		} else {

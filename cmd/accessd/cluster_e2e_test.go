@@ -204,7 +204,7 @@ func settleCluster(t *testing.T, hub *clusterNode, edges []*clusterNode) (applie
 	time.Sleep(2 * time.Second) // the last lazy writes (dhcp.lazy_interval 1s) become facts
 	for _, e := range edges {
 		waitApplied(t, e, hub)
-		streamed += stream(e.cluster(t), "FACTS").Messages
+		streamed += stream(e.cluster(t), "FACTS").Facts
 	}
 	applied = hubApplied(t, hub) // nothing arrives any more: exact
 	for _, n := range append(edges, hub) {

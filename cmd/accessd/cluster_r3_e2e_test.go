@@ -94,7 +94,7 @@ func TestClusterHubR3(t *testing.T) {
 	streamed := map[string]uint64{}
 	for _, e := range edges {
 		waitApplied(t, e, a, b)
-		streamed[e.site] = stream(e.cluster(t), "FACTS").Messages
+		streamed[e.site] = stream(e.cluster(t), "FACTS").Facts
 	}
 	for _, h := range []*clusterNode{a, b} {
 		// /metrics is public; a 500 (a series twice) would read as zeros.
@@ -110,7 +110,7 @@ func TestClusterHubR3(t *testing.T) {
 			sample := fmt.Sprintf(`accessd_cluster_facts_applied_total{site=%q}`, e.site)
 			var got float64
 			agree := func() bool {
-				streamed[e.site] = stream(e.cluster(t), "FACTS").Messages
+				streamed[e.site] = stream(e.cluster(t), "FACTS").Facts
 				got = h.metric(t, sample)
 				return got == float64(streamed[e.site])
 			}

@@ -55,8 +55,11 @@ type ClusterLeaf struct {
 // ClusterStream is one stream: what it holds, its consumers' lag and the
 // streams it copies from.
 type ClusterStream struct {
-	Name      string            `json:"name"`
-	Messages  uint64            `json:"messages"`
+	Name     string `json:"name"`
+	Messages uint64 `json:"messages"`
+	// Facts (an edge's FACTS) is how many facts its messages hold: a
+	// batch holds many.
+	Facts     uint64            `json:"facts,omitempty"`
 	Bytes     uint64            `json:"bytes"`
 	FirstSeq  uint64            `json:"firstSeq"`
 	LastSeq   uint64            `json:"lastSeq"`

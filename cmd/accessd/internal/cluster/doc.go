@@ -31,9 +31,11 @@
 //	                 The hub's server sources it through a consumer of its
 //	                 own from right after the last fact it stored; the
 //	                 edge asks the hub's JetStream for its source's lag at
-//	                 each status refresh and counts the facts after the
-//	                 last one the hub had (the unforwarded-facts gauge),
-//	                 also while the hub is away.
+//	                 each status refresh and counts the facts in the
+//	                 messages after the last one the hub had (the
+//	                 unforwarded-facts gauge), also while the hub is away;
+//	                 it knows the facts of each message it stored, and
+//	                 reads a message stored before a restart once.
 //	      INVENTORY  mirror of the hub's INVENTORY ($JS.<hub_site>.API), one
 //	                 message per subject.
 //	hub   FACTS      the aggregate: subjects accessd.facts.<hub_site>.<kind>
@@ -69,30 +71,41 @@
 //
 // The daemon gives [Node.PublishFacts] its facts with a per-origin
 // sequence (its outbox sequence: it increases with every fact of the
-// site, over all kinds). The message id (Nats-Msg-Id) is
-// "<origin>/<kind>/<seq>", so JetStream drops a repeat within the
-// duplicate window. An edge is the only writer of its stream, so every
-// publication expects the stream's last sequence: if one fails, those
-// after it fail too, and facts are stored in seq order without holes a
-// retry would fill out of order. After a restart the node reads the
-// newest stored fact and does not send again what is already there.
+// site, over all kinds). An edge packs consecutive facts into batches
+// (wire kind facts, up to 256 facts or 60 KiB) on subject
+// accessd.facts.<site>.facts, since a JetStream message costs both
+// servers and the hub about the same whatever it holds; a fact alone (the
+// last of a call, or one too long for a batch) goes as it is, on
+// accessd.facts.<site>.<kind>. The message id (Nats-Msg-Id) is
+// "<origin>/<kind>/<seq>", for a batch "<origin>/facts/<seq of its last
+// fact>", so JetStream drops a repeat within the duplicate window. An
+// edge is the only writer of its stream, so every publication expects
+// the stream's last sequence: if one fails, those after it fail too, and
+// facts are stored in seq order without holes a retry would fill out of
+// order. After a restart the node reads the newest stored message (its
+// seq is its last fact's) and does not send again what is already
+// there; a repeat in other batches (other ids) is skipped by the hub's
+// marks. The hub's own facts (order outcomes) go one to a message. A hub
+// must be upgraded before its edges: one from before batches refuses
+// them (kind) and never applies their facts.
 //
 // The hub consumes the aggregate with its durable consumer and puts the
 // deliveries back in stream order (a delivery lost on the way would come
 // again only after ack_wait; after two seconds the node resets the
-// consumer to it instead). For each run
+// consumer to it instead). For each run (up to 1000 messages or 1 MiB)
 // it checks every message (a malformed or foreign message, a site not in
 // cluster.sites, a subject or Nats-Msg-Id that disagrees with the
-// envelope: counted by reason and acknowledged, never applied), drops
-// facts at or below their origin's mark, and calls
+// envelope: counted by reason and acknowledged, never applied; a batch
+// with one bad fact is refused whole), takes the facts of each batch,
+// drops facts at or below their origin's mark, and calls
 // [FactApplier.ApplyFacts] once. The applier writes the facts and the new
 // marks ([MarksOf]: per origin, the last seq and its time) in ONE store
 // transaction. A fact delivered again — hub restart, redelivery, a
 // republication after the duplicate window — is at or below the mark
 // recorded with it and is skipped: nothing is applied twice, whatever
-// JetStream does. Facts that the stream's limits drop before the hub
-// applied them are counted (accessd_cluster_facts_dropped_total) and
-// logged.
+// JetStream does. Messages (a fact or a batch each) that the stream's
+// limits drop before the hub applied them are counted
+// (accessd_cluster_fact_messages_dropped_total) and logged.
 //
 // # Inventory
 //

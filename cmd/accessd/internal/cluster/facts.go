@@ -13,8 +13,14 @@ import (
 	"github.com/stadsnat/accessd/cmd/accessd/internal/cluster/wire"
 )
 
-// applyBatch is the most facts applied in one transaction.
-const applyBatch = 1000
+// applyBatch is the most messages applied in one transaction, applyBytes
+// about the most bytes (a batch message holds many facts: about 2000
+// facts), and pullBytes the most the consumer asks for at once.
+const (
+	applyBatch = 1000
+	applyBytes = 1 << 20
+	pullBytes  = 4 << 20
+)
 
 // applyFacts is the hub's loop: consume the aggregate with this
 // instance's durable consumer, put the messages back in stream order,
@@ -55,7 +61,7 @@ func (n *Node) applyFacts(ctx context.Context, c *conn) error {
 		case ch <- m:
 		case <-ctx.Done():
 		}
-	}, jetstream.PullMaxMessages(applyBatch), jetstream.ConsumeErrHandler(func(_ jetstream.ConsumeContext, err error) {
+	}, jetstream.PullMaxMessagesWithBytesLimit(applyBatch, pullBytes), jetstream.ConsumeErrHandler(func(_ jetstream.ConsumeContext, err error) {
 		if ctx.Err() == nil {
 			n.log.Debug("facts consumer", "stream", StreamFacts, "err", err)
 		}
@@ -102,7 +108,7 @@ func (n *Node) applyRuns(ctx context.Context, r *resequencer) error {
 	var rt retry
 	for {
 		start := r.next
-		run := r.run(applyBatch)
+		run := r.runUpTo(applyBatch, applyBytes)
 		if len(run) == 0 {
 			return nil
 		}
@@ -166,9 +172,9 @@ func (n *Node) fillHole(ctx context.Context, c *conn, r *resequencer) {
 	}
 	if gone > 0 {
 		r.skip(gone)
-		n.m.factsDropped.Add(float64(gone))
-		n.log.Warn("facts left the stream (its limits, cluster.facts) before this hub applied them",
-			"stream", StreamFacts, "facts", gone)
+		n.m.factMessagesDropped.Add(float64(gone))
+		n.log.Warn("messages of facts (a fact or a batch each) left the stream (its limits, cluster.facts) before this hub applied them",
+			"stream", StreamFacts, "messages", gone)
 	}
 }
 
@@ -225,12 +231,18 @@ func (n *Node) applyTaken(ctx context.Context, take []jetstream.Msg) error {
 			n.refuse(StreamFacts, msg.Subject(), err)
 			continue
 		}
-		if mk, ok := marks[m.Origin()]; ok && m.Seq <= mk.Seq {
-			skipped[m.Site]++
-			continue
+		each := []*wire.Message{m}
+		if b, ok := m.Payload.(*wire.Facts); ok {
+			each = b.Facts
 		}
-		marks[m.Origin()] = Mark{Seq: m.Seq, At: m.At}
-		facts = append(facts, m)
+		for _, f := range each {
+			if mk, ok := marks[f.Origin()]; ok && f.Seq <= mk.Seq {
+				skipped[f.Site]++
+				continue
+			}
+			marks[f.Origin()] = Mark{Seq: f.Seq, At: f.At}
+			facts = append(facts, f)
+		}
 	}
 	if len(facts) > 0 {
 		if err := n.deps.Facts.ApplyFacts(ctx, facts); err != nil {
@@ -253,8 +265,9 @@ func (n *Node) applyTaken(ctx context.Context, take []jetstream.Msg) error {
 }
 
 // checkFact decodes one message of the aggregate and checks that it is a
-// fact, from a listed site (or the hub itself), on its site's and kind's
-// subject, with its id as Nats-Msg-Id.
+// fact or a batch of facts (wire kind facts: every fact of the batch's
+// origin, checked by the wire), from a listed site (or the hub itself),
+// on its site's and kind's subject, with its id as Nats-Msg-Id.
 func (n *Node) checkFact(msg jetstream.Msg) (*wire.Message, error) {
 	// The subject names the kind (checked below), so the message is read
 	// once, straight into that kind's payload.
@@ -263,7 +276,7 @@ func (n *Node) checkFact(msg jetstream.Msg) (*wire.Message, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !m.Kind().IsFact() {
+	if !m.Kind().IsFact() && m.Kind() != wire.KindFacts {
 		return nil, &wire.Error{Reason: wire.ReasonKind, Field: "kind", Err: fmt.Errorf("%s is not a fact", m.Kind())}
 	}
 	if !n.st.listed(m.Site) {

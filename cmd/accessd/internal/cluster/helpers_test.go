@@ -3,12 +3,14 @@ package cluster
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net"
 	"os"
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/stadsnat/accessd/cmd/accessd/internal/cluster/wire"
@@ -267,3 +269,58 @@ func (tn *testNode) counter(name string, labels ...string) float64 {
 }
 
 func newCA(t testing.TB) *testpki.CA { return testpki.New(t) }
+
+// factsInStream reads every message of a node's facts stream and returns
+// the seqs of the facts they hold (a batch holds many), by origin, in
+// stream order.
+func factsInStream(n *Node) (map[string][]uint64, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	c, err := n.current()
+	if err != nil {
+		return nil, err
+	}
+	s, err := c.js.Stream(ctx, StreamFacts)
+	if err != nil {
+		return nil, err
+	}
+	info, err := s.Info(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string][]uint64{}
+	for seq := info.State.FirstSeq; seq <= info.State.LastSeq && info.State.Msgs > 0; seq++ {
+		raw, err := s.GetMsg(ctx, seq)
+		if errors.Is(err, jetstream.ErrMsgNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		m, err := wire.Decode(raw.Data)
+		if err != nil {
+			return nil, fmt.Errorf("stream sequence %d: %w", seq, err)
+		}
+		each := []*wire.Message{m}
+		if b, ok := m.Payload.(*wire.Facts); ok {
+			each = b.Facts
+		}
+		for _, f := range each {
+			out[f.Origin()] = append(out[f.Origin()], f.Seq)
+		}
+	}
+	return out, nil
+}
+
+// onceEach says whether seqs are 1..n, each once, in order.
+func onceEach(seqs []uint64, n uint64) error {
+	for i, s := range seqs {
+		if s != uint64(i)+1 {
+			return fmt.Errorf("%d facts, the %d-th is fact %d", len(seqs), i+1, s)
+		}
+	}
+	if uint64(len(seqs)) != n {
+		return fmt.Errorf("%d facts, want %d", len(seqs), n)
+	}
+	return nil
+}

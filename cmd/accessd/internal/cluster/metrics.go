@@ -12,20 +12,20 @@ import (
 // take only listed sites (and the hub's own), never a name from a message
 // that was refused.
 type metrics struct {
-	factsPublished     prometheus.Counter
-	factsRepeated      prometheus.Counter
-	publishErrors      prometheus.Counter
-	factsApplied       *prometheus.CounterVec
-	factsSkipped       *prometheus.CounterVec
-	factsDropped       prometheus.Counter
-	sourceRestarts     *prometheus.CounterVec
-	applyErrors        *prometheus.CounterVec
-	refused            *prometheus.CounterVec
-	inventoryPublished prometheus.Counter
-	inventoryApplied   prometheus.Counter
-	inventoryApplies   prometheus.Counter
-	ordersEnqueued     prometheus.Counter
-	orders             *prometheus.CounterVec
+	factsPublished      prometheus.Counter
+	factsRepeated       prometheus.Counter
+	publishErrors       prometheus.Counter
+	factsApplied        *prometheus.CounterVec
+	factsSkipped        *prometheus.CounterVec
+	factMessagesDropped prometheus.Counter
+	sourceRestarts      *prometheus.CounterVec
+	applyErrors         *prometheus.CounterVec
+	refused             *prometheus.CounterVec
+	inventoryPublished  prometheus.Counter
+	inventoryApplied    prometheus.Counter
+	inventoryApplies    prometheus.Counter
+	ordersEnqueued      prometheus.Counter
+	orders              *prometheus.CounterVec
 
 	mu   sync.Mutex
 	snap *Status
@@ -57,39 +57,39 @@ func newGaugeDescs() gaugeDescs {
 		streamMsgs:  prometheus.NewDesc("accessd_cluster_stream_messages", "Messages a stream of this node holds.", []string{"stream"}, nil),
 		streamBytes: prometheus.NewDesc("accessd_cluster_stream_bytes", "Bytes a stream of this node holds.", []string{"stream"}, nil),
 		pending:     prometheus.NewDesc("accessd_cluster_consumer_pending_messages", "A consumer's lag: messages not delivered or not acknowledged.", []string{"stream", "consumer"}, nil),
-		unforwarded: prometheus.NewDesc("accessd_cluster_facts_unforwarded_messages", "Edge: facts the hub has not taken yet (absent while unknown).", nil, nil),
+		unforwarded: prometheus.NewDesc("accessd_cluster_facts_unforwarded", "Edge: facts the hub has not taken yet (absent while unknown).", nil, nil),
 		invPending:  prometheus.NewDesc("accessd_cluster_inventory_pending_messages", "Inventory messages still to read after the last one read.", nil, nil),
 		siteLast:    prometheus.NewDesc("accessd_cluster_site_last_fact_timestamp_seconds", "Hub: when the site made the last fact applied from it.", []string{"site"}, nil),
 		siteContact: prometheus.NewDesc("accessd_cluster_site_last_contact_timestamp_seconds", "Hub: the newest sign of the site (fact, source activity, leaf connection).", []string{"site"}, nil),
 		siteStale:   prometheus.NewDesc("accessd_cluster_site_stale", "Hub: 1 while the site has had no contact for longer than cluster.staleness.", []string{"site"}, nil),
-		siteLag:     prometheus.NewDesc("accessd_cluster_site_source_lag_messages", "Hub: the site's facts not copied to the hub yet, as last heard.", []string{"site"}, nil),
+		siteLag:     prometheus.NewDesc("accessd_cluster_site_source_lag_messages", "Hub: the site's messages (a fact or a batch of facts each) not copied to the hub yet, as last heard.", []string{"site"}, nil),
 	}
 }
 
 func newMetrics(n *Node, reg prometheus.Registerer) (*metrics, error) {
 	m := &metrics{
-		node:               n,
-		d:                  newGaugeDescs(),
-		factsPublished:     prometheus.NewCounter(prometheus.CounterOpts{Name: "accessd_cluster_facts_published_total", Help: "Facts stored in this node's facts stream."}),
-		factsRepeated:      prometheus.NewCounter(prometheus.CounterOpts{Name: "accessd_cluster_facts_repeated_total", Help: "Facts offered again that were already stored (not stored twice)."}),
-		publishErrors:      prometheus.NewCounter(prometheus.CounterOpts{Name: "accessd_cluster_facts_publish_errors_total", Help: "Calls that could not store every fact."}),
-		factsApplied:       prometheus.NewCounterVec(prometheus.CounterOpts{Name: "accessd_cluster_facts_applied_total", Help: "Hub: facts applied to the store, by site."}, []string{"site"}),
-		factsSkipped:       prometheus.NewCounterVec(prometheus.CounterOpts{Name: "accessd_cluster_facts_skipped_total", Help: "Hub: facts delivered again and skipped as already applied, by site."}, []string{"site"}),
-		factsDropped:       prometheus.NewCounter(prometheus.CounterOpts{Name: "accessd_cluster_facts_dropped_total", Help: "Hub: facts the stream's limits dropped before this instance applied them."}),
-		sourceRestarts:     prometheus.NewCounterVec(prometheus.CounterOpts{Name: "accessd_cluster_source_restarts_total", Help: "Hub: restarts of a site's source that stayed silent while the site answered, by site."}, []string{"site"}),
-		applyErrors:        prometheus.NewCounterVec(prometheus.CounterOpts{Name: "accessd_cluster_apply_errors_total", Help: "Failed applications to the store (retried), by stream."}, []string{"stream"}),
-		refused:            prometheus.NewCounterVec(prometheus.CounterOpts{Name: "accessd_cluster_messages_refused_total", Help: "Messages refused and skipped, by stream and reason."}, []string{"stream", "reason"}),
-		inventoryPublished: prometheus.NewCounter(prometheus.CounterOpts{Name: "accessd_cluster_inventory_published_total", Help: "Hub: access changes published."}),
-		inventoryApplied:   prometheus.NewCounter(prometheus.CounterOpts{Name: "accessd_cluster_inventory_applied_total", Help: "Access changes applied to the store."}),
-		inventoryApplies:   prometheus.NewCounter(prometheus.CounterOpts{Name: "accessd_cluster_inventory_applies_total", Help: "Atomic inventory applications (one transaction each)."}),
-		ordersEnqueued:     prometheus.NewCounter(prometheus.CounterOpts{Name: "accessd_cluster_orders_enqueued_total", Help: "Hub: orders put on the work queue."}),
-		orders:             prometheus.NewCounterVec(prometheus.CounterOpts{Name: "accessd_cluster_orders_taken_total", Help: "Hub: orders taken from the work queue, by result (done, later, rejected, failed, refused)."}, []string{"result"}),
+		node:                n,
+		d:                   newGaugeDescs(),
+		factsPublished:      prometheus.NewCounter(prometheus.CounterOpts{Name: "accessd_cluster_facts_published_total", Help: "Facts stored in this node's facts stream."}),
+		factsRepeated:       prometheus.NewCounter(prometheus.CounterOpts{Name: "accessd_cluster_facts_repeated_total", Help: "Facts offered again that were already stored (not stored twice)."}),
+		publishErrors:       prometheus.NewCounter(prometheus.CounterOpts{Name: "accessd_cluster_facts_publish_errors_total", Help: "Calls that could not store every fact."}),
+		factsApplied:        prometheus.NewCounterVec(prometheus.CounterOpts{Name: "accessd_cluster_facts_applied_total", Help: "Hub: facts applied to the store, by site."}, []string{"site"}),
+		factsSkipped:        prometheus.NewCounterVec(prometheus.CounterOpts{Name: "accessd_cluster_facts_skipped_total", Help: "Hub: facts delivered again and skipped as already applied, by site."}, []string{"site"}),
+		factMessagesDropped: prometheus.NewCounter(prometheus.CounterOpts{Name: "accessd_cluster_fact_messages_dropped_total", Help: "Hub: messages of the facts stream (a fact, or a batch of facts) that its limits dropped before this instance applied them."}),
+		sourceRestarts:      prometheus.NewCounterVec(prometheus.CounterOpts{Name: "accessd_cluster_source_restarts_total", Help: "Hub: restarts of a site's source that stayed silent while the site answered, by site."}, []string{"site"}),
+		applyErrors:         prometheus.NewCounterVec(prometheus.CounterOpts{Name: "accessd_cluster_apply_errors_total", Help: "Failed applications to the store (retried), by stream."}, []string{"stream"}),
+		refused:             prometheus.NewCounterVec(prometheus.CounterOpts{Name: "accessd_cluster_messages_refused_total", Help: "Messages refused and skipped, by stream and reason."}, []string{"stream", "reason"}),
+		inventoryPublished:  prometheus.NewCounter(prometheus.CounterOpts{Name: "accessd_cluster_inventory_published_total", Help: "Hub: access changes published."}),
+		inventoryApplied:    prometheus.NewCounter(prometheus.CounterOpts{Name: "accessd_cluster_inventory_applied_total", Help: "Access changes applied to the store."}),
+		inventoryApplies:    prometheus.NewCounter(prometheus.CounterOpts{Name: "accessd_cluster_inventory_applies_total", Help: "Atomic inventory applications (one transaction each)."}),
+		ordersEnqueued:      prometheus.NewCounter(prometheus.CounterOpts{Name: "accessd_cluster_orders_enqueued_total", Help: "Hub: orders put on the work queue."}),
+		orders:              prometheus.NewCounterVec(prometheus.CounterOpts{Name: "accessd_cluster_orders_taken_total", Help: "Hub: orders taken from the work queue, by result (done, later, rejected, failed, refused)."}, []string{"result"}),
 	}
 	if reg == nil {
 		return m, nil
 	}
 	for _, c := range []prometheus.Collector{m.factsPublished, m.factsRepeated, m.publishErrors, m.factsApplied,
-		m.factsSkipped, m.factsDropped, m.sourceRestarts, m.applyErrors, m.refused, m.inventoryPublished, m.inventoryApplied,
+		m.factsSkipped, m.factMessagesDropped, m.sourceRestarts, m.applyErrors, m.refused, m.inventoryPublished, m.inventoryApplied,
 		m.inventoryApplies, m.ordersEnqueued, m.orders, gauges{m}} {
 		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("cluster metrics: %w", err)

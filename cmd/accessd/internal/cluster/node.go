@@ -63,8 +63,9 @@ type Node struct {
 	conn    atomic.Pointer[conn] // set while connected
 	started time.Time
 
-	st  statusState
-	pub pubState
+	st     statusState
+	pub    pubState
+	counts factCounts // facts per message of an edge's stream
 	// resumeMu makes this node's changes of its sources one at a time
 	// (resume.go).
 	resumeMu sync.Mutex

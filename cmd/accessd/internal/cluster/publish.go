@@ -12,8 +12,17 @@ import (
 	"github.com/stadsnat/accessd/cmd/accessd/internal/cluster/wire"
 )
 
-// publishWindow is how many publications are in flight at once.
+// publishWindow is how many messages are in flight at once.
 const publishWindow = 1024
+
+// An edge packs consecutive facts into batches (wire kind facts) of up to
+// batchFacts facts and batchBytes bytes: JetStream's costs (publication,
+// acknowledgement, de-duplication, the file store, forwarding, the hub's
+// sourcing and delivery) are per message, hardly per byte.
+const (
+	batchFacts = 256
+	batchBytes = 60 << 10
+)
 
 // pubState is what an edge knows of its own facts stream: it is the
 // stream's only writer, so it can make every publication expect the
@@ -91,8 +100,7 @@ func (n *Node) publishPipelined(ctx context.Context, c *conn, facts []*wire.Mess
 		n.m.factsRepeated.Add(float64(done))
 	}
 	for done < len(facts) {
-		end := min(done+publishWindow, len(facts))
-		k, err := n.publishChunk(ctx, c, facts[done:end])
+		k, err := n.publishChunk(ctx, c, facts[done:])
 		done += k
 		if err != nil {
 			p.known = false
@@ -103,51 +111,125 @@ func (n *Node) publishPipelined(ctx context.Context, c *conn, facts []*wire.Mess
 	return done, nil
 }
 
-// publishChunk sends facts with increasing expected last sequences and
-// waits for every acknowledgement; it returns the stored prefix.
+// sent is one message in flight: a batch, or a fact alone.
+type sent struct {
+	fut   jetstream.PubAckFuture
+	id    string
+	facts int
+	last  uint64 // the seq of its last fact
+}
+
+// publishChunk packs facts into batches, sends up to publishWindow
+// messages with increasing expected last sequences and waits for every
+// acknowledgement; it returns how many facts, from the first, are
+// stored. A fact that cannot be encoded ends the chunk before it.
 func (n *Node) publishChunk(ctx context.Context, c *conn, facts []*wire.Message) (int, error) {
-	p := &n.pub
-	futures := make([]jetstream.PubAckFuture, 0, len(facts))
-	var sendErr error
-	for i, f := range facts {
-		data, err := wire.Encode(f)
-		if err != nil {
-			sendErr = fmt.Errorf("fact %s: %w", f.ID(), err)
-			break
+	var (
+		inFlight []sent
+		b        wire.Batch
+		first    *wire.Message // the batch's first fact
+		firstEnc []byte
+		err      error
+	)
+	// send sends the batch: a batch of one as the fact alone.
+	send := func() error {
+		defer b.Reset()
+		expect := n.pub.lastSeq + uint64(len(inFlight))
+		var s sent
+		var err error
+		if b.Len() == 1 {
+			s, err = n.sendMsg(c, factSubject(first.Site, first.Kind()), first.ID(), firstEnc, 1, first.Seq, expect)
+		} else {
+			var data []byte
+			if data, err = b.Encode(n.deps.Now()); err != nil {
+				return fmt.Errorf("batch %s: %w", b.ID(), err)
+			}
+			s, err = n.sendMsg(c, factSubject(first.Site, wire.KindFacts), b.ID(), data, b.Len(), b.Last(), expect)
 		}
-		fut, err := c.js.PublishMsgAsync(&nats.Msg{Subject: factSubject(f.Site, f.Kind()), Data: data},
-			jetstream.WithMsgID(f.ID()), jetstream.WithExpectStream(StreamFacts),
-			jetstream.WithExpectLastSequence(p.lastSeq+uint64(i)))
-		if err != nil {
-			sendErr = fmt.Errorf("publish fact %s: %w", f.ID(), err)
-			break
+		if err == nil {
+			inFlight = append(inFlight, s)
 		}
-		futures = append(futures, fut)
+		return err
 	}
-	stored := 0
-	for i, fut := range futures {
+	for _, f := range facts {
+		var enc []byte
+		if enc, err = wire.Encode(f); err != nil {
+			err = fmt.Errorf("fact %s: %w", f.ID(), err)
+			break
+		}
+		if b.Len() > 0 && (b.Len() >= batchFacts || b.Size()+len(enc) > batchBytes || !b.Fits(len(enc))) {
+			if err = send(); err != nil || len(inFlight) == publishWindow {
+				break
+			}
+		}
+		if b.Len() == 0 {
+			first, firstEnc = f, enc
+		}
+		if !b.Fits(len(enc)) { // too long for any batch: it goes alone
+			var s sent
+			if s, err = n.sendMsg(c, factSubject(f.Site, f.Kind()), f.ID(), enc, 1, f.Seq,
+				n.pub.lastSeq+uint64(len(inFlight))); err != nil {
+				break
+			}
+			if inFlight = append(inFlight, s); len(inFlight) == publishWindow {
+				break
+			}
+			continue
+		}
+		if err = b.Add(f, enc); err != nil {
+			err = fmt.Errorf("fact %s: %w", f.ID(), err)
+			break
+		}
+	}
+	if b.Len() > 0 { // the rest, or the facts before one that failed
+		if serr := send(); err == nil {
+			err = serr
+		}
+	}
+	return n.awaitAcks(ctx, inFlight, err)
+}
+
+// sendMsg publishes one message of the facts stream expecting the
+// stream's last sequence to be expect.
+func (n *Node) sendMsg(c *conn, subject, id string, data []byte, facts int, last, expect uint64) (sent, error) {
+	fut, err := c.js.PublishMsgAsync(&nats.Msg{Subject: subject, Data: data},
+		jetstream.WithMsgID(id), jetstream.WithExpectStream(StreamFacts), jetstream.WithExpectLastSequence(expect))
+	if err != nil {
+		return sent{}, fmt.Errorf("publish %s: %w", id, err)
+	}
+	return sent{fut: fut, id: id, facts: facts, last: last}, nil
+}
+
+// awaitAcks waits for the acknowledgements of the messages in flight and
+// returns how many facts, from the first, are stored.
+func (n *Node) awaitAcks(ctx context.Context, inFlight []sent, sendErr error) (int, error) {
+	p := &n.pub
+	stored, storedMsgs := 0, 0
+	for i, s := range inFlight {
 		select {
-		case ack := <-fut.Ok():
-			if stored != i {
+		case ack := <-s.fut.Ok():
+			if storedMsgs != i {
 				continue // after a failure: its outcome is re-read next time
 			}
 			if ack.Duplicate {
-				n.m.factsRepeated.Inc()
+				n.m.factsRepeated.Add(float64(s.facts))
 			} else {
-				n.m.factsPublished.Inc()
+				n.m.factsPublished.Add(float64(s.facts))
+				n.counts.put(ack.Sequence, s.facts)
 			}
-			p.lastSeq, p.lastFact = ack.Sequence, facts[i].Seq
-			stored++
-		case err := <-fut.Err():
+			p.lastSeq, p.lastFact = ack.Sequence, s.last
+			stored += s.facts
+			storedMsgs++
+		case err := <-s.fut.Err():
 			if sendErr == nil {
-				sendErr = fmt.Errorf("publish fact %s: %w", facts[i].ID(), err)
+				sendErr = fmt.Errorf("publish %s: %w", s.id, err)
 			}
 		case <-ctx.Done():
 			return stored, ctx.Err()
 		}
 	}
-	if stored < len(facts) && sendErr == nil {
-		sendErr = fmt.Errorf("publish fact %s: not stored", facts[stored].ID())
+	if storedMsgs < len(inFlight) && sendErr == nil {
+		sendErr = fmt.Errorf("publish %s: not stored", inFlight[storedMsgs].id)
 	}
 	return stored, sendErr
 }

@@ -45,9 +45,9 @@ func (n *Node) refreshStatus(ctx context.Context, c *conn) {
 		}
 		streams = append(streams, ss)
 	}
-	var hubLag int64 = -1
+	var unforwarded int64 = -1
 	if n.opts.Role == Edge {
-		hubLag = c.hubSourceLag(ctx, &n.opts)
+		unforwarded = n.edgeFacts(ctx, c, streams, c.hubSourceLag(ctx, &n.opts))
 	}
 	var leafs []LeafStatus
 	n.mu.Lock()
@@ -68,7 +68,8 @@ func (n *Node) refreshStatus(ctx context.Context, c *conn) {
 	var turned []func()
 	switch n.opts.Role {
 	case Edge:
-		n.edgeStatusLocked(&snap, now, hubLag)
+		n.edgeStatusLocked(&snap, now)
+		snap.UnforwardedFacts = unforwarded
 	case Hub:
 		turned = n.hubSitesLocked(&snap, now)
 	}
@@ -161,23 +162,17 @@ func (c *conn) hubSourceLag(ctx context.Context, o *Options) int64 {
 	return -1
 }
 
-// edgeStatusLocked works out the hub link and the unforwarded facts: those
-// after the last one the hub was seen to have copied (the stream's last
-// sequence less the lag the hub reports, kept while the hub is away).
-func (n *Node) edgeStatusLocked(snap *Status, now time.Time, hubLag int64) {
+// edgeStatusLocked works out the hub link.
+func (n *Node) edgeStatusLocked(snap *Status, now time.Time) {
 	st := &n.st
 	up := false
 	for _, l := range snap.Leafs {
 		up = up || l.ToHub
 	}
-	var facts *StreamStatus
 	for i := range snap.Streams {
 		s := &snap.Streams[i]
 		if !*n.opts.NATS.Embedded && s.Name == StreamInventory && len(s.Sources) == 1 && s.Sources[0].active() {
 			up = true // an external server's leafs are not to be seen
-		}
-		if s.Name == StreamFacts {
-			facts = s
 		}
 	}
 	if st.link.Since.IsZero() || st.link.Up != up {
@@ -188,16 +183,6 @@ func (n *Node) edgeStatusLocked(snap *Status, now time.Time, hubLag int64) {
 	}
 	l := st.link
 	snap.HubLink = &l
-	if facts == nil {
-		return
-	}
-	if hubLag >= 0 {
-		st.forwarded = facts.LastSeq - min(uint64(hubLag), facts.LastSeq)
-		st.forwardedKnown = true
-	}
-	if st.forwardedKnown {
-		snap.UnforwardedFacts = int64(facts.LastSeq - min(st.forwarded, facts.LastSeq))
-	}
 }
 
 // hubSitesLocked works out every listed site's contact and staleness; it

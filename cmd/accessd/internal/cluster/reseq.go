@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"math"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -34,15 +35,21 @@ func (r *resequencer) add(seq uint64, m jetstream.Msg) {
 }
 
 // run takes up to max held messages from next on, without a hole.
-func (r *resequencer) run(max int) []jetstream.Msg {
+func (r *resequencer) run(max int) []jetstream.Msg { return r.runUpTo(max, math.MaxInt) }
+
+// runUpTo is run that stops too after the message that reaches maxBytes
+// of data.
+func (r *resequencer) runUpTo(max, maxBytes int) []jetstream.Msg {
 	var out []jetstream.Msg
-	for len(out) < max {
+	size := 0
+	for len(out) < max && size < maxBytes {
 		m, ok := r.held[r.next]
 		if !ok {
 			break
 		}
 		delete(r.held, r.next)
 		out = append(out, m)
+		size += len(m.Data())
 		r.next++
 	}
 	return out

@@ -16,6 +16,8 @@ type seqMsg struct {
 	seq uint64
 }
 
+func (seqMsg) Data() []byte { return nil }
+
 func seqsOf(run []jetstream.Msg) []uint64 {
 	var out []uint64
 	for _, m := range run {

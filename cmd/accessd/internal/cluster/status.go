@@ -24,8 +24,9 @@ type Status struct {
 	Leafs   []LeafStatus   `json:"leafs,omitempty"`
 	Streams []StreamStatus `json:"streams"`
 	// UnforwardedFacts (edge) is how many facts the hub has not taken
-	// yet: those after the last one the hub was seen to have copied (its
-	// source's lag); -1 until the hub answered once since the start.
+	// yet: those in the messages after the last one the hub was seen to
+	// have copied (its source's lag, in messages: a batch holds many
+	// facts); -1 until the hub answered once since the start.
 	UnforwardedFacts int64 `json:"unforwardedFacts"`
 	// InventoryMark is the inventory stream sequence applied up to;
 	// InventoryPending how many messages were still to read after the
@@ -51,8 +52,11 @@ type LeafStatus struct {
 
 // StreamStatus is one stream of this node.
 type StreamStatus struct {
-	Name      string           `json:"name"`
-	Messages  uint64           `json:"messages"`
+	Name     string `json:"name"`
+	Messages uint64 `json:"messages"`
+	// Facts (an edge's FACTS) is how many facts its messages hold: a
+	// batch holds many.
+	Facts     uint64           `json:"facts,omitempty"`
 	Bytes     uint64           `json:"bytes"`
 	FirstSeq  uint64           `json:"firstSeq"`
 	LastSeq   uint64           `json:"lastSeq"`
@@ -86,7 +90,7 @@ type SiteStatus struct {
 	LastSeq   uint64    `json:"lastSeq"`   // the last fact applied from it
 	LastAt    time.Time `json:"lastAt,omitzero"`
 	AppliedAt time.Time `json:"appliedAt,omitzero"` // when this hub applied it
-	Lag       uint64    `json:"lag"`                // facts of it not copied to the hub yet
+	Lag       uint64    `json:"lag"`                // messages of it (a fact or a batch each) not copied to the hub yet
 	// LastContact is the newest sign of the site: a fact applied, its
 	// source active, its leaf connected (the node's start if none).
 	LastContact time.Time `json:"lastContact"`

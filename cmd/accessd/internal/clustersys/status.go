@@ -53,7 +53,7 @@ func (s *System) Status() admin.Cluster {
 }
 
 func adminStream(ss cluster.StreamStatus) admin.ClusterStream {
-	as := admin.ClusterStream{Name: ss.Name, Messages: ss.Messages, Bytes: ss.Bytes, FirstSeq: ss.FirstSeq, LastSeq: ss.LastSeq}
+	as := admin.ClusterStream{Name: ss.Name, Messages: ss.Messages, Facts: ss.Facts, Bytes: ss.Bytes, FirstSeq: ss.FirstSeq, LastSeq: ss.LastSeq}
 	for _, c := range ss.Consumers {
 		as.Consumers = append(as.Consumers, admin.ClusterConsumer{Name: c.Name, Pending: c.Pending, AckPending: c.AckPending,
 			Redelivered: c.Redelivered})

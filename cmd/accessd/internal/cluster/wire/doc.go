@@ -39,6 +39,21 @@
 //	unknown_circuit  [UnknownCircuit]: a circuit that matched no access
 //	order_outcome    [OrderOutcome]: an order's new state
 //
+// A batch of facts (added within version 1), on accessd.facts.<site>.facts:
+//
+//	facts  [Facts]: {"facts":[<fact>, …]}, each element a complete fact
+//	       message as it would travel alone (v, site, kind, seq, id, at,
+//	       payload). The batch's seq is its last fact's and its id (and
+//	       Nats-Msg-Id) "<origin>/facts/<last seq>". A batch holds at least
+//	       one fact, facts only (no batch in a batch), all of the batch's
+//	       origin, in strictly increasing seq; the whole message stays
+//	       within MaxMessageBytes. A fact that fails its checks refuses the
+//	       whole batch. An edge sends its facts so, many to a message (the
+//	       costs of a JetStream message are per message, not per byte);
+//	       [Batch] builds one from facts already encoded. A receiver of
+//	       version 1 from before batches counts them as an unknown kind and
+//	       skips them: upgrade a hub before its edges.
+//
 // Inventory, on accessd.inventory.access.<accessId> and
 // accessd.inventory.commit.<origin token>:
 //

@@ -28,6 +28,9 @@ const (
 	KindAccess          Kind = "access"
 	KindInventoryCommit Kind = "inventory_commit"
 	KindOrder           Kind = "order"
+	// KindFacts is a batch of facts of one origin ([Facts]); added within
+	// version 1.
+	KindFacts Kind = "facts"
 )
 
 // IsFact reports whether k is one of the fact kinds.
@@ -40,7 +43,8 @@ func (k Kind) IsFact() bool {
 }
 
 // Payload is the typed body of a message: one of *Binding, *Link,
-// *UnknownCircuit, *OrderOutcome, *AccessChange, *InventoryCommit, *Order.
+// *UnknownCircuit, *OrderOutcome, *Facts, *AccessChange, *InventoryCommit,
+// *Order.
 type Payload interface {
 	Kind() Kind
 	validate(v *validator)
@@ -97,9 +101,15 @@ func Encode(m *Message) ([]byte, error) {
 		return nil, err
 	}
 	var payload []byte
-	if e, ok := m.Payload.(*Encoded); ok {
-		payload = e.JSON
-	} else {
+	switch p := m.Payload.(type) {
+	case *Encoded:
+		payload = p.JSON
+	case *Facts:
+		var err error
+		if payload, err = p.appendJSON(make([]byte, 0, 512*len(p.Facts))); err != nil {
+			return nil, err
+		}
+	default:
 		var err error
 		if payload, err = json.Marshal(m.Payload); err != nil {
 			return nil, fmt.Errorf("encode %s: %w", m.Kind(), err)
@@ -141,6 +151,15 @@ func Encode(m *Message) ([]byte, error) {
 
 // Decode parses and validates one message. Its error is an *Error.
 func Decode(data []byte) (*Message, error) {
+	env, err := decodeEnvelope(data)
+	if err != nil {
+		return nil, err
+	}
+	return env.decodePayload()
+}
+
+// decodeEnvelope reads the envelope, keeping the payload as raw JSON.
+func decodeEnvelope(data []byte) (*envelope, error) {
 	if len(data) > MaxMessageBytes {
 		return nil, &Error{Reason: ReasonMalformed, Err: fmt.Errorf("message of %d bytes is over %d", len(data), MaxMessageBytes)}
 	}
@@ -151,6 +170,12 @@ func Decode(data []byte) (*Message, error) {
 	if env.V != Version {
 		return nil, &Error{Reason: ReasonVersion, Field: "v", Err: fmt.Errorf("version %d, want %d", env.V, Version)}
 	}
+	return &env, nil
+}
+
+// decodePayload decodes the raw payload by the envelope's kind and checks
+// the whole message.
+func (env *envelope) decodePayload() (*Message, error) {
 	p := newPayload(env.Kind)
 	if p == nil {
 		return nil, &Error{Reason: ReasonKind, Field: "kind", Err: fmt.Errorf("unknown kind %q", clip(string(env.Kind)))}
@@ -159,9 +184,19 @@ func Decode(data []byte) (*Message, error) {
 		return nil, &Error{Reason: ReasonMalformed, Field: "payload", Err: errors.New("not an object")}
 	}
 	if err := json.Unmarshal(env.Payload, p); err != nil {
+		if e, ok := errors.AsType[*Error](err); ok { // a batch's fact refused
+			return nil, &Error{Reason: e.Reason, Field: joinField("payload", e.Field), Err: e.Err}
+		}
 		return nil, &Error{Reason: ReasonMalformed, Field: "payload", Err: err}
 	}
 	return env.message(p)
+}
+
+func joinField(a, b string) string {
+	if b == "" {
+		return a
+	}
+	return a + "." + b
 }
 
 // message checks the envelope with its decoded payload.
@@ -185,22 +220,45 @@ func (env *envelope) message(p Payload) (*Message, error) {
 // the last, DecodeKind both, one over the other; either way what it
 // returns passed every check of a message.
 func DecodeKind(data []byte, want Kind) (*Message, error) {
-	if !want.IsFact() || len(data) > MaxMessageBytes {
-		return Decode(data)
+	if m, ok := decodeKindFast(data, want); ok {
+		return m, nil
+	}
+	return Decode(data)
+}
+
+// decodeKindFast is DecodeKind's one reading; false when the message
+// needs Decode for its answer.
+func decodeKindFast(data []byte, want Kind) (*Message, bool) {
+	if !want.IsFact() && want != KindFacts || len(data) > MaxMessageBytes {
+		return nil, false
+	}
+	if want == KindFacts {
+		if m, ok := readBatch(data); ok {
+			return m, true
+		}
 	}
 	p := newPayload(want)
+	var into any = p
+	var fj *factsJSON
+	if want == KindFacts { // the facts go straight to decodeFact
+		fj = new(factsJSON)
+		into = fj
+	}
 	env := struct {
 		envelope
-		Payload any `json:"payload"` // holds p, so the payload is decoded into it
-	}{Payload: p}
-	if err := json.Unmarshal(data, &env); err != nil || env.V != Version || env.Kind != want || env.Payload != p {
-		return Decode(data)
+		Payload any `json:"payload"` // holds into, so the payload is decoded into it
+	}{Payload: into}
+	if err := json.Unmarshal(data, &env); err != nil || env.V != Version || env.Kind != want || env.Payload != into {
+		return nil, false
+	}
+	if fj != nil && fj.into(p.(*Facts)) != nil {
+		return nil, false
 	}
 	m, err := env.message(p)
 	if err != nil {
-		return Decode(data) // a payload left out is a malformed message, not an empty one
+		return nil, false // a payload left out is a malformed message, not an empty one
 	}
-	return m, nil
+	return m, true
 }
 
 // Encoded is a payload its sender already holds in JSON form, as
@@ -246,6 +304,8 @@ func newPayload(k Kind) Payload {
 		return new(UnknownCircuit)
 	case KindOrderOutcome:
 		return new(OrderOutcome)
+	case KindFacts:
+		return new(Facts)
 	case KindAccess:
 		return new(AccessChange)
 	case KindInventoryCommit:
@@ -268,6 +328,9 @@ func (m *Message) validate() error {
 	v.time("at", m.At)
 	if v.err == nil {
 		m.Payload.validate(v.in("payload"))
+	}
+	if b, ok := m.Payload.(*Facts); ok && v.err == nil {
+		b.validateIn(m, v.in("payload"))
 	}
 	if v.err != nil {
 		return v.err

@@ -59,8 +59,16 @@ func examples() map[string]*wire.Message {
 	}
 }
 
+// exampleFacts is a batch of the binding and link examples.
+func exampleFacts() *wire.Message {
+	ex := examples()
+	return &wire.Message{Site: "pop-norr", Seq: 43, At: t0, Payload: &wire.Facts{Facts: []*wire.Message{ex["binding"], ex["link"]}}}
+}
+
 func TestGolden(t *testing.T) {
-	for name, m := range examples() {
+	all := examples()
+	all["facts"] = exampleFacts()
+	for name, m := range all {
 		t.Run(name, func(t *testing.T) {
 			got, err := wire.Encode(m)
 			if err != nil {
@@ -113,6 +121,24 @@ func mutate(t testing.TB, name string, f func(m map[string]any)) []byte {
 }
 
 func payload(m map[string]any) map[string]any { return m["payload"].(map[string]any) }
+
+// fact is the i-th fact of a batch.
+func fact(m map[string]any, i int) map[string]any {
+	return payload(m)["facts"].([]any)[i].(map[string]any)
+}
+
+// mutateMap is the golden message name as a generic object.
+func mutateMap(name string) map[string]any {
+	b, err := os.ReadFile(filepath.Join("testdata", name+".json"))
+	if err != nil {
+		panic(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		panic(err)
+	}
+	return m
+}
 
 type badCase struct {
 	name   string
@@ -169,6 +195,30 @@ func badCases() []badCase {
 		{"outcome of another order", mut("order_outcome", func(m map[string]any) {
 			payload(m)["order"] = map[string]any{"orderId": "O-2"}
 		}), wire.ReasonInvalid, "payload.order.orderId"},
+		{"batch without facts", mut("facts", func(m map[string]any) { payload(m)["facts"] = []any{} }), wire.ReasonInvalid, "payload.facts"},
+		{"batch facts not a list", mut("facts", func(m map[string]any) { payload(m)["facts"] = "x" }), wire.ReasonMalformed, "payload"},
+		{"batch fact not an object", mut("facts", func(m map[string]any) { payload(m)["facts"] = []any{5} }), wire.ReasonMalformed, "payload.facts[0]"},
+		{"batch of another origin", mut("facts", func(m map[string]any) {
+			f := fact(m, 1)
+			f["site"], f["id"] = "pop-syd", "pop-syd/link/43"
+		}), wire.ReasonInvalid, "payload.facts[1]"},
+		{"batch in a batch", mut("facts", func(m map[string]any) {
+			payload(m)["facts"] = []any{mutateMap("facts")}
+		}), wire.ReasonKind, "payload.facts[0].kind"},
+		{"batch of an order", mut("facts", func(m map[string]any) {
+			o := mutateMap("order")
+			o["site"], o["instance"] = "pop-norr", nil
+			payload(m)["facts"] = []any{o}
+		}), wire.ReasonKind, "payload.facts[0].kind"},
+		{"batch out of order", mut("facts", func(m map[string]any) {
+			fs := payload(m)["facts"].([]any)
+			fs[0], fs[1] = fs[1], fs[0]
+			m["seq"], m["id"] = 42, "pop-norr/facts/42"
+		}), wire.ReasonInvalid, "payload.facts[1].seq"},
+		{"batch seq not its last fact's", mut("facts", func(m map[string]any) { m["seq"], m["id"] = 44, "pop-norr/facts/44" }), wire.ReasonInvalid, "payload.facts"},
+		{"batch id", mut("facts", func(m map[string]any) { m["id"] = "pop-norr/link/43" }), wire.ReasonInvalid, "id"},
+		{"batch fact invalid", mut("facts", func(m map[string]any) { payload(fact(m, 0))["mac"] = "nope" }), wire.ReasonInvalid, "payload.facts[0].payload.mac"},
+		{"batch fact id", mut("facts", func(m map[string]any) { fact(m, 0)["id"] = "pop-norr/binding/41" }), wire.ReasonInvalid, "payload.facts[0].id"},
 		{"outcome order invalid", mut("order_outcome", func(m map[string]any) {
 			payload(m)["order"] = map[string]any{"orderId": "O-1", "owner": "sp", "channel": "fax"}
 		}), wire.ReasonInvalid, "payload.order.channel"},
