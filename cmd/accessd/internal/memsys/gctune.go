@@ -16,11 +16,23 @@ import (
 // its live size resident; with the allocation rate of polling (about a
 // megabyte a second) that is a collection every 10 s or so, some 20 ms of
 // CPU each.
+//
+// A very large live heap (a million DHCP clients: about 500 MB) gets more:
+// a collection's marking takes time in proportion to the live heap, and
+// with a quarter of it as headroom the next collection starts soon after,
+// so the DHCP pipeline works beside a marking collector most of the time.
+// At a million clients in 10 s the p99 from packet to committed binding
+// was 100–200 ms with 25 and 75 ms with 50 (40 ms with 100), at a fifth
+// less CPU a packet. From bigLive up the target rises linearly to 50 at
+// twice bigLive; such a box's memory is its working set anyway, and the
+// unit's GOMEMLIMIT and MemoryHigh bound it.
 const (
 	minHeadroom   = 8 << 20
 	minGCPercent  = 25
+	bigGCPercent  = 50
 	maxGCPercent  = 100
 	gcPercentDemo = maxGCPercent // below minHeadroom of live heap
+	bigLive       = 64 << 20
 )
 
 // gcPercentFor is the target for a live heap of live bytes.
@@ -29,7 +41,11 @@ func gcPercentFor(live uint64) int {
 		return maxGCPercent
 	}
 	head := max(live/4, minHeadroom)
-	return int(min(max(head*100/live, minGCPercent), maxGCPercent))
+	p := min(max(head*100/live, minGCPercent), maxGCPercent)
+	if live > bigLive {
+		p = max(p, minGCPercent+(bigGCPercent-minGCPercent)*min(live-bigLive, bigLive)/bigLive)
+	}
+	return int(p)
 }
 
 // startTuner sets the collector's target after every collection from the
