@@ -14,8 +14,8 @@ func TestGCPercentFor(t *testing.T) {
 	for _, c := range []struct {
 		live uint64
 		want int
-	}{{0, 100}, {4 * mib, 100}, {8 * mib, 100}, {10 * mib, 80}, {16 * mib, 50}, {32 * mib, 25}, {128 * mib, 25},
-		{192 * mib, 37}, {256 * mib, 50}, {512 * mib, 50}, {1 << 30, 50}} {
+	}{{0, 100}, {4 * mib, 100}, {8 * mib, 100}, {10 * mib, 80}, {16 * mib, 50}, {32 * mib, 25}, {64 * mib, 25},
+		{96 * mib, 37}, {128 * mib, 50}, {512 * mib, 50}, {1 << 30, 50}} {
 		if got := gcPercentFor(c.live); got != c.want {
 			t.Errorf("gcPercentFor(%d MiB) = %d, want %d", c.live/mib, got, c.want)
 		}
@@ -31,11 +31,11 @@ func TestTuner(t *testing.T) {
 		return s[0].Value.Uint64()
 	}
 	stop := startTuner()
-	big := make([][]byte, 0, 96)
-	for range 96 {
+	big := make([][]byte, 0, 48)
+	for range 48 { // 48 MiB live: between 4 × minHeadroom and bigLive
 		big = append(big, make([]byte, 1<<20))
 	}
-	testkit.WaitUntil(t, 10*time.Second, "the target lowered for a live heap of 96 MiB", func() bool {
+	testkit.WaitUntil(t, 10*time.Second, "the target lowered for a live heap of 48 MiB", func() bool {
 		runtime.GC()
 		return gogc() == minGCPercent
 	})
