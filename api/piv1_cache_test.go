@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"bytes"
 	"errors"
 	"io"
 	"log/slog"
@@ -8,6 +9,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -197,6 +199,49 @@ func TestPIV1ExportCutShortIsNotKept(t *testing.T) {
 		if time.Now().After(deadline) {
 			t.Fatal("no export was kept after a cut-short one")
 		}
+	}
+}
+
+// A directory the cache cannot write to costs nothing but the rendering:
+// every export is whole and rendered, and the log says so once, not at
+// every export.
+func TestPIV1ExportWithoutItsDirectoryIsRendered(t *testing.T) {
+	f := newFixture(t, invtest.Generate(50, 1)...)
+	dir := filepath.Join(t.TempDir(), "cache")
+	var logged bytes.Buffer
+	g := piv1.New(f.db)
+	if err := g.KeepIn(dir, slog.New(slog.NewTextHandler(&logged, nil))); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(dir); err != nil { // e.g. removed by hand while running
+		t.Fatal(err)
+	}
+	users := api.Options{Users: []api.User{{Name: "sp", Password: "pw", APIs: []string{"pi-v1"}}}, Log: slog.New(slog.DiscardHandler)}
+	kept := httptest.NewServer(api.New(users, g))
+	defer kept.Close()
+	render := httptest.NewServer(api.New(users, piv1.New(f.db)))
+	defer render.Close()
+	k := &keptExport{f: f, dir: dir, kept: kept, render: render}
+	_, want := k.get(t, render, "GET")
+	for range 3 {
+		r, body := k.get(t, kept, "GET")
+		if r.StatusCode != 200 || body != want || r.ContentLength != -1 {
+			t.Fatalf("export without the cache's directory: %d, length %d, same as rendered: %v", r.StatusCode, r.ContentLength, body == want)
+		}
+	}
+	if n := strings.Count(logged.String(), "cannot keep the PI V1 export"); n != 1 {
+		t.Errorf("the failure was logged %d times, want once:\n%s", n, logged.String())
+	}
+	// The directory back: the next export is kept again, and the log says so.
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	k.get(t, kept, "GET")
+	if r, body := k.get(t, kept, "GET"); body != want || r.ContentLength != int64(len(want)) {
+		t.Fatalf("export after the directory came back: length %d", r.ContentLength)
+	}
+	if !strings.Contains(logged.String(), "can be kept again") {
+		t.Errorf("no log line for the cache working again:\n%s", logged.String())
 	}
 }
 

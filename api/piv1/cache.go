@@ -33,6 +33,7 @@ type exportCache struct {
 	path     string // "" until a file is kept
 	size     int64
 	building bool
+	failing  bool // the last file could not be made (logged once)
 }
 
 const cachePrefix = "piv1-export-"
@@ -83,8 +84,15 @@ func (c *exportCache) create(gen uint64) *cacheWriter {
 	}
 	f, err := os.CreateTemp(c.dir, cachePrefix+"tmp-*")
 	if err != nil {
-		c.log.Warn("cannot keep the PI V1 export; every full export is rendered until this is mended", "dir", c.dir, "err", err)
+		if !c.failing { // once, not at every export, until it works again
+			c.log.Warn("cannot keep the PI V1 export; every full export is rendered until this is mended", "dir", c.dir, "err", err)
+		}
+		c.failing = true
 		return nil
+	}
+	if c.failing {
+		c.log.Info("the PI V1 export can be kept again", "dir", c.dir)
+		c.failing = false
 	}
 	c.building = true
 	return &cacheWriter{c: c, f: f, gen: gen}
