@@ -8,10 +8,12 @@
 // daemon is ready (after the start's burst), a minute later and every ten
 // minutes; and serves heap profiles on the admin socket (GET
 // /debug/pprof/heap, /debug/pprof/allocs, /debug/pprof/goroutine) so an
-// operator can see what holds the memory of a running daemon.
+// operator can see what holds the memory of a running daemon, and its CPU
+// profile (/debug/pprof/profile?seconds=N): where the time goes.
 package memsys
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
@@ -120,8 +122,13 @@ func (o Options) release(heap bool) {
 
 // PathProfile is where the admin socket serves runtime/pprof's profiles:
 // PathProfile + "heap" (add ?gc=1 to collect garbage first), "allocs",
-// "goroutine".
+// "goroutine", and "profile" (CPU, ?seconds=N: 30 unless given, at most
+// maxCPUProfile).
 const PathProfile = "/debug/pprof/"
+
+// maxCPUProfile bounds a CPU profile's length: the request holds the admin
+// connection for as long.
+const maxCPUProfile = 5 * time.Minute
 
 // registerProfiles serves the profiles in pprof's protobuf format.
 func registerProfiles(m *admin.Mux) {
@@ -139,4 +146,34 @@ func registerProfiles(m *admin.Mux) {
 			return p.WriteTo(w, 0)
 		})
 	}
+	m.Handle("GET "+PathProfile+"profile", cpuProfile)
+}
+
+// cpuProfile records the CPU profile of the next ?seconds (30 unless
+// given) and sends it; one at a time (409 while another runs), cut short
+// when the client goes away.
+func cpuProfile(w http.ResponseWriter, r *http.Request) error {
+	secs := 30
+	if v := r.URL.Query().Get("seconds"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || time.Duration(n)*time.Second > maxCPUProfile {
+			return admin.Errorf(http.StatusBadRequest, "seconds=%q: want a whole number from 1 to %d", v, int(maxCPUProfile.Seconds()))
+		}
+		secs = n
+	}
+	var buf bytes.Buffer
+	if err := pprof.StartCPUProfile(&buf); err != nil {
+		return admin.Errorf(http.StatusConflict, "a CPU profile is already being taken: %v", err)
+	}
+	t := time.NewTimer(time.Duration(secs) * time.Second)
+	select {
+	case <-t.C:
+	case <-r.Context().Done():
+		t.Stop()
+	}
+	pprof.StopCPUProfile()
+	w.Header().Set("Content-Type", "application/octet-stream")
+	w.Header().Set("Content-Disposition", `attachment; filename="profile.pb.gz"`)
+	_, err := w.Write(buf.Bytes())
+	return err
 }
