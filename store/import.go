@@ -76,6 +76,11 @@ func (e *ConflictError) Error() string {
 // accesses must have been validated; Import checks what only the store can:
 // that AccessIds are unique in the set and that Option82 texts and circuits
 // stay unique across the whole inventory.
+//
+// Import lets go of in once its accesses are in the transaction, before
+// the commit: a caller that keeps no reference of its own (that takes
+// len(in) before the call) lets the collector free the parsed accesses
+// while bbolt writes, a large import's peak.
 func (inv Inventory) Import(in []Incoming, opts ImportOptions) (ImportSummary, error) {
 	var sum ImportSummary
 	if err := inv.db.followingError(); err != nil {
@@ -83,7 +88,7 @@ func (inv Inventory) Import(in []Incoming, opts ImportOptions) (ImportSummary, e
 	}
 	err := inv.db.update(func(tx *bolt.Tx) error {
 		var err error
-		sum, err = inv.importTx(tx, in, opts)
+		sum, err = inv.importTx(tx, &in, opts)
 		if err == nil && opts.DryRun {
 			return errDryRun
 		}
@@ -119,8 +124,12 @@ type importPlan struct {
 	out *OutboxTx
 }
 
-func (inv Inventory) importTx(tx *bolt.Tx, in []Incoming, opts ImportOptions) (ImportSummary, error) {
-	p := newImportPlan(openIndexes(tx), in, opts)
+// importTx checks and applies *in in tx; it sets *in to nil, and drops
+// its own references to the incoming accesses once they are written (see
+// Import).
+func (inv Inventory) importTx(tx *bolt.Tx, in *[]Incoming, opts ImportOptions) (ImportSummary, error) {
+	p := newImportPlan(openIndexes(tx), *in, opts)
+	*in = nil
 	p.db, p.tx = inv.db, tx
 	if err := p.readStored(); err != nil {
 		return p.sum, err
@@ -316,6 +325,9 @@ func (p *importPlan) write(stamp time.Time) error {
 			return err
 		}
 	}
+	// Everything is in the batch now: the incoming accesses can go
+	// before bbolt copies the batch and writes its pages.
+	p.order, p.byID, p.removed = nil, nil, nil
 	if err := ix.batch.flush(); err != nil {
 		return err
 	}

@@ -116,6 +116,9 @@ func (d Deps) Import(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return web.Errorf(http.StatusBadRequest, "read request body: %v", err)
 	}
+	// Import lets go of in before its commit: with no reference kept here
+	// the parsed accesses can go while bbolt writes (a big import's peak).
+	n := len(in)
 	sum, err := d.DB.Inventory().Import(in, store.ImportOptions{Plants: true})
 	var fe *store.FollowingError
 	if errors.As(err, &fe) {
@@ -128,12 +131,10 @@ func (d Deps) Import(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return web.Internal(err)
 	}
-	n := len(in)
 	if n >= bigImport {
 		// As accessctl import: hand a big import's memory back to the
 		// system rather than idle with its peak as RSS (the unit's
 		// MemoryHigh= counts it).
-		in = nil
 		debug.FreeOSMemory()
 	}
 	d.Log.Info("inventory upserted over HTTP", "environment", d.Environment, "accesses", n,

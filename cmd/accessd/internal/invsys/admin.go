@@ -51,6 +51,9 @@ func (s *System) adminImport(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return admin.Errorf(http.StatusBadRequest, "read the file: %v", err)
 	}
+	// Import lets go of in before its commit: with no reference kept here
+	// the parsed accesses can go while bbolt writes (a big import's peak).
+	n := len(in)
 	sum, err := s.db.Inventory().Import(in, opts)
 	var fe *store.FollowingError
 	if errors.As(err, &fe) {
@@ -64,7 +67,6 @@ func (s *System) adminImport(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	n := len(in)
 	res := admin.ImportResult{Format: string(f), Accesses: n, Created: sum.Created, Updated: sum.Updated,
 		Unchanged: sum.Unchanged, Removed: sum.Removed, DryRun: opts.DryRun, Replace: opts.Replace,
 		Millis: time.Since(start).Milliseconds()}
@@ -72,7 +74,6 @@ func (s *System) adminImport(w http.ResponseWriter, r *http.Request) error {
 	// sync.Pool, which survives one collection) to the collector: collect
 	// twice and hand the memory back to the system, rather than idle with
 	// the import's peak as RSS.
-	in = nil
 	runtime.GC()
 	debug.FreeOSMemory()
 	if err := s.db.ReleaseMapped(); err != nil { // the store pages the import read are the page cache's
