@@ -27,6 +27,10 @@ type Deps struct {
 	Environment string            // the daemon's: test or prod
 	Keys        map[string]string // environment ⇒ api-key
 	Log         *slog.Logger
+	// Tighten, if set, holds the garbage collector's target tight from
+	// an import's parse to its commit (the process's memory tuner), until
+	// the restore it returns is called.
+	Tighten func() (restore func())
 }
 
 // API is the import API.
@@ -103,6 +107,10 @@ func (d Deps) checkKey(w http.ResponseWriter, r *http.Request, env string) error
 func (d Deps) Import(w http.ResponseWriter, r *http.Request) error {
 	if err := d.authorize(w, r, r.PathValue("environment")); err != nil {
 		return err
+	}
+	if d.Tighten != nil {
+		restore := d.Tighten()
+		defer restore()
 	}
 	in, err := store.ReadIncoming(inventory.JSON, r.Body)
 	var ps *inventory.Problems

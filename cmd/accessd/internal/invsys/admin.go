@@ -42,6 +42,8 @@ func (s *System) adminImport(w http.ResponseWriter, r *http.Request) error {
 	// Only the JSON form carries plants: a CSV import keeps those stored.
 	opts := store.ImportOptions{Replace: q.Get("replace") == "1", DryRun: q.Get("dry_run") == "1", Plants: f == inventory.JSON}
 	start := time.Now()
+	restore := s.tighten()
+	defer restore()
 	in, err := store.ReadIncoming(f, body)
 	var ps *inventory.Problems
 	if errors.As(err, &ps) {
