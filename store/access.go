@@ -216,8 +216,7 @@ func (inv Inventory) AccessByCircuit(circuitID, remoteID string) (string, error)
 	// transaction begun and ended here (no closure for View to keep), the
 	// keys in buffers on the stack.
 	var kb [160]byte
-	k := binary.AppendUvarint(kb[:0], uint64(len(circuitID)))
-	k = append(append(k, circuitID...), remoteID...)
+	k := appendCircuitKey(kb[:0], circuitID, remoteID)
 	if a, ok := inv.db.circuits.get(k); ok {
 		return a.id, a.err
 	}
@@ -232,6 +231,25 @@ func (inv Inventory) AccessByCircuit(circuitID, remoteID string) (string, error)
 		inv.db.circuits.put(generationIn(tx), k, circuitAnswer{id: id, err: err})
 	}
 	return id, err
+}
+
+// AccessByCircuitBytes is AccessByCircuit for the sub-options of a parsed
+// option 82, as they lie in the packet or request: an answer the cache
+// keeps costs no copy of them.
+func (inv Inventory) AccessByCircuitBytes(circuitID, remoteID []byte) (string, error) {
+	var kb [160]byte
+	if a, ok := inv.db.circuits.get(appendCircuitKey(kb[:0], circuitID, remoteID)); ok {
+		return a.id, a.err
+	}
+	return inv.AccessByCircuit(string(circuitID), string(remoteID))
+}
+
+// appendCircuitKey appends the circuit cache's key of the pair: the
+// circuit-id's length, then both (unambiguous: the length says where the
+// remote-id starts).
+func appendCircuitKey[T string | []byte](k []byte, circuitID, remoteID T) []byte {
+	k = binary.AppendUvarint(k, uint64(len(circuitID)))
+	return append(append(k, circuitID...), remoteID...)
 }
 
 // accessByCircuit is AccessByCircuit in tx.

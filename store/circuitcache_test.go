@@ -8,12 +8,22 @@ import (
 	"testing"
 )
 
-// lookupIs checks one AccessByCircuit answer.
+// lookupIs checks one AccessByCircuit answer, and AccessByCircuitBytes's
+// before and after it (from the store, then from the cache, or the other
+// way round).
 func lookupIs(t *testing.T, d *DB, circuit, remote, want string, wantErr error) {
 	t.Helper()
-	got, err := d.Inventory().AccessByCircuit(circuit, remote)
-	if got != want || !errors.Is(err, wantErr) || (wantErr == nil && err != nil) {
-		t.Fatalf("AccessByCircuit(%q, %q) = %q, %v; want %q, %v", circuit, remote, got, err, want, wantErr)
+	for i := range 3 {
+		var got string
+		var err error
+		if i == 1 {
+			got, err = d.Inventory().AccessByCircuit(circuit, remote)
+		} else {
+			got, err = d.Inventory().AccessByCircuitBytes([]byte(circuit), []byte(remote))
+		}
+		if got != want || !errors.Is(err, wantErr) || (wantErr == nil && err != nil) {
+			t.Fatalf("look-up %d of (%q, %q) = %q, %v; want %q, %v", i, circuit, remote, got, err, want, wantErr)
+		}
 	}
 }
 
