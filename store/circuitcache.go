@@ -12,9 +12,10 @@ import (
 const circuitCacheSize = 1 << 16
 
 // circuitCache keeps the answers of Inventory.AccessByCircuit — the
-// option82 and dhcplookup look-ups of the APIs, thousands a second — for
-// one inventory generation (the accesses' change sequence), so a repeated
-// look-up needs no read transaction. The generation is read in the
+// option82 and dhcplookup look-ups of the APIs, thousands a second — and
+// of Orders.HasAccess (the Atlas bounce URL's visitor), both read from the
+// accesses alone, for one inventory generation (the accesses' change
+// sequence), so a repeated look-up needs no read transaction. The generation is read in the
 // transaction that made an answer, and committed is told the generation
 // of every write transaction once it is committed (before the write
 // returns to its caller), so an answer is given only while no access has

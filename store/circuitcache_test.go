@@ -68,6 +68,49 @@ func TestCircuitLookupsFollowEveryChange(t *testing.T) {
 	lookupIs(t, d, "eth 0/1", "sw1", "A3", nil)
 }
 
+// hasIs checks Orders.HasAccess twice (the second from the cache).
+func hasIs(t *testing.T, d *DB, id string, want bool) {
+	t.Helper()
+	for i := range 2 {
+		if got, err := d.Orders().HasAccess(id); got != want || err != nil {
+			t.Fatalf("HasAccess(%q) #%d = %v, %v; want %v", id, i+1, got, err, want)
+		}
+	}
+}
+
+// An access's existence answered from the cache is what the store holds:
+// an import, a removal and a cluster batch are seen by the next question,
+// and an existence answer never stands for a circuit's or the other way
+// round.
+func TestHasAccessFollowsEveryChange(t *testing.T) {
+	d, _ := openTest(t)
+	mustImport(t, d, ImportOptions{}, acc("A1", "sw1 eth 0/1"))
+	hasIs(t, d, "A1", true)
+	hasIs(t, d, "A2", false)
+	mustImport(t, d, ImportOptions{}, acc("A2", "sw1 eth 0/2"))
+	hasIs(t, d, "A2", true)
+	if err := d.Inventory().RemoveAccess("A1"); err != nil {
+		t.Fatal(err)
+	}
+	hasIs(t, d, "A1", false)
+	if _, err := d.Cluster().ApplyInventory(incoming(acc("A1", "sw1 eth 0/1")), []string{"A2"}, 1, true); err != nil {
+		t.Fatal(err)
+	}
+	hasIs(t, d, "A1", true)
+	hasIs(t, d, "A2", false)
+
+	// Access ids that look like circuit keys and circuits that look like
+	// access keys stay apart.
+	mustImport(t, d, ImportOptions{}, withIdent(acc("c", "o1"), "a", ""), withIdent(acc("A3", "o3"), "A1", ""))
+	for range 2 {
+		hasIs(t, d, "c", true)
+		lookupIs(t, d, "a", "", "c", nil)
+		lookupIs(t, d, "A1", "", "A3", nil)
+		hasIs(t, d, "A1", true)
+		lookupIs(t, d, "c", "", "", ErrNotFound)
+	}
+}
+
 // Circuit-id and remote-id are kept apart in the cache's key: a circuit
 // "x" and a remote "x" are other circuits, and so are "ab"+"c" and
 // "a"+"bc".

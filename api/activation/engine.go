@@ -258,12 +258,7 @@ type PortStatus struct {
 // HasAccess reports whether the access is in the inventory (and not
 // removed).
 func (e *Engine) HasAccess(accessID string) bool {
-	has := false
-	err := e.orders.View(func(o *store.OrderTx) error {
-		var err error
-		has, err = o.HasAccess(accessID)
-		return err
-	})
+	has, err := e.orders.HasAccess(accessID)
 	return err == nil && has
 }
 
