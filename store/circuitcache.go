@@ -13,9 +13,10 @@ const circuitCacheSize = 1 << 16
 
 // circuitCache keeps the answers of Inventory.AccessByCircuit — the
 // option82 and dhcplookup look-ups of the APIs, thousands a second — and
-// of Orders.HasAccess (the Atlas bounce URL's visitor), both read from the
-// accesses alone, for one inventory generation (the accesses' change
-// sequence), so a repeated look-up needs no read transaction. The generation is read in the
+// of Orders.HasAccess and Orders.AccessServices (Atlas's bounce URL and
+// port_status), for one look-up generation (generationIn: the accesses'
+// and the services' change sequences), so a repeated look-up needs no
+// read transaction. The generation is read in the
 // transaction that made an answer, and committed is told the generation
 // of every write transaction once it is committed (before the write
 // returns to its caller), so an answer is given only while no access has
@@ -32,6 +33,8 @@ type circuitCache struct {
 type circuitAnswer struct {
 	id  string
 	err error // nil, or wrapping ErrNotFound or ErrAmbiguous
+	// view is an access and its services (Orders.AccessServices).
+	view *AccessServices
 }
 
 // committed records the generation a committed write transaction left.
@@ -73,5 +76,13 @@ func (c *circuitCache) put(gen uint64, k []byte, a circuitAnswer) {
 	c.m[string(k)] = a
 }
 
-// generationIn is the inventory generation tx reads.
-func generationIn(tx *bolt.Tx) uint64 { return tx.Bucket(bucketAccesses).Sequence() }
+// generationIn is the look-up generation tx reads: the accesses' change
+// sequence plus the services' (PutService and EndService bump it). Both
+// only grow, so the sum grows whenever either does.
+func generationIn(tx *bolt.Tx) uint64 {
+	g := tx.Bucket(bucketAccesses).Sequence()
+	if b := tx.Bucket(bucketServices); b != nil {
+		g += b.Sequence()
+	}
+	return g
+}

@@ -191,3 +191,75 @@ func TestCircuitLookupsDuringImports(t *testing.T) {
 	stop.Store(true)
 	wg.Wait()
 }
+
+// servicesIs checks Orders.AccessServices twice (the second from the
+// cache): the subscriptions of the access's services, or ErrNotFound.
+func servicesIs(t *testing.T, d *DB, id string, want ...string) {
+	t.Helper()
+	for i := range 2 {
+		v, err := d.Orders().AccessServices(id)
+		if want == nil {
+			if !errors.Is(err, ErrNotFound) {
+				t.Fatalf("AccessServices(%q) #%d = %+v, %v; want ErrNotFound", id, i+1, v, err)
+			}
+			continue
+		}
+		if err != nil || v.Access.AccessID != id {
+			t.Fatalf("AccessServices(%q) #%d = %+v, %v", id, i+1, v, err)
+		}
+		got := []string{}
+		for _, s := range v.Services {
+			got = append(got, s.SubscriptionID)
+		}
+		if fmt.Sprint(got) != fmt.Sprint(want[1:]) {
+			t.Fatalf("AccessServices(%q) #%d: services %v, want %v", id, i+1, got, want[1:])
+		}
+	}
+}
+
+// inOrders runs fn in one order transaction.
+func inOrders(t *testing.T, d *DB, fn func(*OrderTx) error) {
+	t.Helper()
+	if errs := d.Orders().Batch([]func(*OrderTx) error{fn}); errs[0] != nil {
+		t.Fatal(errs[0])
+	}
+}
+
+// An access and its services answered from the cache are what the store
+// holds: a service started, changed or ended, an access changed, removed
+// or imported again is seen by the next question.
+func TestAccessServicesFollowEveryChange(t *testing.T) {
+	d, _ := openTest(t)
+	mustImport(t, d, ImportOptions{}, acc("A1", "sw1 eth 0/1"))
+	servicesIs(t, d, "A1", "")
+	servicesIs(t, d, "A2")
+	inOrders(t, d, func(o *OrderTx) error {
+		return o.PutService(&Service{SubscriptionID: "s1", AccessID: "A1", UID: "S", Owner: "sp"})
+	})
+	servicesIs(t, d, "A1", "", "s1")
+	inOrders(t, d, func(o *OrderTx) error {
+		return o.PutService(&Service{SubscriptionID: "s2", AccessID: "A1", UID: "S", Owner: "sp"})
+	})
+	servicesIs(t, d, "A1", "", "s1", "s2")
+	inOrders(t, d, func(o *OrderTx) error {
+		return o.PutService(&Service{SubscriptionID: "s2", AccessID: "A1", UID: "T", Owner: "sp"})
+	})
+	if v, _ := d.Orders().AccessServices("A1"); v.Services[1].UID != "T" {
+		t.Fatalf("a changed service answers %+v", v.Services[1])
+	}
+	inOrders(t, d, func(o *OrderTx) error { return o.EndService("s1", "") })
+	servicesIs(t, d, "A1", "", "s2")
+
+	a := acc("A1", "sw1 eth 0/1")
+	a.City = "Elsewhere"
+	mustImport(t, d, ImportOptions{}, a)
+	if v, _ := d.Orders().AccessServices("A1"); v.Access.City != "Elsewhere" {
+		t.Fatalf("a changed access answers %+v", v.Access)
+	}
+	if err := d.Inventory().RemoveAccess("A1"); err != nil {
+		t.Fatal(err)
+	}
+	servicesIs(t, d, "A1")
+	mustImport(t, d, ImportOptions{}, acc("A1", "sw1 eth 0/1"))
+	servicesIs(t, d, "A1", "", "s2")
+}
