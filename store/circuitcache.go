@@ -11,6 +11,10 @@ import (
 // each, so at most ~6.5 MB; a full cache starts again empty.
 const circuitCacheSize = 1 << 16
 
+// viewCacheSize bounds the accesses with their services (AccessServices)
+// among them: about 1 KB each, so at most ~4 MB.
+const viewCacheSize = 1 << 12
+
 // circuitCache keeps the answers of Inventory.AccessByCircuit — the
 // option82 and dhcplookup look-ups of the APIs, thousands a second — and
 // of Orders.HasAccess and Orders.AccessServices (Atlas's bounce URL and
@@ -25,9 +29,10 @@ const circuitCacheSize = 1 << 16
 type circuitCache struct {
 	gen atomic.Uint64 // the committed generation
 
-	mu sync.RWMutex
-	at uint64 // the generation of m's answers
-	m  map[string]circuitAnswer
+	mu    sync.RWMutex
+	at    uint64 // the generation of m's answers
+	m     map[string]circuitAnswer
+	views int // answers in m with a view
 }
 
 type circuitAnswer struct {
@@ -72,6 +77,13 @@ func (c *circuitCache) put(gen uint64, k []byte, a circuitAnswer) {
 	if c.at != gen || c.m == nil || len(c.m) >= circuitCacheSize {
 		c.m = make(map[string]circuitAnswer, 64)
 		c.at = gen
+		c.views = 0
+	}
+	if a.view != nil {
+		if c.views >= viewCacheSize {
+			return // the first ones asked stay: a scan of every access does not hold them all
+		}
+		c.views++
 	}
 	c.m[string(k)] = a
 }

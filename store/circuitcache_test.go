@@ -158,6 +158,20 @@ func TestCircuitCacheIsBounded(t *testing.T) {
 	if n := len(c.m); n > circuitCacheSize || n == 0 {
 		t.Fatalf("%d answers kept, want 1..%d", n, circuitCacheSize)
 	}
+
+	// Accesses with their services, larger, are fewer: the first ones
+	// stay, the rest are read each time.
+	c.committed(2)
+	for i := range viewCacheSize + 10 {
+		c.put(2, fmt.Appendf(nil, "p%d", i), circuitAnswer{view: &AccessServices{}})
+	}
+	c.put(2, []byte("k"), circuitAnswer{id: "A"})
+	if n := len(c.m); n != viewCacheSize+1 || c.views != viewCacheSize {
+		t.Fatalf("%d answers (%d views) kept, want %d views and the circuit", n, c.views, viewCacheSize)
+	}
+	if _, ok := c.get([]byte("p0")); !ok {
+		t.Fatal("the first view was not kept")
+	}
 }
 
 // Under -race: look-ups from many goroutines while accesses move; after
