@@ -3,7 +3,6 @@ package store
 import (
 	"bytes"
 	"fmt"
-	"io"
 	"slices"
 	"strings"
 	"time"
@@ -378,37 +377,6 @@ func (p *importPlan) writeItem(it *importItem, stamp time.Time) error {
 		prev = nil // revived: new to whoever learns of it
 	}
 	return p.db.accessChanged(p.tx, &p.out, prev, &rec)
-}
-
-// ReadIncoming reads a whole inventory file in format f. On bad rows it
-// returns an *inventory.Problems listing all of them.
-//
-// The accesses are collected in chunks and copied once into a slice of
-// their exact number: appending to one slice would copy it at every
-// growth and leave up to a quarter of it unused, held through the import
-// (100,000 accesses: 43 MB exact, 52 MB grown).
-func ReadIncoming(f inventory.Format, r io.Reader) ([]Incoming, error) {
-	const chunk = 4096
-	var chunks [][]Incoming
-	n := 0
-	err := inventory.Read(f, r, func(line int, a inventory.Access) error {
-		if n%chunk == 0 {
-			chunks = append(chunks, make([]Incoming, 0, chunk))
-		}
-		last := &chunks[len(chunks)-1]
-		*last = append(*last, Incoming{Line: line, Access: a})
-		n++
-		return nil
-	})
-	if n == 0 {
-		return nil, err
-	}
-	in := make([]Incoming, 0, n)
-	for i, c := range chunks {
-		in = append(in, c...)
-		chunks[i] = nil // each chunk can go as soon as it is copied
-	}
-	return in, err
 }
 
 func sameAccess(a, b *inventory.Access) bool { return a.Same(b) }
