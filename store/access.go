@@ -75,10 +75,15 @@ type indexes struct {
 
 // set stores v at k, sealed (codec.go).
 func (ix indexes) set(b *bolt.Bucket, k, v []byte) error {
+	if ix.batch != nil {
+		ix.batch.putValue(b, k, v)
+		return nil
+	}
 	return ix.setSealed(b, k, seal(v))
 }
 
-// setSealed stores a value sealed already.
+// setSealed stores a value sealed already, which the batch (if any) then
+// owns.
 func (ix indexes) setSealed(b *bolt.Bucket, k, v []byte) error {
 	if ix.batch != nil {
 		ix.batch.put(b, k, v)
@@ -153,12 +158,20 @@ func (ix indexes) put(rec *AccessRecord, old *AccessRecord) error {
 	if err := ix.indexChange(rec, old); err != nil {
 		return err
 	}
-	v, err := encodeRecord(rec)
-	if err != nil {
-		return err
-	}
-	if err := ix.setSealed(ix.accesses, []byte(rec.AccessID), sealOwned(v)); err != nil {
-		return err
+	if ix.batch != nil {
+		var err error
+		if ix.batch.scratch, err = appendRecord(ix.batch.scratch[:0], rec); err != nil {
+			return err
+		}
+		ix.batch.putValue(ix.accesses, []byte(rec.AccessID), ix.batch.scratch)
+	} else {
+		v, err := encodeRecord(rec)
+		if err != nil {
+			return err
+		}
+		if err := ix.setSealed(ix.accesses, []byte(rec.AccessID), sealOwned(v)); err != nil {
+			return err
+		}
 	}
 	return ix.set(ix.mtime, mtimeKey(rec.Modified, rec.Seq), []byte(rec.AccessID))
 }

@@ -73,12 +73,11 @@ func logChange(b *bolt.Bucket, batch *writeBatch, t time.Time, c Change) error {
 	if err != nil {
 		return err
 	}
-	v = sealOwned(v) // json.Marshal's buffer, not touched again
 	if batch != nil {
-		batch.put(b, changeKey(t, seq), v)
+		batch.putValue(b, changeKey(t, seq), v)
 		return nil
 	}
-	return b.Put(changeKey(t, seq), v)
+	return b.Put(changeKey(t, seq), sealOwned(v)) // json.Marshal's buffer, not touched again
 }
 
 // decodeChange checks and decodes the sealed change-log entry v at key k;

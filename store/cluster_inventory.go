@@ -71,7 +71,7 @@ func (c Cluster) ApplyInventory(in []Incoming, removed []string, mark uint64, ex
 		sum = ImportSummary{}
 		if len(in) > 0 {
 			var err error
-			if sum, err = c.db.Inventory().importTx(tx, in, ImportOptions{}); err != nil {
+			if sum, err = c.db.Inventory().importTx(tx, &in, ImportOptions{}); err != nil {
 				return err
 			}
 		}

@@ -3,7 +3,6 @@ package store
 import (
 	"bytes"
 	"fmt"
-	"io"
 	"slices"
 	"strings"
 	"time"
@@ -76,6 +75,11 @@ func (e *ConflictError) Error() string {
 // accesses must have been validated; Import checks what only the store can:
 // that AccessIds are unique in the set and that Option82 texts and circuits
 // stay unique across the whole inventory.
+//
+// Import lets go of in once its accesses are in the transaction, before
+// the commit: a caller that keeps no reference of its own (that takes
+// len(in) before the call) lets the collector free the parsed accesses
+// while bbolt writes, a large import's peak.
 func (inv Inventory) Import(in []Incoming, opts ImportOptions) (ImportSummary, error) {
 	var sum ImportSummary
 	if err := inv.db.followingError(); err != nil {
@@ -83,7 +87,7 @@ func (inv Inventory) Import(in []Incoming, opts ImportOptions) (ImportSummary, e
 	}
 	err := inv.db.update(func(tx *bolt.Tx) error {
 		var err error
-		sum, err = inv.importTx(tx, in, opts)
+		sum, err = inv.importTx(tx, &in, opts)
 		if err == nil && opts.DryRun {
 			return errDryRun
 		}
@@ -119,8 +123,12 @@ type importPlan struct {
 	out *OutboxTx
 }
 
-func (inv Inventory) importTx(tx *bolt.Tx, in []Incoming, opts ImportOptions) (ImportSummary, error) {
-	p := newImportPlan(openIndexes(tx), in, opts)
+// importTx checks and applies *in in tx; it sets *in to nil, and drops
+// its own references to the incoming accesses once they are written (see
+// Import).
+func (inv Inventory) importTx(tx *bolt.Tx, in *[]Incoming, opts ImportOptions) (ImportSummary, error) {
+	p := newImportPlan(openIndexes(tx), *in, opts)
+	*in = nil
 	p.db, p.tx = inv.db, tx
 	if err := p.readStored(); err != nil {
 		return p.sum, err
@@ -136,6 +144,7 @@ func (inv Inventory) importTx(tx *bolt.Tx, in []Incoming, opts ImportOptions) (I
 	if err := p.readRemoved(); err != nil {
 		return p.sum, err
 	}
+	p.byID = nil // checked: the writes go by p.order
 	stamp := inv.db.stamp()
 	if err := p.write(stamp); err != nil {
 		return p.sum, err
@@ -194,6 +203,9 @@ func (p *importPlan) readStored() error {
 			}
 		}
 		it.changed = it.old == nil || !sameAccess(&it.old.Access, a)
+		if !it.changed {
+			it.old = nil // nothing to unindex or compare with: a re-import holds no second copy of the inventory
+		}
 	}
 	return nil
 }
@@ -316,6 +328,9 @@ func (p *importPlan) write(stamp time.Time) error {
 			return err
 		}
 	}
+	// Everything is in the batch now: the incoming accesses can go
+	// before bbolt copies the batch and writes its pages.
+	p.order, p.byID, p.removed = nil, nil, nil
 	if err := ix.batch.flush(); err != nil {
 		return err
 	}
@@ -362,17 +377,6 @@ func (p *importPlan) writeItem(it *importItem, stamp time.Time) error {
 		prev = nil // revived: new to whoever learns of it
 	}
 	return p.db.accessChanged(p.tx, &p.out, prev, &rec)
-}
-
-// ReadIncoming reads a whole inventory file in format f. On bad rows it
-// returns an *inventory.Problems listing all of them.
-func ReadIncoming(f inventory.Format, r io.Reader) ([]Incoming, error) {
-	var in []Incoming
-	err := inventory.Read(f, r, func(line int, a inventory.Access) error {
-		in = append(in, Incoming{Line: line, Access: a})
-		return nil
-	})
-	return in, err
 }
 
 func sameAccess(a, b *inventory.Access) bool { return a.Same(b) }

@@ -46,14 +46,20 @@ func recordFields(a *inventory.Access) []*string {
 	}
 }
 
+// encodeRecord is r in the layout above, in a buffer with room for its
+// checksum (sealOwned).
 func encodeRecord(r *AccessRecord) ([]byte, error) {
-	a := r.Access
-	fields := recordFields(&a)
 	n := 1 + 3*binary.MaxVarintLen64 + 1 + 2*binary.MaxVarintLen64 + sumLen
-	for _, f := range fields {
+	for _, f := range recordFields(&r.Access) {
 		n += binary.MaxVarintLen32 + len(*f)
 	}
-	b := make([]byte, 0, n)
+	return appendRecord(make([]byte, 0, n), r)
+}
+
+// appendRecord appends r in the layout above to b.
+func appendRecord(b []byte, r *AccessRecord) ([]byte, error) {
+	a := r.Access
+	fields := recordFields(&a)
 	b = append(b, recordFormat)
 	b = binary.AppendUvarint(b, r.Seq)
 	b = binary.AppendVarint(b, r.Created.UnixNano())

@@ -27,6 +27,10 @@ type Deps struct {
 	Environment string            // the daemon's: test or prod
 	Keys        map[string]string // environment ⇒ api-key
 	Log         *slog.Logger
+	// Tighten, if set, holds the garbage collector's target tight from
+	// an import's parse to its commit (the process's memory tuner), until
+	// the restore it returns is called.
+	Tighten func() (restore func())
 }
 
 // API is the import API.
@@ -104,6 +108,10 @@ func (d Deps) Import(w http.ResponseWriter, r *http.Request) error {
 	if err := d.authorize(w, r, r.PathValue("environment")); err != nil {
 		return err
 	}
+	if d.Tighten != nil {
+		restore := d.Tighten()
+		defer restore()
+	}
 	in, err := store.ReadIncoming(inventory.JSON, r.Body)
 	var ps *inventory.Problems
 	if errors.As(err, &ps) {
@@ -116,6 +124,9 @@ func (d Deps) Import(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return web.Errorf(http.StatusBadRequest, "read request body: %v", err)
 	}
+	// Import lets go of in before its commit: with no reference kept here
+	// the parsed accesses can go while bbolt writes (a big import's peak).
+	n := len(in)
 	sum, err := d.DB.Inventory().Import(in, store.ImportOptions{Plants: true})
 	var fe *store.FollowingError
 	if errors.As(err, &fe) {
@@ -128,12 +139,10 @@ func (d Deps) Import(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return web.Internal(err)
 	}
-	n := len(in)
 	if n >= bigImport {
 		// As accessctl import: hand a big import's memory back to the
 		// system rather than idle with its peak as RSS (the unit's
 		// MemoryHigh= counts it).
-		in = nil
 		debug.FreeOSMemory()
 	}
 	d.Log.Info("inventory upserted over HTTP", "environment", d.Environment, "accesses", n,

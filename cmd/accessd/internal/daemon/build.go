@@ -24,12 +24,13 @@ import (
 // in the list; the order of the list is the order of the API routes
 // (ON-API's endpoint list) and of accessctl status.
 func subsystems(cfg *config.Config, db *store.DB, env subsys.Env, ready func() <-chan struct{}) ([]subsys.Parts, error) {
-	parts := []subsys.Parts{memsys.Parts(memsys.Options{Store: db, Ready: ready, Log: env.Logger("memory")})}
+	tuner := memsys.NewTuner() // the collector's target, which imports tighten
+	parts := []subsys.Parts{memsys.Parts(memsys.Options{Store: db, Ready: ready, Log: env.Logger("memory"), Tuner: tuner})}
 	fail := func(err error) ([]subsys.Parts, error) {
 		closeParts(parts, env.Log)
 		return nil, err
 	}
-	inv, err := invsys.New(invsys.Section(cfg), db, env)
+	inv, err := invsys.New(invsys.Section(cfg), db, env, invsys.WithCollector(tuner))
 	if err != nil {
 		return fail(err)
 	}

@@ -42,6 +42,8 @@ func (s *System) adminImport(w http.ResponseWriter, r *http.Request) error {
 	// Only the JSON form carries plants: a CSV import keeps those stored.
 	opts := store.ImportOptions{Replace: q.Get("replace") == "1", DryRun: q.Get("dry_run") == "1", Plants: f == inventory.JSON}
 	start := time.Now()
+	restore := s.tighten()
+	defer restore()
 	in, err := store.ReadIncoming(f, body)
 	var ps *inventory.Problems
 	if errors.As(err, &ps) {
@@ -51,6 +53,9 @@ func (s *System) adminImport(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return admin.Errorf(http.StatusBadRequest, "read the file: %v", err)
 	}
+	// Import lets go of in before its commit: with no reference kept here
+	// the parsed accesses can go while bbolt writes (a big import's peak).
+	n := len(in)
 	sum, err := s.db.Inventory().Import(in, opts)
 	var fe *store.FollowingError
 	if errors.As(err, &fe) {
@@ -64,7 +69,6 @@ func (s *System) adminImport(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	n := len(in)
 	res := admin.ImportResult{Format: string(f), Accesses: n, Created: sum.Created, Updated: sum.Updated,
 		Unchanged: sum.Unchanged, Removed: sum.Removed, DryRun: opts.DryRun, Replace: opts.Replace,
 		Millis: time.Since(start).Milliseconds()}
@@ -72,7 +76,6 @@ func (s *System) adminImport(w http.ResponseWriter, r *http.Request) error {
 	// sync.Pool, which survives one collection) to the collector: collect
 	// twice and hand the memory back to the system, rather than idle with
 	// the import's peak as RSS.
-	in = nil
 	runtime.GC()
 	debug.FreeOSMemory()
 	if err := s.db.ReleaseMapped(); err != nil { // the store pages the import read are the page cache's

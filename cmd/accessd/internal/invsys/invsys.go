@@ -49,11 +49,30 @@ type System struct {
 	cfg  atomic.Pointer[Config]
 	cal  inventory.Calendar
 	piv1 *piv1.API
+	gc   Collector
 }
 
+// Collector is the garbage collector's target (memsys.Tuner): an import
+// holds it tight from the parse to the commit, so that the collector
+// keeps up with the import's short-lived doubling of the live heap
+// instead of letting the resident set grow half as much again.
+type Collector interface {
+	Tighten() (restore func())
+}
+
+// Option changes how New builds the subsystem.
+type Option func(*System)
+
+// WithCollector makes imports tighten c (by default they leave the
+// collector alone).
+func WithCollector(c Collector) Option { return func(s *System) { s.gc = c } }
+
 // New builds the subsystem.
-func New(c Config, db *store.DB, env subsys.Env) (*System, error) {
+func New(c Config, db *store.DB, env subsys.Env, opts ...Option) (*System, error) {
 	s := &System{db: db, env: env, log: env.Logger("inventory"), piv1: piv1.New(db)}
+	for _, o := range opts {
+		o(s)
+	}
 	s.cfg.Store(&c)
 	var err error
 	if s.cal, err = inventory.Stockholm(); err != nil {
@@ -90,7 +109,7 @@ func (s *System) groups() []api.Group {
 	return []api.Group{
 		s.piv1,
 		onapi.New(onapi.Deps{DB: s.db, Loc: s.env.Location}),
-		cubit.New(cubit.Deps{DB: s.db, Environment: string(c.Environment), Keys: c.ImportKeys, Log: s.log}),
+		cubit.New(cubit.Deps{DB: s.db, Environment: string(c.Environment), Keys: c.ImportKeys, Log: s.log, Tighten: s.tighten}),
 	}
 }
 
@@ -119,6 +138,14 @@ func (s *System) purge(ctx context.Context, ready func()) error {
 			}
 		}
 	}
+}
+
+// tighten holds the collector tight (see Collector) until restore.
+func (s *System) tighten() (restore func()) {
+	if s.gc == nil {
+		return func() {}
+	}
+	return s.gc.Tighten()
 }
 
 // ImportCSV imports an inventory in CSV into db (the demo's), all or

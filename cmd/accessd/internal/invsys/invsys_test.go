@@ -130,3 +130,41 @@ func TestImportLogCountsAccesses(t *testing.T) {
 		t.Errorf("import log line %+v, want accesses=2 created=2; log:\n%s", line, logs.String())
 	}
 }
+
+// fakeCollector counts holds: how many are held now and the most at once.
+type fakeCollector struct{ held, most int }
+
+func (c *fakeCollector) Tighten() func() {
+	c.held++
+	c.most = max(c.most, c.held)
+	return func() { c.held-- }
+}
+
+// TestImportTightensCollector: accessctl import holds the collector tight
+// while it parses and writes, and lets go when it answers, refused or not.
+func TestImportTightensCollector(t *testing.T) {
+	db, err := store.Open(filepath.Join(t.TempDir(), store.FileName), store.Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	gc := &fakeCollector{}
+	s, err := New(Config{Environment: "test"}, db, subsys.Env{Log: slog.New(slog.DiscardHandler)}, WithCollector(gc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := admin.NewMux(slog.New(slog.DiscardHandler))
+	s.Parts().Admin(m)
+	if code, body := serve(m, "POST", admin.PathImport+"?format=csv", csvInventory); code != http.StatusOK {
+		t.Fatalf("import: %d %s", code, body)
+	}
+	if gc.most != 1 || gc.held != 0 {
+		t.Errorf("after an import: held %d times at most, %d still held; want 1 and 0", gc.most, gc.held)
+	}
+	if code, _ := serve(m, "POST", admin.PathImport+"?format=csv", "accessId\n,\n"); code != http.StatusBadRequest {
+		t.Fatalf("bad import: %d, want 400", code)
+	}
+	if gc.held != 0 {
+		t.Errorf("after a refused import: %d holds left", gc.held)
+	}
+}

@@ -30,7 +30,7 @@ func TestTuner(t *testing.T) {
 		metrics.Read(s)
 		return s[0].Value.Uint64()
 	}
-	stop := startTuner()
+	stop := NewTuner().start()
 	big := make([][]byte, 0, 48)
 	for range 48 { // 48 MiB live: between 4 × minHeadroom and bigLive
 		big = append(big, make([]byte, 1<<20))
@@ -43,5 +43,53 @@ func TestTuner(t *testing.T) {
 	stop()
 	if got := gogc(); got != maxGCPercent {
 		t.Errorf("GOGC after stop = %d, want %d", got, maxGCPercent)
+	}
+}
+
+// TestTunerTighten: while an import holds the tuner tight the target is
+// capped at importGCPercent, collections or not; restoring (twice is
+// once) gives back the live heap's target. A tuner not started (an
+// operator's GOGC) changes nothing.
+func TestTunerTighten(t *testing.T) {
+	gogc := func() int {
+		s := []metrics.Sample{{Name: "/gc/gogc:percent"}}
+		metrics.Read(s)
+		return int(s[0].Value.Uint64())
+	}
+	idle := NewTuner()
+	before := gogc()
+	idle.Tighten()()
+	if got := gogc(); got != before {
+		t.Errorf("GOGC after tightening a tuner not started = %d, want %d", got, before)
+	}
+
+	tu := NewTuner()
+	stop := tu.start()
+	defer stop()
+	restore := tu.Tighten()
+	if got := gogc(); got != importGCPercent {
+		t.Errorf("GOGC while tight = %d, want %d", got, importGCPercent)
+	}
+	inner := tu.Tighten() // holds nest
+	inner()
+	runtime.GC()
+	testkit.WaitUntil(t, 10*time.Second, "a collection seen by the tuner", func() bool {
+		tu.mu.Lock()
+		defer tu.mu.Unlock()
+		return tu.live > 0
+	})
+	if got := gogc(); got != importGCPercent {
+		t.Errorf("GOGC while tight, after a collection = %d, want %d", got, importGCPercent)
+	}
+	restore()
+	restore()
+	tu.mu.Lock()
+	want := gcPercentFor(tu.live)
+	tu.mu.Unlock()
+	if got := gogc(); got != want {
+		t.Errorf("GOGC after restore = %d, want the live heap's %d", got, want)
+	}
+	if want <= importGCPercent {
+		t.Fatalf("the test's live heap gets %d, not above the cap: the restore is not seen", want)
 	}
 }

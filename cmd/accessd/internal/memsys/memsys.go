@@ -1,7 +1,8 @@
 // Package memsys is the process's memory. It sets the collector's target
 // from the size of the live heap after every collection (GOGC 100 up to
 // 8 MiB of live heap, down to 25 from 32 MiB: see gcPercentFor; an
-// operator's GOGC wins); takes the store file's mapped pages out of the
+// operator's GOGC wins), capped while a large import runs (Tuner.Tighten);
+// takes the store file's mapped pages out of the
 // resident set four times a second while the daemon starts (the first poll
 // cycle writes every port's state) and every minute afterwards
 // (store.DB.ReleaseMapped); hands free memory back to the system when the
@@ -40,6 +41,9 @@ type Options struct {
 	// called when the subsystem's task runs.
 	Ready func() <-chan struct{}
 	Log   *slog.Logger
+	// Tuner sets the collector's target (nil: one of its own); the process
+	// shares it with what tightens it (the inventory's imports).
+	Tuner *Tuner
 }
 
 // The schedule of the releases.
@@ -59,7 +63,11 @@ func Parts(o Options) subsys.Parts {
 // is done.
 func (o Options) run(ctx context.Context, ready func()) error {
 	if os.Getenv("GOGC") == "" {
-		defer startTuner()()
+		t := o.Tuner
+		if t == nil {
+			t = NewTuner()
+		}
+		defer t.start()()
 	} else {
 		o.Log.Info("GOGC set: the collector's target is not tuned", "gogc", os.Getenv("GOGC"))
 	}
