@@ -270,37 +270,53 @@ func TestScenarios(t *testing.T) {
 		},
 	}
 	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			w := newWorld(m)
-			for i, s := range tc.steps {
-				if s.ob == nil {
-					if err := w.sweep(at(s.sweep)); err != nil {
-						t.Fatalf("step %d: %v", i, err)
-					}
-					continue
+		for _, kept := range []bool{false, true} {
+			name := tc.name
+			if kept {
+				name += " (kept scratch)"
+			}
+			t.Run(name, func(t *testing.T) {
+				w := newWorld(m)
+				if kept {
+					w.scratch = new(Scratch)
 				}
-				if _, err := w.apply(*s.ob); err != nil {
-					t.Fatalf("step %d: %v", i, err)
-				}
+				runScenario(t, w, tc.steps, tc.want, tc.events, tc.history)
+			})
+		}
+	}
+}
+
+// runScenario applies steps in w and compares the bindings, events and
+// history with what is wanted.
+func runScenario(t *testing.T, w *world, steps []step, want map[hwaddr.MAC]brief, events []evt, history []Interval) {
+	t.Helper()
+	for i, s := range steps {
+		if s.ob == nil {
+			if err := w.sweep(at(s.sweep)); err != nil {
+				t.Fatalf("step %d: %v", i, err)
 			}
-			got := map[hwaddr.MAC]brief{}
-			for mac, b := range w.bindings {
-				got[mac] = briefOf(b)
-			}
-			if diff := cmp.Diff(tc.want, got); diff != "" {
-				t.Errorf("bindings (-want +got):\n%s", diff)
-			}
-			var evs []evt
-			for _, e := range w.events {
-				evs = append(evs, evtOf(e))
-			}
-			if diff := cmp.Diff(tc.events, evs); diff != "" {
-				t.Errorf("events (-want +got):\n%s", diff)
-			}
-			if diff := cmp.Diff(tc.history, w.history, cmp.Comparer(func(a, b netip.Addr) bool { return a == b })); diff != "" {
-				t.Errorf("history (-want +got):\n%s", diff)
-			}
-		})
+			continue
+		}
+		if _, err := w.apply(*s.ob); err != nil {
+			t.Fatalf("step %d: %v", i, err)
+		}
+	}
+	got := map[hwaddr.MAC]brief{}
+	for mac, b := range w.bindings {
+		got[mac] = briefOf(b)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("bindings (-want +got):\n%s", diff)
+	}
+	var evs []evt
+	for _, e := range w.events {
+		evs = append(evs, evtOf(e))
+	}
+	if diff := cmp.Diff(events, evs); diff != "" {
+		t.Errorf("events (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(history, w.history, cmp.Comparer(func(a, b netip.Addr) bool { return a == b })); diff != "" {
+		t.Errorf("history (-want +got):\n%s", diff)
 	}
 }
 

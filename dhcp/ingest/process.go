@@ -24,12 +24,15 @@ const chunk = 256
 // order of its work is the order of arrival, so a client's packets are
 // applied in the order they came.
 type processor struct {
-	pkt   dhcp4.Packet
-	buf   []packet
-	prof  *profiles
-	gen   uint64
-	genOK bool
-	cache map[circuitKey]*resolution
+	pkt dhcp4.Packet
+	// scratch is the binding machine's memory (its results point into
+	// it until the next packet).
+	scratch binding.Scratch
+	buf     []packet
+	prof    *profiles
+	gen     uint64
+	genOK   bool
+	cache   map[circuitKey]*resolution
 	// circs caches decoded circuits by giaddr and raw option 82 bytes:
 	// a relay sends the same bytes for a port again and again, so most
 	// packets skip the decoder (and share the circuit's memory).
@@ -221,7 +224,7 @@ func (s *Service) observe(ob *binding.Observation, circ *circuit.Circuit, recv i
 	if h := st.holderOf(namedIP(ob)); h != nil && h.rec.MAC != ob.MAC {
 		holderB = &h.rec.Binding
 	}
-	res := s.machine.Apply(curB, holderB, *ob)
+	res := s.machine.ApplyWith(&s.proc.scratch, curB, holderB, *ob)
 	if res.Refused {
 		s.m.refused.WithLabelValues(ob.Kind.String()).Inc()
 		if s.proc.logLimit.allow(ob.Time) {
