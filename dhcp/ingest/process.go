@@ -221,7 +221,7 @@ func (s *Service) observe(ob *binding.Observation, circ *circuit.Circuit, recv i
 	if cur != nil {
 		curB = &cur.rec.Binding
 	}
-	if h := st.holderOf(namedIP(ob)); h != nil && h.rec.MAC != ob.MAC {
+	if h := st.otherHolderOf(namedIP(ob), ob.MAC); h != nil {
 		holderB = &h.rec.Binding
 	}
 	res := s.machine.ApplyWith(&s.proc.scratch, curB, holderB, *ob)
@@ -258,14 +258,14 @@ func (s *Service) observe(ob *binding.Observation, circ *circuit.Circuit, recv i
 		nr.RemoteID, nr.CircuitID, nr.Profile, nr.Option82 = circ.RemoteID, circ.CircuitID, circ.Profile, circ.Raw
 	}
 	prompt := cur == nil || s.significant(&old, &nr, ob.Time, storedExpires)
-	e := st.put(&nr)
+	e := st.putOver(cur, &nr)
 	switch i, dirty := pd.dirty[nr.MAC]; {
 	case prompt:
 		s.markDirty(e, recv)
 	case dirty:
 		pd.recs.set(i, e.rec.toStore()) // written with the prompt change, as it is now
 	default:
-		pd.lazy[nr.MAC] = struct{}{}
+		pd.addLazy(e)
 	}
 }
 
@@ -277,7 +277,7 @@ func (s *Service) markDirty(e *entry, recv int64) {
 	} else {
 		pd.dirty[mac] = pd.recs.add(e.rec.toStore())
 	}
-	delete(pd.lazy, mac)
+	pd.dropLazy(e)
 	if recv != 0 && len(pd.received) < maxPendingLatencies {
 		pd.received = append(pd.received, recv)
 	}
