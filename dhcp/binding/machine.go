@@ -43,7 +43,8 @@ func (m Machine) config() Config {
 // Apply returns the effect of ob on cur, the current binding of ob.MAC (nil
 // when none), given holder, the active binding of another MAC holding the
 // IP that ob names (nil when none; a holder with ob's MAC is ignored). The
-// inputs are not modified.
+// holder plays no part when cur actively holds that IP itself, so a caller
+// need not look it up then. The inputs are not modified.
 func (m Machine) Apply(cur, holder *Binding, ob Observation) Result {
 	a := applier{cfg: m.config(), ob: ob}
 	if cur != nil {

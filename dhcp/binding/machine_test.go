@@ -372,3 +372,37 @@ func TestNames(t *testing.T) {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
 }
+
+// The holder of the IP an observation names plays no part when the
+// client's own binding actively holds that IP (the ingest processor then
+// does not look it up): the result is the same with and without it.
+func TestHolderIgnoredWhenClientHoldsIP(t *testing.T) {
+	m := New(Config{})
+	obs := []Observation{
+		discover(macA, time.Minute, "acc1"),
+		selecting(macA, time.Minute, ipX, "acc1"),
+		selecting(macA, time.Minute, ipX, "acc2"),
+		initReboot(macA, time.Minute, ipX, "acc1"),
+		renewal(macA, time.Minute, ipX, "acc1"),
+		ack(macA, time.Minute, ipX, 2*time.Hour, "acc1"),
+		{Source: SourceKea, Kind: LeaseActive, Time: at(time.Minute), MAC: macA, YIAddr: ipX, Expire: at(3 * time.Hour)},
+		{Source: SourceKea, Kind: LeaseActive, Time: at(-time.Hour), MAC: macA, YIAddr: ipX, Expire: at(time.Hour)},
+		relayedEnd(Release, macA, time.Minute, ipX, netip.Addr{}, "acc1"),
+		relayedEnd(Decline, macA, time.Minute, zero, ipX, "acc1"),
+		msg(Nak, macA, time.Minute, zero, ipX),
+	}
+	for _, st := range []State{Tentative, Bound} {
+		cur := Binding{MAC: macA, IP: ipX, State: st, Access: "acc1", Circuit: "c-acc1", Since: at(0), LastSeen: at(0),
+			Expires: at(time.Hour), Confirmed: st == Bound}
+		for _, hst := range []State{Tentative, Bound} {
+			holder := Binding{MAC: macB, IP: ipX, State: hst, Access: "acc2", Circuit: "c-acc2", Since: at(0), LastSeen: at(0),
+				Expires: at(time.Hour), Confirmed: hst == Bound}
+			for i, ob := range obs {
+				with, without := m.Apply(&cur, &holder, ob), m.Apply(&cur, nil, ob)
+				if diff := cmp.Diff(without, with, cmp.Comparer(func(a, b netip.Addr) bool { return a == b })); diff != "" {
+					t.Errorf("%v binding, %v holder, observation %d (%v): result (-without +with holder):\n%s", st, hst, i, ob.Kind, diff)
+				}
+			}
+		}
+	}
+}

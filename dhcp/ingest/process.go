@@ -221,8 +221,12 @@ func (s *Service) observe(ob *binding.Observation, circ *circuit.Circuit, recv i
 	if cur != nil {
 		curB = &cur.rec.Binding
 	}
-	if h := st.otherHolderOf(namedIP(ob), ob.MAC); h != nil {
-		holderB = &h.rec.Binding
+	// The machine asks for the holder only when the client does not
+	// actively hold the IP itself (most packets are about its own).
+	if ip := namedIP(ob); cur == nil || !cur.rec.State.Active() || cur.rec.IP != ip {
+		if h := st.otherHolderOf(ip, ob.MAC); h != nil {
+			holderB = &h.rec.Binding
+		}
 	}
 	res := s.machine.ApplyWith(&s.proc.scratch, curB, holderB, *ob)
 	if res.Refused {
