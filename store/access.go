@@ -216,8 +216,7 @@ func (inv Inventory) AccessByCircuit(circuitID, remoteID string) (string, error)
 	// transaction begun and ended here (no closure for View to keep), the
 	// keys in buffers on the stack.
 	var kb [160]byte
-	k := binary.AppendUvarint(kb[:0], uint64(len(circuitID)))
-	k = append(append(k, circuitID...), remoteID...)
+	k := appendCircuitKey(kb[:0], circuitID, remoteID)
 	if a, ok := inv.db.circuits.get(k); ok {
 		return a.id, a.err
 	}
@@ -232,6 +231,56 @@ func (inv Inventory) AccessByCircuit(circuitID, remoteID string) (string, error)
 		inv.db.circuits.put(generationIn(tx), k, circuitAnswer{id: id, err: err})
 	}
 	return id, err
+}
+
+// AccessByCircuitBytes is AccessByCircuit for the sub-options of a parsed
+// option 82, as they lie in the packet or request: an answer the cache
+// keeps costs no copy of them.
+func (inv Inventory) AccessByCircuitBytes(circuitID, remoteID []byte) (string, error) {
+	var kb [160]byte
+	if a, ok := inv.db.circuits.get(appendCircuitKey(kb[:0], circuitID, remoteID)); ok {
+		return a.id, a.err
+	}
+	return inv.AccessByCircuit(string(circuitID), string(remoteID))
+}
+
+// appendCircuitKey appends the look-up cache's key of the pair: 'c', the
+// circuit-id's length, then both (unambiguous: the length says where the
+// remote-id starts; 'c' keeps it apart from accessKey's).
+func appendCircuitKey[T string | []byte](k []byte, circuitID, remoteID T) []byte {
+	k = binary.AppendUvarint(append(k, 'c'), uint64(len(circuitID)))
+	return append(append(k, circuitID...), remoteID...)
+}
+
+// appendAccessKey appends the look-up cache's key of an access id's
+// existence: 'a' and the id.
+func appendAccessKey(k []byte, id string) []byte { return append(append(k, 'a'), id...) }
+
+// HasAccess reports whether access id is in the inventory and not
+// removed (the Atlas bounce URL's visitor, thousands a second): from the
+// look-up cache of the inventory generation, else one read transaction.
+func (ov Orders) HasAccess(id string) (bool, error) {
+	var kb [80]byte
+	k := appendAccessKey(kb[:0], id)
+	if a, ok := ov.db.circuits.get(k); ok {
+		return a.id != "", nil
+	}
+	tx, err := ov.db.bolt.Begin(false)
+	if err != nil {
+		return false, fmt.Errorf("begin read: %w", err)
+	}
+	defer tx.Rollback()
+	has, err := (&OrderTx{tx: tx, db: ov.db}).HasAccess(id)
+	ov.db.noteErr(err)
+	if err != nil {
+		return false, err
+	}
+	a := circuitAnswer{}
+	if has {
+		a.id = id
+	}
+	ov.db.circuits.put(generationIn(tx), k, a)
+	return has, nil
 }
 
 // accessByCircuit is AccessByCircuit in tx.

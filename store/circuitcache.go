@@ -11,10 +11,16 @@ import (
 // each, so at most ~6.5 MB; a full cache starts again empty.
 const circuitCacheSize = 1 << 16
 
+// viewCacheSize bounds the accesses with their services (AccessServices)
+// among them: about 1 KB each, so at most ~4 MB.
+const viewCacheSize = 1 << 12
+
 // circuitCache keeps the answers of Inventory.AccessByCircuit — the
-// option82 and dhcplookup look-ups of the APIs, thousands a second — for
-// one inventory generation (the accesses' change sequence), so a repeated
-// look-up needs no read transaction. The generation is read in the
+// option82 and dhcplookup look-ups of the APIs, thousands a second — and
+// of Orders.HasAccess and Orders.AccessServices (Atlas's bounce URL and
+// port_status), for one look-up generation (generationIn: the accesses'
+// and the services' change sequences), so a repeated look-up needs no
+// read transaction. The generation is read in the
 // transaction that made an answer, and committed is told the generation
 // of every write transaction once it is committed (before the write
 // returns to its caller), so an answer is given only while no access has
@@ -23,14 +29,17 @@ const circuitCacheSize = 1 << 16
 type circuitCache struct {
 	gen atomic.Uint64 // the committed generation
 
-	mu sync.RWMutex
-	at uint64 // the generation of m's answers
-	m  map[string]circuitAnswer
+	mu    sync.RWMutex
+	at    uint64 // the generation of m's answers
+	m     map[string]circuitAnswer
+	views int // answers in m with a view
 }
 
 type circuitAnswer struct {
 	id  string
 	err error // nil, or wrapping ErrNotFound or ErrAmbiguous
+	// view is an access and its services (Orders.AccessServices).
+	view *AccessServices
 }
 
 // committed records the generation a committed write transaction left.
@@ -68,9 +77,24 @@ func (c *circuitCache) put(gen uint64, k []byte, a circuitAnswer) {
 	if c.at != gen || c.m == nil || len(c.m) >= circuitCacheSize {
 		c.m = make(map[string]circuitAnswer, 64)
 		c.at = gen
+		c.views = 0
+	}
+	if a.view != nil {
+		if c.views >= viewCacheSize {
+			return // the first ones asked stay: a scan of every access does not hold them all
+		}
+		c.views++
 	}
 	c.m[string(k)] = a
 }
 
-// generationIn is the inventory generation tx reads.
-func generationIn(tx *bolt.Tx) uint64 { return tx.Bucket(bucketAccesses).Sequence() }
+// generationIn is the look-up generation tx reads: the accesses' change
+// sequence plus the services' (PutService and EndService bump it). Both
+// only grow, so the sum grows whenever either does.
+func generationIn(tx *bolt.Tx) uint64 {
+	g := tx.Bucket(bucketAccesses).Sequence()
+	if b := tx.Bucket(bucketServices); b != nil {
+		g += b.Sequence()
+	}
+	return g
+}

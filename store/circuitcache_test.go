@@ -8,12 +8,22 @@ import (
 	"testing"
 )
 
-// lookupIs checks one AccessByCircuit answer.
+// lookupIs checks one AccessByCircuit answer, and AccessByCircuitBytes's
+// before and after it (from the store, then from the cache, or the other
+// way round).
 func lookupIs(t *testing.T, d *DB, circuit, remote, want string, wantErr error) {
 	t.Helper()
-	got, err := d.Inventory().AccessByCircuit(circuit, remote)
-	if got != want || !errors.Is(err, wantErr) || (wantErr == nil && err != nil) {
-		t.Fatalf("AccessByCircuit(%q, %q) = %q, %v; want %q, %v", circuit, remote, got, err, want, wantErr)
+	for i := range 3 {
+		var got string
+		var err error
+		if i == 1 {
+			got, err = d.Inventory().AccessByCircuit(circuit, remote)
+		} else {
+			got, err = d.Inventory().AccessByCircuitBytes([]byte(circuit), []byte(remote))
+		}
+		if got != want || !errors.Is(err, wantErr) || (wantErr == nil && err != nil) {
+			t.Fatalf("look-up %d of (%q, %q) = %q, %v; want %q, %v", i, circuit, remote, got, err, want, wantErr)
+		}
 	}
 }
 
@@ -56,6 +66,49 @@ func TestCircuitLookupsFollowEveryChange(t *testing.T) {
 		t.Fatal("an import of a second access on A3's circuit was accepted")
 	}
 	lookupIs(t, d, "eth 0/1", "sw1", "A3", nil)
+}
+
+// hasIs checks Orders.HasAccess twice (the second from the cache).
+func hasIs(t *testing.T, d *DB, id string, want bool) {
+	t.Helper()
+	for i := range 2 {
+		if got, err := d.Orders().HasAccess(id); got != want || err != nil {
+			t.Fatalf("HasAccess(%q) #%d = %v, %v; want %v", id, i+1, got, err, want)
+		}
+	}
+}
+
+// An access's existence answered from the cache is what the store holds:
+// an import, a removal and a cluster batch are seen by the next question,
+// and an existence answer never stands for a circuit's or the other way
+// round.
+func TestHasAccessFollowsEveryChange(t *testing.T) {
+	d, _ := openTest(t)
+	mustImport(t, d, ImportOptions{}, acc("A1", "sw1 eth 0/1"))
+	hasIs(t, d, "A1", true)
+	hasIs(t, d, "A2", false)
+	mustImport(t, d, ImportOptions{}, acc("A2", "sw1 eth 0/2"))
+	hasIs(t, d, "A2", true)
+	if err := d.Inventory().RemoveAccess("A1"); err != nil {
+		t.Fatal(err)
+	}
+	hasIs(t, d, "A1", false)
+	if _, err := d.Cluster().ApplyInventory(incoming(acc("A1", "sw1 eth 0/1")), []string{"A2"}, 1, true); err != nil {
+		t.Fatal(err)
+	}
+	hasIs(t, d, "A1", true)
+	hasIs(t, d, "A2", false)
+
+	// Access ids that look like circuit keys and circuits that look like
+	// access keys stay apart.
+	mustImport(t, d, ImportOptions{}, withIdent(acc("c", "o1"), "a", ""), withIdent(acc("A3", "o3"), "A1", ""))
+	for range 2 {
+		hasIs(t, d, "c", true)
+		lookupIs(t, d, "a", "", "c", nil)
+		lookupIs(t, d, "A1", "", "A3", nil)
+		hasIs(t, d, "A1", true)
+		lookupIs(t, d, "c", "", "", ErrNotFound)
+	}
 }
 
 // Circuit-id and remote-id are kept apart in the cache's key: a circuit
@@ -105,6 +158,20 @@ func TestCircuitCacheIsBounded(t *testing.T) {
 	if n := len(c.m); n > circuitCacheSize || n == 0 {
 		t.Fatalf("%d answers kept, want 1..%d", n, circuitCacheSize)
 	}
+
+	// Accesses with their services, larger, are fewer: the first ones
+	// stay, the rest are read each time.
+	c.committed(2)
+	for i := range viewCacheSize + 10 {
+		c.put(2, fmt.Appendf(nil, "p%d", i), circuitAnswer{view: &AccessServices{}})
+	}
+	c.put(2, []byte("k"), circuitAnswer{id: "A"})
+	if n := len(c.m); n != viewCacheSize+1 || c.views != viewCacheSize {
+		t.Fatalf("%d answers (%d views) kept, want %d views and the circuit", n, c.views, viewCacheSize)
+	}
+	if _, ok := c.get([]byte("p0")); !ok {
+		t.Fatal("the first view was not kept")
+	}
 }
 
 // Under -race: look-ups from many goroutines while accesses move; after
@@ -137,4 +204,76 @@ func TestCircuitLookupsDuringImports(t *testing.T) {
 	}
 	stop.Store(true)
 	wg.Wait()
+}
+
+// servicesIs checks Orders.AccessServices twice (the second from the
+// cache): the subscriptions of the access's services, or ErrNotFound.
+func servicesIs(t *testing.T, d *DB, id string, want ...string) {
+	t.Helper()
+	for i := range 2 {
+		v, err := d.Orders().AccessServices(id)
+		if want == nil {
+			if !errors.Is(err, ErrNotFound) {
+				t.Fatalf("AccessServices(%q) #%d = %+v, %v; want ErrNotFound", id, i+1, v, err)
+			}
+			continue
+		}
+		if err != nil || v.Access.AccessID != id {
+			t.Fatalf("AccessServices(%q) #%d = %+v, %v", id, i+1, v, err)
+		}
+		got := []string{}
+		for _, s := range v.Services {
+			got = append(got, s.SubscriptionID)
+		}
+		if fmt.Sprint(got) != fmt.Sprint(want[1:]) {
+			t.Fatalf("AccessServices(%q) #%d: services %v, want %v", id, i+1, got, want[1:])
+		}
+	}
+}
+
+// inOrders runs fn in one order transaction.
+func inOrders(t *testing.T, d *DB, fn func(*OrderTx) error) {
+	t.Helper()
+	if errs := d.Orders().Batch([]func(*OrderTx) error{fn}); errs[0] != nil {
+		t.Fatal(errs[0])
+	}
+}
+
+// An access and its services answered from the cache are what the store
+// holds: a service started, changed or ended, an access changed, removed
+// or imported again is seen by the next question.
+func TestAccessServicesFollowEveryChange(t *testing.T) {
+	d, _ := openTest(t)
+	mustImport(t, d, ImportOptions{}, acc("A1", "sw1 eth 0/1"))
+	servicesIs(t, d, "A1", "")
+	servicesIs(t, d, "A2")
+	inOrders(t, d, func(o *OrderTx) error {
+		return o.PutService(&Service{SubscriptionID: "s1", AccessID: "A1", UID: "S", Owner: "sp"})
+	})
+	servicesIs(t, d, "A1", "", "s1")
+	inOrders(t, d, func(o *OrderTx) error {
+		return o.PutService(&Service{SubscriptionID: "s2", AccessID: "A1", UID: "S", Owner: "sp"})
+	})
+	servicesIs(t, d, "A1", "", "s1", "s2")
+	inOrders(t, d, func(o *OrderTx) error {
+		return o.PutService(&Service{SubscriptionID: "s2", AccessID: "A1", UID: "T", Owner: "sp"})
+	})
+	if v, _ := d.Orders().AccessServices("A1"); v.Services[1].UID != "T" {
+		t.Fatalf("a changed service answers %+v", v.Services[1])
+	}
+	inOrders(t, d, func(o *OrderTx) error { return o.EndService("s1", "") })
+	servicesIs(t, d, "A1", "", "s2")
+
+	a := acc("A1", "sw1 eth 0/1")
+	a.City = "Elsewhere"
+	mustImport(t, d, ImportOptions{}, a)
+	if v, _ := d.Orders().AccessServices("A1"); v.Access.City != "Elsewhere" {
+		t.Fatalf("a changed access answers %+v", v.Access)
+	}
+	if err := d.Inventory().RemoveAccess("A1"); err != nil {
+		t.Fatal(err)
+	}
+	servicesIs(t, d, "A1")
+	mustImport(t, d, ImportOptions{}, acc("A1", "sw1 eth 0/1"))
+	servicesIs(t, d, "A1", "", "s2")
 }

@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 
 	bolt "go.etcd.io/bbolt"
@@ -40,6 +41,52 @@ func (o *OrderTx) ServiceBySubscription(id string) (Service, error) {
 	return decodeJSON[Service](bucketServices, k, v)
 }
 
+// servicesChanged bumps the services' change sequence, part of the look-up
+// generation (circuitcache.go): every write of the services bucket calls
+// it, so a kept AccessServices answer never outlives a change.
+func servicesChanged(tx *bolt.Tx) error {
+	_, err := tx.Bucket(bucketServices).NextSequence()
+	return err
+}
+
+// AccessServices is an access and the services active on it, as
+// Orders.AccessServices reads them. Callers must not change it: the
+// look-up cache gives the same one to every caller of its generation.
+type AccessServices struct {
+	Access   AccessRecord
+	Services []Service
+}
+
+// AccessServices reads access id (ErrNotFound when missing or removed) and
+// its active services: from the look-up cache of the current generation
+// (Atlas port_status, thousands a second), else one read transaction.
+func (ov Orders) AccessServices(id string) (*AccessServices, error) {
+	var kb [80]byte
+	k := append(append(kb[:0], 'p'), id...)
+	if a, ok := ov.db.circuits.get(k); ok {
+		return a.view, a.err
+	}
+	tx, err := ov.db.bolt.Begin(false)
+	if err != nil {
+		return nil, fmt.Errorf("begin read: %w", err)
+	}
+	defer tx.Rollback()
+	o := &OrderTx{tx: tx, db: ov.db}
+	v := &AccessServices{}
+	if v.Access, err = o.Access(id); err == nil {
+		v.Services, err = o.Services(id)
+	}
+	ov.db.noteErr(err)
+	switch {
+	case err == nil:
+		ov.db.circuits.put(generationIn(tx), k, circuitAnswer{view: v})
+		return v, nil
+	case errors.Is(err, ErrNotFound):
+		ov.db.circuits.put(generationIn(tx), k, circuitAnswer{err: err})
+	}
+	return nil, err
+}
+
 // PutService stores a new or changed active service. A new one goes to
 // the change log as service-started, a change as service-changed.
 func (o *OrderTx) PutService(s *Service) error {
@@ -74,6 +121,9 @@ func (o *OrderTx) PutService(s *Service) error {
 	if err := put(o.tx, bucketServiceSub, []byte(s.SubscriptionID), []byte(s.AccessID)); err != nil {
 		return err
 	}
+	if err := servicesChanged(o.tx); err != nil {
+		return err
+	}
 	if err := o.b(bucketServiceOwner).Put(keyStr(s.Owner, s.AccessID, s.SubscriptionID), nil); err != nil {
 		return err
 	}
@@ -100,6 +150,9 @@ func (o *OrderTx) EndService(subscriptionID, orderID string) error {
 		return err
 	}
 	if err := o.b(bucketServiceSub).Delete([]byte(s.SubscriptionID)); err != nil {
+		return err
+	}
+	if err := servicesChanged(o.tx); err != nil {
 		return err
 	}
 	if err := o.b(bucketServiceOwner).Delete(keyStr(s.Owner, s.AccessID, s.SubscriptionID)); err != nil {

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"log/slog"
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -258,31 +259,20 @@ type PortStatus struct {
 // HasAccess reports whether the access is in the inventory (and not
 // removed).
 func (e *Engine) HasAccess(accessID string) bool {
-	has := false
-	err := e.orders.View(func(o *store.OrderTx) error {
-		var err error
-		has, err = o.HasAccess(accessID)
-		return err
-	})
+	has, err := e.orders.HasAccess(accessID)
 	return err == nil && has
 }
 
 // PortStatus reads an access and its active services; a missing or
 // removed access is store.ErrNotFound.
 func (e *Engine) PortStatus(accessID string) (PortStatus, error) {
-	var ps PortStatus
-	err := e.orders.View(func(o *store.OrderTx) error {
-		rec, err := o.Access(accessID)
-		if err != nil {
-			return err
-		}
-		ps.Access = rec
-		ps.Services, err = o.Services(accessID)
-		return err
-	})
+	v, err := e.orders.AccessServices(accessID)
 	if err != nil {
 		return PortStatus{}, err
 	}
+	// The store's answer is shared (kept for its generation): the services
+	// are copied, the access is a value.
+	ps := PortStatus{Access: v.Access, Services: slices.Clone(v.Services)}
 	p := e.port(accessID)
 	ps.SpeedMbps, ps.SpeedKnown, ps.LinkUp = p.SpeedMbps, p.Known, p.Up
 	if !p.Known {

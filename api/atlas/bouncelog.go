@@ -1,6 +1,7 @@
 package atlas
 
 import (
+	"context"
 	"log/slog"
 	"sync/atomic"
 	"time"
@@ -40,7 +41,11 @@ func (l *bounceLog) outcome(status, access string) {
 	default:
 		l.failed.Add(1)
 	}
-	l.log.Debug("atlas bounce", "status", status, "access_id", access)
+	// (Enabled first: the arguments would cost two allocations a bounce
+	// even with debug off.)
+	if l.log.Enabled(context.Background(), slog.LevelDebug) {
+		l.log.Debug("atlas bounce", "status", status, "access_id", access)
+	}
 	l.summarize()
 }
 

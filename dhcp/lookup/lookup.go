@@ -14,6 +14,9 @@ import (
 // Inventory is the part of the store a look-up reads (store.Inventory).
 type Inventory interface {
 	AccessByCircuit(circuitID, remoteID string) (string, error)
+	// AccessByCircuitBytes is AccessByCircuit for sub-options as they
+	// lie in a parsed option 82 (no copies for an answer it keeps).
+	AccessByCircuitBytes(circuitID, remoteID []byte) (string, error)
 	ResolveCircuit(key, circuitID, remoteID string) (store.CircuitMatch, error)
 }
 
@@ -55,10 +58,11 @@ func (r *Resolver) Resolve(opts []option82.Option, circuitID, remoteID string) (
 		// 1. for the text: the inventory's circuit-id / remote-id, asked
 		// with the strings as they came.
 		id, err := r.inv.AccessByCircuit(circuitID, remoteID)
-		opts = TextOption(circuitID, remoteID)
-		if err == nil || opts == nil {
-			// Found, or nothing a relay could send: only the
-			// inventory's text.
+		if err == nil {
+			return id, nil
+		}
+		if opts = TextOption(circuitID, remoteID); opts == nil {
+			// Nothing a relay could send: only the inventory's text.
 			return id, err
 		}
 		keep(err)
@@ -74,7 +78,7 @@ func (r *Resolver) Resolve(opts []option82.Option, circuitID, remoteID string) (
 		if len(c) == 0 && len(rid) == 0 {
 			continue
 		}
-		id, err := r.inv.AccessByCircuit(string(c), string(rid))
+		id, err := r.inv.AccessByCircuitBytes(c, rid)
 		if err == nil {
 			return id, nil
 		}

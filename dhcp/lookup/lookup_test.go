@@ -351,6 +351,10 @@ func (f failingInventory) AccessByCircuit(string, string) (string, error) {
 	return "", fmt.Errorf("nothing: %w", store.ErrNotFound)
 }
 
+func (f failingInventory) AccessByCircuitBytes(c, r []byte) (string, error) {
+	return f.AccessByCircuit(string(c), string(r))
+}
+
 func (f failingInventory) ResolveCircuit(string, string, string) (store.CircuitMatch, error) {
 	return store.CircuitMatch{}, f.err
 }

@@ -8,6 +8,11 @@
 //
 //	barehttp -listen 127.0.0.1:0 -status 200 -header 'Content-Type: application/json' -body answer.json
 //
+// -read-header-timeout, -read-timeout, -write-timeout and -idle-timeout set
+// the server's timeouts as accessd sets its own (none by default): the
+// deadlines net/http then sets on every request are its cost, not
+// accessd's, and the figures measure accessd beside both.
+//
 // It prints "listening on ADDR" once it accepts connections and serves
 // until SIGINT or SIGTERM.
 package main
@@ -45,6 +50,12 @@ func run(args []string) error {
 	bodyFile := fs.String("body", "", "file holding the answer's body (none: empty)")
 	var hs headers
 	fs.Var(&hs, "header", `a header of the answer, "Name: value" (repeat the flag for more)`)
+	// The server's timeouts (0: none, net/http's default): with accessd's,
+	// the peer pays for the same deadlines on every request.
+	readHeader := fs.Duration("read-header-timeout", 0, "http.Server ReadHeaderTimeout")
+	read := fs.Duration("read-timeout", 0, "http.Server ReadTimeout")
+	write := fs.Duration("write-timeout", 0, "http.Server WriteTimeout")
+	idle := fs.Duration("idle-timeout", 0, "http.Server IdleTimeout")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -69,7 +80,8 @@ func run(args []string) error {
 		return err
 	}
 	fmt.Printf("listening on %s\n", ln.Addr())
-	srv := &http.Server{Handler: answer(*status, fixed, body)}
+	srv := &http.Server{Handler: answer(*status, fixed, body),
+		ReadHeaderTimeout: *readHeader, ReadTimeout: *read, WriteTimeout: *write, IdleTimeout: *idle}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	go func() {
