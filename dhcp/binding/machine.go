@@ -43,10 +43,10 @@ func (m Machine) config() Config {
 // Apply returns the effect of ob on cur, the current binding of ob.MAC (nil
 // when none), given holder, the active binding of another MAC holding the
 // IP that ob names (nil when none; a holder with ob's MAC is ignored). The
-// inputs are not modified.
+// holder plays no part when cur actively holds that IP itself, so a caller
+// need not look it up then. The inputs are not modified.
 func (m Machine) Apply(cur, holder *Binding, ob Observation) Result {
-	cfg := m.config()
-	a := applier{cfg: cfg, ob: ob}
+	a := applier{cfg: m.config(), ob: ob}
 	if cur != nil {
 		c := *cur
 		a.cur = &c
@@ -54,6 +54,31 @@ func (m Machine) Apply(cur, holder *Binding, ob Observation) Result {
 	if holder != nil && holder.MAC != ob.MAC && holder.State.Active() {
 		h := *holder
 		a.holder = &h
+	}
+	a.run()
+	return a.res
+}
+
+// Scratch is the memory ApplyWith works in: its copies of the current
+// binding and the holder it changes, and a new binding. A caller that
+// applies observation after observation (the ingest processor, hundreds
+// of thousands a second) keeps one, so that an observation allocates
+// nothing.
+type Scratch struct {
+	cur, holder, fresh Binding
+}
+
+// ApplyWith is Apply working in s: the bindings of its Result point into s
+// and are valid until s is used again.
+func (m Machine) ApplyWith(s *Scratch, cur, holder *Binding, ob Observation) Result {
+	a := applier{cfg: m.config(), ob: ob, fresh: &s.fresh}
+	if cur != nil {
+		s.cur = *cur
+		a.cur = &s.cur
+	}
+	if holder != nil && holder.MAC != ob.MAC && holder.State.Active() {
+		s.holder = *holder
+		a.holder = &s.holder
 	}
 	a.run()
 	return a.res
@@ -75,6 +100,7 @@ type applier struct {
 	ob     Observation
 	cur    *Binding
 	holder *Binding
+	fresh  *Binding // where start builds a new binding; nil: a new one
 	res    Result
 }
 
@@ -278,9 +304,13 @@ func (a *applier) takeOver(ip netip.Addr, st State, evidence bool) bool {
 // moved to a new IP (closing the old interval).
 func (a *applier) start(ip netip.Addr, st State, exp time.Time) {
 	ob, c := a.ob, a.cur
-	n := Binding{MAC: ob.MAC, FirstSeen: ob.Time, Circuit: ob.Circuit, Access: ob.Access}
+	n := a.fresh
+	if n == nil {
+		n = new(Binding)
+	}
+	*n = Binding{MAC: ob.MAC, FirstSeen: ob.Time, Circuit: ob.Circuit, Access: ob.Access}
 	if c != nil {
-		n = *c
+		*n = *c
 		if c.State.Active() {
 			// Same MAC, new IP.
 			a.closeInterval(c, ob.Time)
@@ -309,7 +339,7 @@ func (a *applier) start(ip netip.Addr, st State, exp time.Time) {
 		n.Hostname = ob.Hostname
 	}
 	a.res.Events = append(a.res.Events, Event{Kind: Started, Time: ob.Time, MAC: n.MAC, IP: ip, Access: n.Access, State: st})
-	a.res.Binding = &n
+	a.res.Binding = n
 	a.res.Changed = true
 }
 

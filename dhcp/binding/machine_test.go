@@ -270,37 +270,53 @@ func TestScenarios(t *testing.T) {
 		},
 	}
 	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			w := newWorld(m)
-			for i, s := range tc.steps {
-				if s.ob == nil {
-					if err := w.sweep(at(s.sweep)); err != nil {
-						t.Fatalf("step %d: %v", i, err)
-					}
-					continue
+		for _, kept := range []bool{false, true} {
+			name := tc.name
+			if kept {
+				name += " (kept scratch)"
+			}
+			t.Run(name, func(t *testing.T) {
+				w := newWorld(m)
+				if kept {
+					w.scratch = new(Scratch)
 				}
-				if _, err := w.apply(*s.ob); err != nil {
-					t.Fatalf("step %d: %v", i, err)
-				}
+				runScenario(t, w, tc.steps, tc.want, tc.events, tc.history)
+			})
+		}
+	}
+}
+
+// runScenario applies steps in w and compares the bindings, events and
+// history with what is wanted.
+func runScenario(t *testing.T, w *world, steps []step, want map[hwaddr.MAC]brief, events []evt, history []Interval) {
+	t.Helper()
+	for i, s := range steps {
+		if s.ob == nil {
+			if err := w.sweep(at(s.sweep)); err != nil {
+				t.Fatalf("step %d: %v", i, err)
 			}
-			got := map[hwaddr.MAC]brief{}
-			for mac, b := range w.bindings {
-				got[mac] = briefOf(b)
-			}
-			if diff := cmp.Diff(tc.want, got); diff != "" {
-				t.Errorf("bindings (-want +got):\n%s", diff)
-			}
-			var evs []evt
-			for _, e := range w.events {
-				evs = append(evs, evtOf(e))
-			}
-			if diff := cmp.Diff(tc.events, evs); diff != "" {
-				t.Errorf("events (-want +got):\n%s", diff)
-			}
-			if diff := cmp.Diff(tc.history, w.history, cmp.Comparer(func(a, b netip.Addr) bool { return a == b })); diff != "" {
-				t.Errorf("history (-want +got):\n%s", diff)
-			}
-		})
+			continue
+		}
+		if _, err := w.apply(*s.ob); err != nil {
+			t.Fatalf("step %d: %v", i, err)
+		}
+	}
+	got := map[hwaddr.MAC]brief{}
+	for mac, b := range w.bindings {
+		got[mac] = briefOf(b)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("bindings (-want +got):\n%s", diff)
+	}
+	var evs []evt
+	for _, e := range w.events {
+		evs = append(evs, evtOf(e))
+	}
+	if diff := cmp.Diff(events, evs); diff != "" {
+		t.Errorf("events (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(history, w.history, cmp.Comparer(func(a, b netip.Addr) bool { return a == b })); diff != "" {
+		t.Errorf("history (-want +got):\n%s", diff)
 	}
 }
 
@@ -354,5 +370,39 @@ func TestNames(t *testing.T) {
 	want := []string{"snoop", "source(9)", "declined", "state(0)", "lease-reclaimed", "kind(99)", "ip-taken-over", "event(0)"}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
+
+// The holder of the IP an observation names plays no part when the
+// client's own binding actively holds that IP (the ingest processor then
+// does not look it up): the result is the same with and without it.
+func TestHolderIgnoredWhenClientHoldsIP(t *testing.T) {
+	m := New(Config{})
+	obs := []Observation{
+		discover(macA, time.Minute, "acc1"),
+		selecting(macA, time.Minute, ipX, "acc1"),
+		selecting(macA, time.Minute, ipX, "acc2"),
+		initReboot(macA, time.Minute, ipX, "acc1"),
+		renewal(macA, time.Minute, ipX, "acc1"),
+		ack(macA, time.Minute, ipX, 2*time.Hour, "acc1"),
+		{Source: SourceKea, Kind: LeaseActive, Time: at(time.Minute), MAC: macA, YIAddr: ipX, Expire: at(3 * time.Hour)},
+		{Source: SourceKea, Kind: LeaseActive, Time: at(-time.Hour), MAC: macA, YIAddr: ipX, Expire: at(time.Hour)},
+		relayedEnd(Release, macA, time.Minute, ipX, netip.Addr{}, "acc1"),
+		relayedEnd(Decline, macA, time.Minute, zero, ipX, "acc1"),
+		msg(Nak, macA, time.Minute, zero, ipX),
+	}
+	for _, st := range []State{Tentative, Bound} {
+		cur := Binding{MAC: macA, IP: ipX, State: st, Access: "acc1", Circuit: "c-acc1", Since: at(0), LastSeen: at(0),
+			Expires: at(time.Hour), Confirmed: st == Bound}
+		for _, hst := range []State{Tentative, Bound} {
+			holder := Binding{MAC: macB, IP: ipX, State: hst, Access: "acc2", Circuit: "c-acc2", Since: at(0), LastSeen: at(0),
+				Expires: at(time.Hour), Confirmed: hst == Bound}
+			for i, ob := range obs {
+				with, without := m.Apply(&cur, &holder, ob), m.Apply(&cur, nil, ob)
+				if diff := cmp.Diff(without, with, cmp.Comparer(func(a, b netip.Addr) bool { return a == b })); diff != "" {
+					t.Errorf("%v binding, %v holder, observation %d (%v): result (-without +with holder):\n%s", st, hst, i, ob.Kind, diff)
+				}
+			}
+		}
 	}
 }

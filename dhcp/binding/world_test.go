@@ -16,6 +16,9 @@ type world struct {
 	ips      map[netip.Addr]hwaddr.MAC
 	history  []Interval
 	events   []Event
+	// scratch, when set, is kept from one observation to the next
+	// (ApplyWith, as the ingest processor applies them).
+	scratch *Scratch
 }
 
 func newWorld(m Machine) *world {
@@ -57,7 +60,12 @@ func (w *world) store(b *Binding) {
 }
 
 func (w *world) apply(ob Observation) (Result, error) {
-	r := w.m.Apply(w.bindings[ob.MAC], w.holderOf(ob), ob)
+	var r Result
+	if w.scratch != nil {
+		r = w.m.ApplyWith(w.scratch, w.bindings[ob.MAC], w.holderOf(ob), ob)
+	} else {
+		r = w.m.Apply(w.bindings[ob.MAC], w.holderOf(ob), ob)
+	}
 	if r.Displaced != nil {
 		w.store(r.Displaced)
 	}

@@ -18,7 +18,7 @@ func (s *Service) Adopt(bindings []store.BindingRecord, unknown []store.UnknownC
 		e := st.put(&r)
 		e.storedExpires = r.Expires
 		delete(st.pending.dirty, r.MAC)
-		delete(st.pending.lazy, r.MAC)
+		st.pending.dropLazy(e)
 	}
 	for _, k := range unknownGone {
 		st.unknown.remove(k)

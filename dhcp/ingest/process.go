@@ -24,12 +24,15 @@ const chunk = 256
 // order of its work is the order of arrival, so a client's packets are
 // applied in the order they came.
 type processor struct {
-	pkt   dhcp4.Packet
-	buf   []packet
-	prof  *profiles
-	gen   uint64
-	genOK bool
-	cache map[circuitKey]*resolution
+	pkt dhcp4.Packet
+	// scratch is the binding machine's memory (its results point into
+	// it until the next packet).
+	scratch binding.Scratch
+	buf     []packet
+	prof    *profiles
+	gen     uint64
+	genOK   bool
+	cache   map[circuitKey]*resolution
 	// circs caches decoded circuits by giaddr and raw option 82 bytes:
 	// a relay sends the same bytes for a port again and again, so most
 	// packets skip the decoder (and share the circuit's memory).
@@ -218,10 +221,14 @@ func (s *Service) observe(ob *binding.Observation, circ *circuit.Circuit, recv i
 	if cur != nil {
 		curB = &cur.rec.Binding
 	}
-	if h := st.holderOf(namedIP(ob)); h != nil && h.rec.MAC != ob.MAC {
-		holderB = &h.rec.Binding
+	// The machine asks for the holder only when the client does not
+	// actively hold the IP itself (most packets are about its own).
+	if ip := namedIP(ob); cur == nil || !cur.rec.State.Active() || cur.rec.IP != ip {
+		if h := st.otherHolderOf(ip, ob.MAC); h != nil {
+			holderB = &h.rec.Binding
+		}
 	}
-	res := s.machine.Apply(curB, holderB, *ob)
+	res := s.machine.ApplyWith(&s.proc.scratch, curB, holderB, *ob)
 	if res.Refused {
 		s.m.refused.WithLabelValues(ob.Kind.String()).Inc()
 		if s.proc.logLimit.allow(ob.Time) {
@@ -255,14 +262,14 @@ func (s *Service) observe(ob *binding.Observation, circ *circuit.Circuit, recv i
 		nr.RemoteID, nr.CircuitID, nr.Profile, nr.Option82 = circ.RemoteID, circ.CircuitID, circ.Profile, circ.Raw
 	}
 	prompt := cur == nil || s.significant(&old, &nr, ob.Time, storedExpires)
-	e := st.put(&nr)
+	e := st.putOver(cur, &nr)
 	switch i, dirty := pd.dirty[nr.MAC]; {
 	case prompt:
 		s.markDirty(e, recv)
 	case dirty:
 		pd.recs.set(i, e.rec.toStore()) // written with the prompt change, as it is now
 	default:
-		pd.lazy[nr.MAC] = struct{}{}
+		pd.addLazy(e)
 	}
 }
 
@@ -274,7 +281,7 @@ func (s *Service) markDirty(e *entry, recv int64) {
 	} else {
 		pd.dirty[mac] = pd.recs.add(e.rec.toStore())
 	}
-	delete(pd.lazy, mac)
+	pd.dropLazy(e)
 	if recv != 0 && len(pd.received) < maxPendingLatencies {
 		pd.received = append(pd.received, recv)
 	}

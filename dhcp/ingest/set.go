@@ -36,6 +36,9 @@ type set struct {
 
 type entry struct {
 	rec record
+	// lazyGen is the pending.lazyGen of the lazy set its MAC was put in;
+	// another value: not in the current one (see pending.addLazy).
+	lazyGen uint64
 	// storedExpires is Expires as last committed: an expiry-only change is
 	// written lazily while the stored one is far enough ahead.
 	storedExpires time.Time
@@ -63,8 +66,11 @@ func newSet(unknownMax int) *set {
 
 // put stores r as the binding of r.MAC, moving its index entries. Call
 // with mu held.
-func (s *set) put(r *record) *entry {
-	e := s.byMAC[r.MAC]
+func (s *set) put(r *record) *entry { return s.putOver(s.byMAC[r.MAC], r) }
+
+// putOver is put when the caller has looked up e, the entry of r.MAC (nil
+// when none): a packet looks its binding up once.
+func (s *set) putOver(e *entry, r *record) *entry {
 	if e == nil || !e.rec.Expires.Equal(r.Expires) || !e.rec.State.Active() || !e.rec.IP.IsValid() {
 		s.expiring.note(&r.Binding)
 	}
@@ -143,6 +149,19 @@ func (s *set) holderOf(ip netip.Addr) *entry {
 	return s.byMAC[mac]
 }
 
+// otherHolderOf returns the active binding holding ip when it is not
+// mac's (nil when none, or mac's own). Call with mu held.
+func (s *set) otherHolderOf(ip netip.Addr, mac hwaddr.MAC) *entry {
+	if !ip.IsValid() {
+		return nil
+	}
+	m, ok := s.byIP[ip]
+	if !ok || m == mac {
+		return nil // most packets are about the client's own address
+	}
+	return s.byMAC[m]
+}
+
 // seeOption82 records raw as the last Option 82 of access and reports
 // whether it differs from the previous one (a prompt write).
 func (s *set) seeOption82(access string, raw []byte, at time.Time) (changed bool) {
@@ -167,9 +186,13 @@ type pending struct {
 	// recs.at(i), the binding as it is now (the processor copies it at
 	// every change), so that the writer converts nothing under the
 	// working set's lock.
-	dirty        map[hwaddr.MAC]int
-	recs         recLog
-	lazy         map[hwaddr.MAC]struct{} // LastSeen / expiry only: written every lazy interval
+	dirty map[hwaddr.MAC]int
+	recs  recLog
+	lazy  map[hwaddr.MAC]struct{} // LastSeen / expiry only: written every lazy interval
+	// lazyGen names the lazy set: a new one gets a new number, so an
+	// entry's lazyGen tells that its MAC is in it without a map write
+	// per packet.
+	lazyGen      uint64
 	forget       []hwaddr.MAC
 	history      []binding.Interval
 	events       []store.BindingEvent
@@ -187,10 +210,25 @@ type pending struct {
 func newPending(chunks *sync.Pool) *pending {
 	return &pending{
 		recs:  recLog{pool: chunks},
-		dirty: map[hwaddr.MAC]int{}, lazy: map[hwaddr.MAC]struct{}{},
+		dirty: map[hwaddr.MAC]int{}, lazy: map[hwaddr.MAC]struct{}{}, lazyGen: 1,
 		unknown: map[string]struct{}{}, unknownLazy: map[string]struct{}{}, unknownGone: map[string]struct{}{},
 		lastO82: map[string]struct{}{}, lastO82Lazy: map[string]struct{}{},
 	}
+}
+
+// addLazy puts e's MAC in the lazy set (unless it is there).
+func (p *pending) addLazy(e *entry) {
+	if e.lazyGen == p.lazyGen {
+		return
+	}
+	p.lazy[e.rec.MAC] = struct{}{}
+	e.lazyGen = p.lazyGen
+}
+
+// dropLazy takes e's MAC out of the lazy set.
+func (p *pending) dropLazy(e *entry) {
+	delete(p.lazy, e.rec.MAC)
+	e.lazyGen = 0
 }
 
 // prompt reports whether there is something to write within commit_interval.

@@ -127,7 +127,10 @@ func (s *Service) take(lazy bool) (*pending, *store.BindingCommit) {
 	p := st.pending
 	if !lazy {
 		np.lazy, np.unknownLazy, np.lastO82Lazy = p.lazy, p.unknownLazy, p.lastO82Lazy
+		np.lazyGen = p.lazyGen
 		p.lazy, p.unknownLazy, p.lastO82Lazy = nil, nil, nil
+	} else {
+		np.lazyGen = p.lazyGen + 1 // an empty lazy set: no entry is in it
 	}
 	st.pending = np
 	for mac := range p.lazy {

@@ -11,7 +11,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"golang.org/x/net/ipv4"
 	"golang.org/x/sys/unix"
 
 	"github.com/stadsnat/accessd/dhcp/binding"
@@ -143,16 +142,15 @@ func (r *Relay) Run(ctx context.Context) error {
 }
 
 func (r *Relay) read(ctx context.Context, c *net.UDPConn) error {
-	pc := ipv4.NewPacketConn(c)
-	msgs := make([]ipv4.Message, batch)
-	bufs := make([]byte, batch*maxPacket)
-	for i := range msgs {
-		msgs[i].Buffers = [][]byte{bufs[i*maxPacket : (i+1)*maxPacket]}
+	rc, err := c.SyscallConn()
+	if err != nil {
+		return fmt.Errorf("read relay copies on %s: %w", c.LocalAddr(), err)
 	}
+	br := newBatchReader(rc, batch, maxPacket)
 	pkts := make([][]byte, 0, batch)
 	lim := untrustedLog{log: r.log, addr: c.LocalAddr().String()}
 	for {
-		n, err := pc.ReadBatch(msgs, 0)
+		n, err := br.read()
 		if err != nil {
 			if ctx.Err() != nil || errors.Is(err, net.ErrClosed) {
 				return nil
@@ -166,15 +164,15 @@ func (r *Relay) read(ctx context.Context, c *net.UDPConn) error {
 		at := time.Now()
 		pkts = pkts[:0]
 		untrusted := 0
-		var from net.Addr
+		var from netip.AddrPort
 		allowed := *r.allowed.Load()
 		for i := range n {
-			if !trusted(allowed, msgs[i].Addr) {
+			if a := br.from(i); !trusted(allowed, a.Addr()) {
 				untrusted++
-				from = msgs[i].Addr
+				from = a
 				continue
 			}
-			pkts = append(pkts, msgs[i].Buffers[0][:msgs[i].N])
+			pkts = append(pkts, br.packet(i))
 		}
 		if untrusted > 0 {
 			r.sink.Untrusted(binding.SourceRelay, untrusted)
@@ -184,17 +182,12 @@ func (r *Relay) read(ctx context.Context, c *net.UDPConn) error {
 	}
 }
 
-// trusted reports whether a datagram's source is in the allowed prefixes.
-func trusted(allowed []netip.Prefix, a net.Addr) bool {
-	ua, ok := a.(*net.UDPAddr)
-	if !ok {
+// trusted reports whether a datagram's source address (IPv4-mapped
+// addresses unmapped; invalid when unknown) is in the allowed prefixes.
+func trusted(allowed []netip.Prefix, ip netip.Addr) bool {
+	if !ip.IsValid() {
 		return false
 	}
-	ip, ok := netip.AddrFromSlice(ua.IP)
-	if !ok {
-		return false
-	}
-	ip = ip.Unmap()
 	for _, p := range allowed {
 		if p.Contains(ip) {
 			return true
@@ -214,7 +207,7 @@ type untrustedLog struct {
 	count int
 }
 
-func (u *untrustedLog) note(now time.Time, n int, from net.Addr) {
+func (u *untrustedLog) note(now time.Time, n int, from netip.AddrPort) {
 	u.count += n
 	if now.Sub(u.last) < time.Minute {
 		return

@@ -185,6 +185,13 @@ func TestRelayLoopback(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// A datagram longer than maxPacket is cut there (and then fails to
+	// decode).
+	long := strings.Repeat("z", maxPacket+1000)
+	want = append(want, long[:maxPacket])
+	if _, err := out.Write([]byte(long)); err != nil {
+		t.Fatal(err)
+	}
 	deadline := time.Now().Add(5 * time.Second)
 	for s.count() < len(want) && time.Now().Before(deadline) {
 		time.Sleep(10 * time.Millisecond)

@@ -2,10 +2,14 @@ package source
 
 import (
 	"context"
+	"encoding/binary"
 	"net"
 	"net/netip"
 	"testing"
 	"time"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/stadsnat/accessd/internal/testkit"
 )
@@ -54,23 +58,47 @@ func TestRelayDropsUntrustedSources(t *testing.T) {
 }
 
 // No allowed source trusts no one; an IPv4-mapped source is judged as
-// IPv4.
+// IPv4 (the sockaddr is read unmapped); an unknown source is not trusted.
 func TestTrusted(t *testing.T) {
 	lo := []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}
-	for _, tc := range []struct {
+	in4 := func(a [4]byte, port uint16) (*unix.RawSockaddrInet6, uint32) {
+		var sa unix.RawSockaddrInet6
+		sa4 := (*unix.RawSockaddrInet4)(unsafe.Pointer(&sa))
+		sa4.Family, sa4.Addr = unix.AF_INET, a
+		binary.BigEndian.PutUint16((*[2]byte)(unsafe.Pointer(&sa4.Port))[:], port)
+		return &sa, unix.SizeofSockaddrInet4
+	}
+	in6 := func(s string, port uint16) (*unix.RawSockaddrInet6, uint32) {
+		sa := unix.RawSockaddrInet6{Family: unix.AF_INET6, Addr: netip.MustParseAddr(s).As16()}
+		binary.BigEndian.PutUint16((*[2]byte)(unsafe.Pointer(&sa.Port))[:], port)
+		return &sa, unix.SizeofSockaddrInet6
+	}
+	unknown := func() (*unix.RawSockaddrInet6, uint32) {
+		return &unix.RawSockaddrInet6{Family: unix.AF_UNIX}, unix.SizeofSockaddrInet6
+	}
+	short := func() (*unix.RawSockaddrInet6, uint32) {
+		sa, _ := in6("::ffff:127.0.0.1", 67)
+		return sa, unix.SizeofSockaddrInet4
+	}
+	for i, tc := range []struct {
 		allowed []netip.Prefix
-		addr    net.Addr
+		sa      func() (*unix.RawSockaddrInet6, uint32)
 		want    bool
 	}{
-		{nil, &net.UDPAddr{IP: net.ParseIP("127.0.0.1"), Port: 67}, false},
-		{lo, &net.UDPAddr{IP: net.ParseIP("127.0.0.1"), Port: 67}, true},
-		{lo, &net.UDPAddr{IP: net.ParseIP("::ffff:127.0.0.1"), Port: 67}, true},
-		{lo, &net.UDPAddr{IP: net.ParseIP("127.0.0.2"), Port: 67}, false},
-		{lo, &net.UnixAddr{Name: "x"}, false},
-		{lo, &net.UDPAddr{}, false},
+		{nil, func() (*unix.RawSockaddrInet6, uint32) { return in4([4]byte{127, 0, 0, 1}, 67) }, false},
+		{lo, func() (*unix.RawSockaddrInet6, uint32) { return in4([4]byte{127, 0, 0, 1}, 67) }, true},
+		{lo, func() (*unix.RawSockaddrInet6, uint32) { return in6("::ffff:127.0.0.1", 67) }, true},
+		{lo, func() (*unix.RawSockaddrInet6, uint32) { return in4([4]byte{127, 0, 0, 2}, 67) }, false},
+		{lo, unknown, false},
+		{lo, short, false},
+		{lo, func() (*unix.RawSockaddrInet6, uint32) { return &unix.RawSockaddrInet6{}, 0 }, false},
 	} {
-		if got := trusted(tc.allowed, tc.addr); got != tc.want {
-			t.Errorf("trusted(%v, %v) = %v", tc.allowed, tc.addr, got)
+		a := sockaddrAddrPort(tc.sa())
+		if got := trusted(tc.allowed, a.Addr()); got != tc.want {
+			t.Errorf("case %d: trusted(%v, %v) = %v", i, tc.allowed, a, got)
+		}
+		if a.IsValid() && a.Port() != 67 {
+			t.Errorf("case %d: port %d, want 67", i, a.Port())
 		}
 	}
 }
