@@ -1,6 +1,7 @@
 package atlas
 
 import (
+	"fmt"
 	"net/http/httptest"
 	"net/netip"
 	"net/url"
@@ -101,11 +102,31 @@ func TestReturnURLAllowList(t *testing.T) {
 		{"https://[::1]/serviceguide", false},                                     // an address, not the host
 		{"https://tg.example.se/serviceguide" + strings.Repeat("a", 3000), false}, // too long
 	}
-	for _, tt := range tests {
-		_, err := al.Match(tt.raw)
-		if (err == nil) != tt.ok {
-			t.Errorf("Match(%q): err = %v, want allowed = %v", tt.raw, err, tt.ok)
+	// Twice: the second time the accepted ones come from what the list
+	// kept, and give what a fresh match gives.
+	for range 2 {
+		for _, tt := range tests {
+			got, err := al.Match(tt.raw)
+			if (err == nil) != tt.ok {
+				t.Errorf("Match(%q): err = %v, want allowed = %v", tt.raw, err, tt.ok)
+			}
+			if want, _ := al.match(tt.raw); err == nil && *got != *want {
+				t.Errorf("Match(%q) = %+v, a fresh match %+v", tt.raw, *got, *want)
+			}
 		}
+	}
+}
+
+// The accepted return URLs an AllowList keeps are bounded.
+func TestAllowListKeepsBoundedURLs(t *testing.T) {
+	al := NewAllowList(parseURLs(t, allowed))
+	for i := range acceptedMax + 10 {
+		if _, err := al.Match(fmt.Sprintf("https://tg.example.se/serviceguide?visit=%d", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := len(al.accepted); n == 0 || n > acceptedMax {
+		t.Fatalf("%d return URLs kept, want 1..%d", n, acceptedMax)
 	}
 }
 

@@ -47,13 +47,41 @@ type Call struct {
 // maxQuery bounds the query string of an API call or a bounce.
 const maxQuery = 4096
 
+// param is one decoded query parameter.
+type param struct{ name, value string }
+
+// params are a query's parameters in the order given, each name once: a
+// slice, not a map, since a call has a handful (one allocation a request).
+type params []param
+
+// lookup returns the value of the parameter name, if given.
+func (q params) lookup(name string) (string, bool) {
+	for i := range q {
+		if q[i].name == name {
+			return q[i].value, true
+		}
+	}
+	return "", false
+}
+
+// get is lookup's value ("" when not given).
+func (q params) get(name string) string {
+	v, _ := q.lookup(name)
+	return v
+}
+
+// dupScan is how many parameters query checks for repeats by scanning;
+// beyond, it keeps their names in a map (a long query stays linear).
+const dupScan = 16
+
 // query decodes a raw query strictly: bad escapes and repeated parameters
 // are errors (a parameter given twice is ambiguous).
-func query(raw string) (map[string]string, error) {
+func query(raw string) (params, error) {
 	if len(raw) > maxQuery {
 		return nil, &ParamError{"query", fmt.Sprintf("longer than %d bytes", maxQuery)}
 	}
-	out := map[string]string{}
+	out := make(params, 0, strings.Count(raw, "&")+1)
+	var seen map[string]struct{}
 	for part := range strings.SplitSeq(raw, "&") {
 		if part == "" {
 			continue
@@ -70,10 +98,25 @@ func query(raw string) (map[string]string, error) {
 		if err != nil {
 			return nil, &ParamError{dk, "bad escape in the value"}
 		}
-		if _, dup := out[dk]; dup {
+		dup := false
+		if seen != nil {
+			_, dup = seen[dk]
+		} else {
+			_, dup = out.lookup(dk)
+		}
+		if dup {
 			return nil, &ParamError{dk, "given more than once"}
 		}
-		out[dk] = dv
+		if seen == nil && len(out) == dupScan {
+			seen = make(map[string]struct{}, 2*dupScan)
+			for _, p := range out {
+				seen[p.name] = struct{}{}
+			}
+		}
+		if seen != nil {
+			seen[dk] = struct{}{}
+		}
+		out = append(out, param{dk, dv})
 	}
 	return out, nil
 }
@@ -84,7 +127,7 @@ func ParseCall(rawQuery string) (Call, error) {
 	if err != nil {
 		return Call{}, err
 	}
-	c := Call{Method: q["method"], APIUser: q["api_user"], APIKey: q["api_key"]}
+	c := Call{Method: q.get("method"), APIUser: q.get("api_user"), APIKey: q.get("api_key")}
 	switch c.Method {
 	case MethodPortStatus, MethodServiceDeliverable, MethodServiceOrder, MethodServiceDeactivate:
 	case "":
@@ -128,8 +171,8 @@ func ParseCall(rawQuery string) (Call, error) {
 // text reads an id parameter (socket, service_uid): printable ASCII
 // without spaces, and without '<', '>' or '&', which no id holds and which
 // are markup in XML.
-func text(q map[string]string, name string, maxLen int, required bool) (string, error) {
-	v, ok := q[name]
+func text(q params, name string, maxLen int, required bool) (string, error) {
+	v, ok := q.lookup(name)
 	if !ok || v == "" {
 		if required {
 			return "", &ParamError{name, "missing"}
@@ -150,8 +193,8 @@ func text(q map[string]string, name string, maxLen int, required bool) (string, 
 	return v, nil
 }
 
-func date(q map[string]string) (string, error) {
-	v, ok := q["date"]
+func date(q params) (string, error) {
+	v, ok := q.lookup("date")
 	if !ok || v == "" {
 		return "", &ParamError{"date", "missing"}
 	}
@@ -163,8 +206,8 @@ func date(q map[string]string) (string, error) {
 
 // origin reads "customer" or "service provider" (case and an underscore
 // for the space do not matter).
-func origin(q map[string]string, required bool) (string, error) {
-	v, ok := q["origin"]
+func origin(q params, required bool) (string, error) {
+	v, ok := q.lookup("origin")
 	if !ok || v == "" {
 		if required {
 			return "", &ParamError{"origin", "missing"}
@@ -181,8 +224,8 @@ func origin(q map[string]string, required bool) (string, error) {
 }
 
 // number reads an optional id of up to 20 digits.
-func number(q map[string]string, name string) (string, error) {
-	v := q[name]
+func number(q params, name string) (string, error) {
+	v := q.get(name)
 	if len(v) > 20 {
 		return "", &ParamError{name, "more than 20 digits"}
 	}
@@ -220,7 +263,7 @@ func ParseBounce(rawQuery string) (Bounce, error) {
 	if err != nil {
 		return Bounce{}, err
 	}
-	b := Bounce{ReturnURL: q["return_url"], APIKey: q["api_key"], APISecret: q["api_secret"]}
+	b := Bounce{ReturnURL: q.get("return_url"), APIKey: q.get("api_key"), APISecret: q.get("api_secret")}
 	if b.ReturnURL == "" {
 		return b, &ParamError{"return_url", "missing"}
 	}

@@ -5,12 +5,22 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"sync"
 )
 
-// AllowList holds the return URLs the bounce may redirect to.
+// AllowList holds the return URLs the bounce may redirect to. It keeps
+// the return URLs it accepted (Tjänsteguiden sends the same few with every
+// visitor), so that a repeated one is not parsed again.
 type AllowList struct {
 	entries []allowEntry
+
+	mu       sync.RWMutex
+	accepted map[string]*target // at most acceptedMax; emptied when full
 }
+
+// acceptedMax bounds the return URLs an AllowList keeps (each at most
+// 2 KB: ~4 MB at worst, a few KB in practice).
+const acceptedMax = 2048
 
 type allowEntry struct {
 	scheme, host, port, path string
@@ -49,8 +59,30 @@ var errNotAllowed = errors.New("return_url is not an allowed return URL")
 // plainly one of the allowed URLs: another scheme, host or port; a host
 // with a trailing dot, percent-escapes, non-ASCII or user info; a path
 // outside the allowed one or with dot segments or encoded slashes;
-// backslashes, spaces, control characters or bad escapes anywhere.
+// backslashes, spaces, control characters or bad escapes anywhere. The
+// target is shared: callers must not change it.
 func (al *AllowList) Match(raw string) (*target, error) {
+	al.mu.RLock()
+	t, ok := al.accepted[raw]
+	al.mu.RUnlock()
+	if ok {
+		return t, nil
+	}
+	t, err := al.match(raw)
+	if err != nil {
+		return nil, err
+	}
+	al.mu.Lock()
+	if al.accepted == nil || len(al.accepted) >= acceptedMax {
+		al.accepted = make(map[string]*target)
+	}
+	al.accepted[strings.Clone(raw)] = t
+	al.mu.Unlock()
+	return t, nil
+}
+
+// match is Match without the accepted URLs kept.
+func (al *AllowList) match(raw string) (*target, error) {
 	if raw == "" {
 		return nil, fmt.Errorf("%w: empty", errNotAllowed)
 	}
