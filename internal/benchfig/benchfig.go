@@ -137,6 +137,9 @@ func (f Figure) Judge() Verdict {
 	if f.Goal == 0 || f.Scaled {
 		return NoGoal
 	}
+	if math.IsNaN(f.Value) || math.IsInf(f.Value, 0) {
+		return Failed // no value: a NaN compares false and would pass a limit
+	}
 	if f.Peer != "" {
 		r, ok := f.Ratio()
 		switch {

@@ -1,6 +1,7 @@
 package benchfig
 
 import (
+	"math"
 	"strings"
 	"testing"
 
@@ -47,6 +48,8 @@ func TestJudge(t *testing.T) {
 		{"limit missed: never far off", Figure{Value: 50, Goal: 5}, Missed},
 		{"floor met", Figure{Value: 6000, Higher: true, Goal: 5000}, Met},
 		{"floor with nothing", Figure{Value: 0, Higher: true, Goal: 5000}, Failed},
+		{"limit without a value", Figure{Value: math.NaN(), Goal: 30}, Failed},
+		{"rate without a value", Figure{Value: math.NaN(), Peer: "p", PeerValue: 1, Higher: true, Goal: 0.9}, Failed},
 		{"no goal", Figure{Value: 1}, NoGoal},
 		{"scaled", Figure{Value: 50, Goal: 5, Scaled: true}, NoGoal},
 	} {

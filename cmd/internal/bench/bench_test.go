@@ -1,6 +1,7 @@
 package main
 
 import (
+	"math"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -8,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/stadsnat/accessd/internal/benchfig"
 )
@@ -38,10 +40,13 @@ PASS`, "\n")
 	wantFigs := []benchfig.Figure{
 		{Name: "decode", Unit: "ns", Value: 382.2, Peer: "insomniacslk", PeerValue: 3243},
 		{Name: "first byte", Unit: "ms", Value: 1.5, Goal: 20},
-		{Name: "gone", Unit: "ns", Goal: 1},
+		{Name: "gone", Unit: "ns", Value: math.NaN(), Goal: 1},
 	}
-	if diff := cmp.Diff(wantFigs, figs); diff != "" {
+	if diff := cmp.Diff(wantFigs, figs, cmpopts.EquateNaNs()); diff != "" {
 		t.Errorf("figures (-want +got):\n%s", diff)
+	}
+	if v := figs[2].Judge(); v != benchfig.Failed {
+		t.Errorf("a benchmark that gave no result is judged %v, want %v", v, benchfig.Failed)
 	}
 }
 

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"math"
 	"regexp"
 	"strconv"
 	"strings"
@@ -51,14 +52,24 @@ func metricFigures(ms []metric, res map[string]map[string]float64) []benchfig.Fi
 		if scale == 0 {
 			scale = 1
 		}
-		f.Value = res[m.bench][m.unit] * scale
+		f.Value = value(res, m.bench, m.unit) * scale
 		if m.peerBench != "" {
 			f.Peer = strings.TrimPrefix(m.peerBench[strings.LastIndexByte(m.peerBench, '/')+1:], "Benchmark")
-			f.PeerValue = res[m.peerBench][m.unit] * scale
+			f.PeerValue = value(res, m.peerBench, m.unit) * scale
 		}
 		figs = append(figs, f)
 	}
 	return figs
+}
+
+// value is the result of bench in unit; NaN when it gave none (a
+// benchmark renamed or split into sub-benchmarks), which benchfig judges
+// as no value, never as a time of 0 that meets its limit.
+func value(res map[string]map[string]float64, bench, unit string) float64 {
+	if v, ok := res[bench][unit]; ok {
+		return v
+	}
+	return math.NaN()
 }
 
 // The FIGURE lines of TestMemoryFigures (mem_load_test.go, from the
