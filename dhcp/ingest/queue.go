@@ -29,6 +29,8 @@ type queue struct {
 	ready chan struct{}
 }
 
+// item must hold no pointers: the ring of items lives outside the Go
+// heap, where the collector does not look (arena.go; a test holds it).
 type item struct {
 	off, len int32
 	src      binding.Source
@@ -56,8 +58,8 @@ func (q *queue) push(src binding.Source, at time.Time, pkts [][]byte) (dropped i
 	ns := at.UnixNano()
 	q.mu.Lock()
 	if q.items == nil {
-		q.buf = make([]byte, arenaBytes(q.size))
-		q.items = make([]item, q.size)
+		q.buf = newArena(q, arenaBytes(q.size))
+		q.items = newItems(q, q.size)
 	}
 	for _, p := range pkts {
 		if q.n == len(q.items) {
