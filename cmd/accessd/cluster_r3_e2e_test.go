@@ -40,7 +40,7 @@ func TestClusterHubR3(t *testing.T) {
 	phase := func(what string) { t.Logf("%5.1fs %s", time.Since(start).Seconds(), what) }
 	hc := newHubCluster(t, root)
 	hc.startNATS(t)
-	phase("3 nats-server processes: JetStream answers")
+	phase("3 nats-server processes: JetStream places R3 streams")
 	a := hc.startHub(t, "a")
 	b := hc.startHub(t, "b")
 	hc.streamsAreR3(t)
@@ -282,11 +282,17 @@ func (hc *hubCluster) startNATS(t *testing.T) {
 	if hc.js, err = jetstream.New(nc); err != nil {
 		t.Fatal(err)
 	}
-	testkit.WaitUntil(t, 30*time.Second, "the cluster's JetStream to answer (a meta leader)", func() bool {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	// A meta leader answers before every server is a peer that can take
+	// a replica: until then an R3 stream is refused ("no suitable peers
+	// for placement"), which the hubs would wait out at their start. The
+	// cluster is formed when a probe R3 stream can be made.
+	testkit.WaitUntil(t, 30*time.Second, "the cluster's JetStream to place an R3 stream", func() bool {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()
-		_, err := hc.js.AccountInfo(ctx)
-		return err == nil
+		if _, err := hc.js.CreateStream(ctx, jetstream.StreamConfig{Name: "PROBE_R3", Subjects: []string{"test.probe.r3"}, Replicas: 3}); err != nil {
+			return false
+		}
+		return hc.js.DeleteStream(ctx, "PROBE_R3") == nil
 	})
 }
 

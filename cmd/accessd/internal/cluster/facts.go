@@ -312,13 +312,20 @@ func clip(s string) string {
 	return strings.ToValidUTF8(s, "?")
 }
 
-// Backoff is the cluster's retry pause: 100 ms, doubling up to 10 s.
-// The zero value is ready; Reset after a success.
-type Backoff struct{ d time.Duration }
+// Backoff is the cluster's retry pause: 100 ms, doubling up to Max (10 s
+// when 0). The zero value is ready; Reset after a success.
+type Backoff struct {
+	Max time.Duration
+	d   time.Duration
+}
 
 // Wait pauses for the next delay, or until ctx ends.
 func (b *Backoff) Wait(ctx context.Context) {
-	b.d = min(max(2*b.d, 100*time.Millisecond), 10*time.Second)
+	limit := b.Max
+	if limit <= 0 {
+		limit = 10 * time.Second
+	}
+	b.d = min(max(2*b.d, 100*time.Millisecond), limit)
 	t := time.NewTimer(b.d)
 	defer t.Stop()
 	select {

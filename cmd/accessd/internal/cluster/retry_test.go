@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"testing"
 	"testing/synctest"
@@ -47,4 +48,31 @@ func TestRetryWaitsQuietlyWhileTheStoreIsPaused(t *testing.T) {
 			t.Errorf("the pause's line names neither the cause nor the stream: %s", lines[0])
 		}
 	})
+}
+
+// The back-off doubles from 100 ms up to its Max (10 s when none), and
+// starts again after Reset.
+func TestBackoffDelays(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel() // Wait returns at once; the delays are what it would wait
+	delays := func(b *Backoff, n int) []time.Duration {
+		var ds []time.Duration
+		for range n {
+			b.Wait(ctx)
+			ds = append(ds, b.d)
+		}
+		return ds
+	}
+	ms := time.Millisecond
+	if got, want := delays(&Backoff{Max: time.Second}, 6), []time.Duration{100 * ms, 200 * ms, 400 * ms, 800 * ms, time.Second, time.Second}; !slices.Equal(got, want) {
+		t.Errorf("Max 1s: %v, want %v", got, want)
+	}
+	b := &Backoff{}
+	if got := delays(b, 9); got[8] != 10*time.Second || got[7] != 10*time.Second || got[6] != 6400*ms {
+		t.Errorf("no Max: %v, want up to 10s", got)
+	}
+	b.Reset()
+	if got := delays(b, 1); got[0] != 100*ms {
+		t.Errorf("after Reset: %v", got)
+	}
 }

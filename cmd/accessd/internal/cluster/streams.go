@@ -202,7 +202,10 @@ func (n *Node) makeStreams(ctx context.Context, c *conn) error {
 // placing, and a new R3 consumer may have no leader for half a minute.
 // It returns another error at once, and nil when ctx ends.
 func (n *Node) settle(ctx context.Context, what string, do func() error) error {
-	var bo Backoff
+	// At most a second between tries: a request to the local JetStream
+	// API is cheap, and the node is ready within a second of the cluster
+	// taking its streams, not up to ten.
+	bo := Backoff{Max: time.Second}
 	for tries := 1; ; tries++ {
 		err := do()
 		switch {
