@@ -225,25 +225,20 @@ func (e errorString) Error() string { return string(e) }
 // access has it; several are ErrAmbiguous.
 func (inv Inventory) AccessByCircuit(circuitID, remoteID string) (string, error) {
 	// The look-ups of the APIs come here under load: an answer of the
-	// current generation from the cache (circuitcache.go), else one read
-	// transaction begun and ended here (no closure for View to keep), the
-	// keys in buffers on the stack.
+	// current generation from the cache (lookupcache.go), the key in a
+	// buffer on the stack.
 	var kb [160]byte
-	k := appendCircuitKey(kb[:0], circuitID, remoteID)
-	if a, ok := inv.db.circuits.get(k); ok {
-		return a.id, a.err
-	}
-	tx, err := inv.db.bolt.Begin(false)
+	a, err := inv.db.lookup(appendCircuitKey(kb[:0], circuitID, remoteID), func(tx *bolt.Tx) (lookupAnswer, error) {
+		id, err := accessByCircuit(tx, circuitID, remoteID)
+		if err != nil && !errors.Is(err, ErrNotFound) && !errors.Is(err, ErrAmbiguous) {
+			return lookupAnswer{}, err
+		}
+		return lookupAnswer{id: id, err: err}, nil
+	})
 	if err != nil {
-		return "", fmt.Errorf("begin read: %w", err)
+		return "", err
 	}
-	defer tx.Rollback()
-	id, err := accessByCircuit(tx, circuitID, remoteID)
-	inv.db.noteErr(err)
-	if err == nil || errors.Is(err, ErrNotFound) || errors.Is(err, ErrAmbiguous) {
-		inv.db.circuits.put(generationIn(tx), k, circuitAnswer{id: id, err: err})
-	}
-	return id, err
+	return a.id, a.err
 }
 
 // AccessByCircuitBytes is AccessByCircuit for the sub-options of a parsed
@@ -251,49 +246,25 @@ func (inv Inventory) AccessByCircuit(circuitID, remoteID string) (string, error)
 // keeps costs no copy of them.
 func (inv Inventory) AccessByCircuitBytes(circuitID, remoteID []byte) (string, error) {
 	var kb [160]byte
-	if a, ok := inv.db.circuits.get(appendCircuitKey(kb[:0], circuitID, remoteID)); ok {
+	if a, ok := inv.db.lookups.get(appendCircuitKey(kb[:0], circuitID, remoteID)); ok {
 		return a.id, a.err
 	}
 	return inv.AccessByCircuit(string(circuitID), string(remoteID))
 }
 
-// appendCircuitKey appends the look-up cache's key of the pair: 'c', the
-// circuit-id's length, then both (unambiguous: the length says where the
-// remote-id starts; 'c' keeps it apart from accessKey's).
-func appendCircuitKey[T string | []byte](k []byte, circuitID, remoteID T) []byte {
-	k = binary.AppendUvarint(append(k, 'c'), uint64(len(circuitID)))
-	return append(append(k, circuitID...), remoteID...)
-}
-
-// appendAccessKey appends the look-up cache's key of an access id's
-// existence: 'a' and the id.
-func appendAccessKey(k []byte, id string) []byte { return append(append(k, 'a'), id...) }
-
 // HasAccess reports whether access id is in the inventory and not
-// removed (the Atlas bounce URL's visitor, thousands a second): from the
-// look-up cache of the inventory generation, else one read transaction.
+// removed (the Atlas bounce URL's visitor, thousands a second), from the
+// look-up cache.
 func (ov Orders) HasAccess(id string) (bool, error) {
 	var kb [80]byte
-	k := appendAccessKey(kb[:0], id)
-	if a, ok := ov.db.circuits.get(k); ok {
-		return a.id != "", nil
-	}
-	tx, err := ov.db.bolt.Begin(false)
-	if err != nil {
-		return false, fmt.Errorf("begin read: %w", err)
-	}
-	defer tx.Rollback()
-	has, err := (&OrderTx{tx: tx, db: ov.db}).HasAccess(id)
-	ov.db.noteErr(err)
-	if err != nil {
-		return false, err
-	}
-	a := circuitAnswer{}
-	if has {
-		a.id = id
-	}
-	ov.db.circuits.put(generationIn(tx), k, a)
-	return has, nil
+	a, err := ov.db.lookup(appendAccessKey(kb[:0], id), func(tx *bolt.Tx) (lookupAnswer, error) {
+		has, err := (&OrderTx{tx: tx, db: ov.db}).HasAccess(id)
+		if !has {
+			return lookupAnswer{}, err
+		}
+		return lookupAnswer{id: id}, err
+	})
+	return a.id != "", err
 }
 
 // accessByCircuit is AccessByCircuit in tx.

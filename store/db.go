@@ -60,7 +60,7 @@ type DB struct {
 	// releasing is true while ReleaseMappedSoon's goroutine runs.
 	releasing atomic.Bool
 	// circuits keeps circuit look-ups' answers per inventory generation.
-	circuits circuitCache
+	lookups lookupCache
 }
 
 // ErrNotFound is returned (wrapped) when a record does not exist.
@@ -110,7 +110,7 @@ func Open(path string, opts Options) (*DB, error) {
 		bdb.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	if err := d.bolt.View(func(tx *bolt.Tx) error { d.circuits.committed(generationIn(tx)); return nil }); err != nil {
+	if err := d.bolt.View(func(tx *bolt.Tx) error { d.lookups.committed(generationIn(tx)); return nil }); err != nil {
 		bdb.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
@@ -224,7 +224,7 @@ func (d *DB) noteGeneration(fn func(tx *bolt.Tx) error) func(tx *bolt.Tx) error 
 			return err
 		}
 		gen := generationIn(tx)
-		tx.OnCommit(func() { d.circuits.committed(gen) })
+		tx.OnCommit(func() { d.lookups.committed(gen) })
 		return nil
 	}
 }

@@ -90,7 +90,7 @@
 //	order_stats/              maps: OrderState ⇒ uint64 count
 //	services/                 active services; maps: AccessId 0x00 SubscriptionId ⇒ Service
 //	                          (sequence: bumped by every write, part of the look-up generation,
-//	                          circuitcache.go)
+//	                          lookupcache.go)
 //	service_sub/              maps: SubscriptionId ⇒ AccessId
 //	service_owner/            maps: owner 0x00 AccessId 0x00 SubscriptionId ⇒ ∅
 //	order_atlas/              maps: Atlas order id (AtlasRef.Order) ⇒ seq(8) of the first order carrying it

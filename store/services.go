@@ -42,7 +42,7 @@ func (o *OrderTx) ServiceBySubscription(id string) (Service, error) {
 }
 
 // servicesChanged bumps the services' change sequence, part of the look-up
-// generation (circuitcache.go): every write of the services bucket calls
+// generation (lookupcache.go): every write of the services bucket calls
 // it, so a kept AccessServices answer never outlives a change.
 func servicesChanged(tx *bolt.Tx) error {
 	_, err := tx.Bucket(bucketServices).NextSequence()
@@ -62,29 +62,22 @@ type AccessServices struct {
 // (Atlas port_status, thousands a second), else one read transaction.
 func (ov Orders) AccessServices(id string) (*AccessServices, error) {
 	var kb [80]byte
-	k := append(append(kb[:0], 'p'), id...)
-	if a, ok := ov.db.circuits.get(k); ok {
-		return a.view, a.err
-	}
-	tx, err := ov.db.bolt.Begin(false)
+	a, err := ov.db.lookup(appendServicesKey(kb[:0], id), func(tx *bolt.Tx) (lookupAnswer, error) {
+		o := &OrderTx{tx: tx, db: ov.db}
+		rec, err := o.Access(id)
+		switch {
+		case errors.Is(err, ErrNotFound):
+			return lookupAnswer{err: err}, nil
+		case err != nil:
+			return lookupAnswer{}, err
+		}
+		svcs, err := o.Services(id)
+		return lookupAnswer{view: &AccessServices{Access: rec, Services: svcs}}, err
+	})
 	if err != nil {
-		return nil, fmt.Errorf("begin read: %w", err)
+		return nil, err
 	}
-	defer tx.Rollback()
-	o := &OrderTx{tx: tx, db: ov.db}
-	v := &AccessServices{}
-	if v.Access, err = o.Access(id); err == nil {
-		v.Services, err = o.Services(id)
-	}
-	ov.db.noteErr(err)
-	switch {
-	case err == nil:
-		ov.db.circuits.put(generationIn(tx), k, circuitAnswer{view: v})
-		return v, nil
-	case errors.Is(err, ErrNotFound):
-		ov.db.circuits.put(generationIn(tx), k, circuitAnswer{err: err})
-	}
-	return nil, err
+	return a.view, a.err
 }
 
 // PutService stores a new or changed active service. A new one goes to

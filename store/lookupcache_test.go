@@ -38,8 +38,8 @@ func TestCircuitLookupsFollowEveryChange(t *testing.T) {
 		lookupIs(t, d, "eth 0/3", "sw1", "", ErrNotFound)
 		lookupIs(t, d, "", "sw1", "", ErrAmbiguous)
 	}
-	if d.circuits.m == nil || len(d.circuits.m) != 3 {
-		t.Fatalf("the cache holds %d answers, want 3", len(d.circuits.m))
+	if d.lookups.m == nil || len(d.lookups.m) != 3 {
+		t.Fatalf("the cache holds %d answers, want 3", len(d.lookups.m))
 	}
 
 	// A1 moves to port 3: both its old and new circuit change answers.
@@ -114,7 +114,7 @@ func TestHasAccessFollowsEveryChange(t *testing.T) {
 // Circuit-id and remote-id are kept apart in the cache's key: a circuit
 // "x" and a remote "x" are other circuits, and so are "ab"+"c" and
 // "a"+"bc".
-func TestCircuitCacheKeysAreUnambiguous(t *testing.T) {
+func TestLookupCacheKeysAreUnambiguous(t *testing.T) {
 	d, _ := openTest(t)
 	mustImport(t, d, ImportOptions{}, withIdent(acc("A1", "o1"), "x", ""), withIdent(acc("A2", "o2"), "ab", "c"))
 	for range 2 {
@@ -127,18 +127,18 @@ func TestCircuitCacheKeysAreUnambiguous(t *testing.T) {
 
 // bbolt runs commit handlers after the next writer may have committed:
 // an older generation told late never hides a newer one.
-func TestCircuitCacheGenerationOnlyGrows(t *testing.T) {
-	var c circuitCache
+func TestLookupCacheGenerationOnlyGrows(t *testing.T) {
+	var c lookupCache
 	c.committed(6)
 	c.committed(5)
 	if g := c.gen.Load(); g != 6 {
 		t.Fatalf("generation %d after 6 then 5, want 6", g)
 	}
-	c.put(5, []byte("k"), circuitAnswer{id: "old"})
+	c.put(5, []byte("k"), lookupAnswer{id: "old"})
 	if _, ok := c.get([]byte("k")); ok {
 		t.Fatal("an answer of an older generation was kept")
 	}
-	c.put(6, []byte("k"), circuitAnswer{id: "new"})
+	c.put(6, []byte("k"), lookupAnswer{id: "new"})
 	if a, ok := c.get([]byte("k")); !ok || a.id != "new" {
 		t.Fatalf("get = %+v, %v", a, ok)
 	}
@@ -149,23 +149,23 @@ func TestCircuitCacheGenerationOnlyGrows(t *testing.T) {
 }
 
 // The cache is bounded: when full it starts again.
-func TestCircuitCacheIsBounded(t *testing.T) {
-	var c circuitCache
+func TestLookupCacheIsBounded(t *testing.T) {
+	var c lookupCache
 	c.committed(1)
-	for i := range circuitCacheSize + 10 {
-		c.put(1, fmt.Appendf(nil, "k%d", i), circuitAnswer{id: "A"})
+	for i := range lookupCacheSize + 10 {
+		c.put(1, fmt.Appendf(nil, "k%d", i), lookupAnswer{id: "A"})
 	}
-	if n := len(c.m); n > circuitCacheSize || n == 0 {
-		t.Fatalf("%d answers kept, want 1..%d", n, circuitCacheSize)
+	if n := len(c.m); n > lookupCacheSize || n == 0 {
+		t.Fatalf("%d answers kept, want 1..%d", n, lookupCacheSize)
 	}
 
 	// Accesses with their services, larger, are fewer: the first ones
 	// stay, the rest are read each time.
 	c.committed(2)
 	for i := range viewCacheSize + 10 {
-		c.put(2, fmt.Appendf(nil, "p%d", i), circuitAnswer{view: &AccessServices{}})
+		c.put(2, fmt.Appendf(nil, "p%d", i), lookupAnswer{view: &AccessServices{}})
 	}
-	c.put(2, []byte("k"), circuitAnswer{id: "A"})
+	c.put(2, []byte("k"), lookupAnswer{id: "A"})
 	if n := len(c.m); n != viewCacheSize+1 || c.views != viewCacheSize {
 		t.Fatalf("%d answers (%d views) kept, want %d views and the circuit", n, c.views, viewCacheSize)
 	}
