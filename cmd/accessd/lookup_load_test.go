@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stadsnat/accessd/cmd/internal/config"
 	"github.com/stadsnat/accessd/internal/benchfig"
 	"github.com/stadsnat/accessd/internal/testkit"
 	"github.com/stadsnat/accessd/store/inventory/invtest"
@@ -74,6 +75,7 @@ func lookupFigures(t *testing.T, e *e2e, n, relay int, short bool) {
 		secs, rounds = 2, 2
 	}
 	cases := lookupCases(n)
+	timeouts := serverTimeouts(t, e.cfg)
 	var sites []nginxSite
 	var bare, bareTO []string
 	for i, c := range cases {
@@ -87,7 +89,7 @@ func lookupFigures(t *testing.T, e *e2e, n, relay int, short bool) {
 		}
 		sites = append(sites, nginxSite{path: fmt.Sprintf("/case%d", i), status: r.status, body: r.body, header: r.header})
 		bare = append(bare, startBare(t, e.dir, i, r))
-		bareTO = append(bareTO, startBare(t, e.dir, i, r, accessdTimeouts...))
+		bareTO = append(bareTO, startBare(t, e.dir, i, r, timeouts...))
 	}
 	ngx := startNginx(t, e.dir, sites)
 	for i, c := range cases {
@@ -172,11 +174,20 @@ func answerHeaders(h http.Header) []string {
 	return out
 }
 
-// accessdTimeouts are barehttp's flags for the HTTP server timeouts the
-// daemon of the figures runs with: http.read_timeout, write_timeout and
-// idle_timeout at their defaults (config.HTTP) and the daemon's fixed
-// ReadHeaderTimeout.
-var accessdTimeouts = []string{"-read-header-timeout", "10s", "-read-timeout", "30s", "-write-timeout", "120s", "-idle-timeout", "30s"}
+// serverTimeouts are barehttp's flags for the HTTP server timeouts of
+// the daemon running on cfgPath: its http.read_timeout, write_timeout and
+// idle_timeout as the config package reads them (defaults included) and
+// the fixed config.ReadHeaderTimeout.
+func serverTimeouts(t *testing.T, cfgPath string) []string {
+	t.Helper()
+	cfg, err := config.Load(cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := cfg.HTTP
+	return []string{"-read-header-timeout", config.ReadHeaderTimeout.String(), "-read-timeout", h.ReadTimeout.D().String(),
+		"-write-timeout", h.WriteTimeout.D().String(), "-idle-timeout", h.IdleTimeout.D().String()}
+}
 
 // startBare runs barehttp answering what r holds (with the extra flags),
 // and returns its URL.

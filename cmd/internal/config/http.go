@@ -25,6 +25,10 @@ type HTTP struct {
 	MaxConnectionsPerSource int `yaml:"max_connections_per_source" reload:"restart"`
 }
 
+// ReadHeaderTimeout bounds the reading of a request's headers; it is not
+// configurable (http.read_timeout bounds the whole request).
+const ReadHeaderTimeout = 10 * second
+
 // DefaultMaxBodyBytes is http.max_body_bytes when absent: 64 MiB, what an
 // import of 100,000 accesses needs (the JSON of invtest's 100,000 accesses
 // is 56.5 MB, their CSV 16 MB), and no more: memory use grows with the

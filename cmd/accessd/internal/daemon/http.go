@@ -33,7 +33,7 @@ func (d *Daemon) httpTask() (subsys.Task, error) {
 		Handler: d.guardFaults(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			(*d.handler.Load()).ServeHTTP(w, r)
 		})),
-		ReadHeaderTimeout: 10 * time.Second,
+		ReadHeaderTimeout: config.ReadHeaderTimeout,
 		ReadTimeout:       cfg.HTTP.ReadTimeout.D(),
 		WriteTimeout:      cfg.HTTP.WriteTimeout.D(),
 		IdleTimeout:       cfg.HTTP.IdleTimeout.D(),
