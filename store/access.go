@@ -79,17 +79,7 @@ func (ix indexes) set(b *bolt.Bucket, k, v []byte) error {
 		ix.batch.putValue(b, k, v)
 		return nil
 	}
-	return ix.setSealed(b, k, seal(v))
-}
-
-// setSealed stores a value sealed already, which the batch (if any) then
-// owns.
-func (ix indexes) setSealed(b *bolt.Bucket, k, v []byte) error {
-	if ix.batch != nil {
-		ix.batch.put(b, k, v)
-		return nil
-	}
-	return b.Put(k, v)
+	return b.Put(k, seal(v))
 }
 
 func (ix indexes) del(b *bolt.Bucket, k []byte) error {
@@ -169,7 +159,7 @@ func (ix indexes) put(rec *AccessRecord, old *AccessRecord) error {
 		if err != nil {
 			return err
 		}
-		if err := ix.setSealed(ix.accesses, []byte(rec.AccessID), sealOwned(v)); err != nil {
+		if err := ix.accesses.Put([]byte(rec.AccessID), sealOwned(v)); err != nil {
 			return err
 		}
 	}

@@ -46,17 +46,7 @@ func (m Machine) config() Config {
 // holder plays no part when cur actively holds that IP itself, so a caller
 // need not look it up then. The inputs are not modified.
 func (m Machine) Apply(cur, holder *Binding, ob Observation) Result {
-	a := applier{cfg: m.config(), ob: ob}
-	if cur != nil {
-		c := *cur
-		a.cur = &c
-	}
-	if holder != nil && holder.MAC != ob.MAC && holder.State.Active() {
-		h := *holder
-		a.holder = &h
-	}
-	a.run()
-	return a.res
+	return m.ApplyWith(new(Scratch), cur, holder, ob)
 }
 
 // Scratch is the memory ApplyWith works in: its copies of the current

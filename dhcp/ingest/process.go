@@ -224,7 +224,7 @@ func (s *Service) observe(ob *binding.Observation, circ *circuit.Circuit, recv i
 	// The machine asks for the holder only when the client does not
 	// actively hold the IP itself (most packets are about its own).
 	if ip := namedIP(ob); cur == nil || !cur.rec.State.Active() || cur.rec.IP != ip {
-		if h := st.otherHolderOf(ip, ob.MAC); h != nil {
+		if h := st.holderOf(ip); h != nil {
 			holderB = &h.rec.Binding
 		}
 	}
@@ -428,9 +428,9 @@ func (s *Service) sweep(now time.Time) {
 		forgot := 0
 		for mac, e := range st.byMAC {
 			if !e.rec.State.Active() && e.rec.LastSeen.Before(cutoff) && e.rec.Ended.Before(cutoff) {
+				st.pending.dropLazy(e)
 				st.remove(mac)
 				delete(st.pending.dirty, mac)
-				delete(st.pending.lazy, mac)
 				st.pending.forget = append(st.pending.forget, mac)
 				forgot++
 			}

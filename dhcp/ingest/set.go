@@ -149,19 +149,6 @@ func (s *set) holderOf(ip netip.Addr) *entry {
 	return s.byMAC[mac]
 }
 
-// otherHolderOf returns the active binding holding ip when it is not
-// mac's (nil when none, or mac's own). Call with mu held.
-func (s *set) otherHolderOf(ip netip.Addr, mac hwaddr.MAC) *entry {
-	if !ip.IsValid() {
-		return nil
-	}
-	m, ok := s.byIP[ip]
-	if !ok || m == mac {
-		return nil // most packets are about the client's own address
-	}
-	return s.byMAC[m]
-}
-
 // seeOption82 records raw as the last Option 82 of access and reports
 // whether it differs from the previous one (a prompt write).
 func (s *set) seeOption82(access string, raw []byte, at time.Time) (changed bool) {

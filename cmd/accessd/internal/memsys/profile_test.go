@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"runtime/pprof"
 	"testing"
 	"time"
 
@@ -14,8 +15,9 @@ import (
 )
 
 // TestCPUProfile takes a short CPU profile through the admin mux: a
-// gzipped protocol buffer (pprof's format) after about the seconds asked; a second one
-// while it runs is refused with 409, and a bad ?seconds is a 400 naming it.
+// gzipped protocol buffer (pprof's format) after about the seconds asked;
+// one asked while another runs is refused with 409, and a bad ?seconds is
+// a 400 naming it.
 func TestCPUProfile(t *testing.T) {
 	m := admin.NewMux(slog.New(slog.DiscardHandler))
 	registerProfiles(m)
@@ -33,38 +35,34 @@ func TestCPUProfile(t *testing.T) {
 		}
 	}
 
-	type result struct {
-		resp *http.Response
-		err  error
+	// While another CPU profile runs (taken here, so that the order is
+	// certain), a request is refused with 409.
+	if err := pprof.StartCPUProfile(io.Discard); err != nil {
+		t.Fatal(err)
 	}
-	first := make(chan result, 1)
-	start := time.Now()
-	go func() {
-		r, err := http.Get(srv.URL + PathProfile + "profile?seconds=1")
-		first <- result{r, err}
-	}()
-	time.Sleep(200 * time.Millisecond) // the first has started profiling
 	resp, err := http.Get(srv.URL + PathProfile + "profile?seconds=1")
+	pprof.StopCPUProfile()
 	if err != nil {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusConflict {
-		t.Errorf("a second profile at the same time: %d, want 409", resp.StatusCode)
+		t.Errorf("a profile while another runs: %d, want 409", resp.StatusCode)
 	}
 
-	r := <-first
-	if r.err != nil {
-		t.Fatal(r.err)
+	start := time.Now()
+	first, err := http.Get(srv.URL + PathProfile + "profile?seconds=1")
+	if err != nil {
+		t.Fatal(err)
 	}
-	defer r.resp.Body.Close()
-	if r.resp.StatusCode != http.StatusOK {
-		t.Fatalf("profile: %d", r.resp.StatusCode)
+	defer first.Body.Close()
+	if first.StatusCode != http.StatusOK {
+		t.Fatalf("profile: %d", first.StatusCode)
 	}
 	if took := time.Since(start); took < time.Second {
 		t.Errorf("a 1 s profile answered after %v", took)
 	}
-	z, err := gzip.NewReader(r.resp.Body)
+	z, err := gzip.NewReader(first.Body)
 	if err != nil {
 		t.Fatalf("not a gzipped profile: %v", err)
 	}
