@@ -231,11 +231,7 @@ func (n *Node) applyTaken(ctx context.Context, take []jetstream.Msg) error {
 			n.refuse(StreamFacts, msg.Subject(), err)
 			continue
 		}
-		each := []*wire.Message{m}
-		if b, ok := m.Payload.(*wire.Facts); ok {
-			each = b.Facts
-		}
-		for _, f := range each {
+		for _, f := range m.Facts() {
 			if mk, ok := marks[f.Origin()]; ok && f.Seq <= mk.Seq {
 				skipped[f.Site]++
 				continue

@@ -301,11 +301,7 @@ func factsInStream(n *Node) (map[string][]uint64, error) {
 		if err != nil {
 			return nil, fmt.Errorf("stream sequence %d: %w", seq, err)
 		}
-		each := []*wire.Message{m}
-		if b, ok := m.Payload.(*wire.Facts); ok {
-			each = b.Facts
-		}
-		for _, f := range each {
+		for _, f := range m.Facts() {
 			out[f.Origin()] = append(out[f.Origin()], f.Seq)
 		}
 	}

@@ -155,9 +155,7 @@ func (n *Node) readCounts(ctx context.Context, c *conn, seqs []uint64) {
 		default:
 			k = 1 // a message that does not decode is one the hub refuses
 			if m, err := wire.Decode(raw.Data); err == nil {
-				if b, ok := m.Payload.(*wire.Facts); ok {
-					k = len(b.Facts)
-				}
+				k = len(m.Facts())
 			}
 		}
 		n.counts.read(seq, k)

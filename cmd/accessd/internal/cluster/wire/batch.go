@@ -21,6 +21,14 @@ type Facts struct {
 // Kind is facts.
 func (*Facts) Kind() Kind { return KindFacts }
 
+// Facts are the facts m carries: a batch's, or m itself.
+func (m *Message) Facts() []*Message {
+	if b, ok := m.Payload.(*Facts); ok {
+		return b.Facts
+	}
+	return []*Message{m}
+}
+
 // validate checks what the batch alone can: at least one fact, facts
 // only (no batch in a batch), increasing seqs.
 func (f *Facts) validate(v *validator) {

@@ -136,3 +136,16 @@ func BenchmarkDecodeBatch(b *testing.B) {
 		}
 	})
 }
+
+// Message.Facts is a batch's facts, or the message itself.
+func TestMessageFacts(t *testing.T) {
+	one := &wire.Message{Site: "pop-norr", Seq: 7}
+	if got := one.Facts(); len(got) != 1 || got[0] != one {
+		t.Errorf("a single fact: %v", got)
+	}
+	a, b := &wire.Message{Seq: 1}, &wire.Message{Seq: 2}
+	batch := &wire.Message{Payload: &wire.Facts{Facts: []*wire.Message{a, b}}}
+	if got := batch.Facts(); len(got) != 2 || got[0] != a || got[1] != b {
+		t.Errorf("a batch: %v", got)
+	}
+}
