@@ -19,6 +19,12 @@ import (
 // Where the kernel refuses the mapping, the heap.
 func newArena[T any](owner *T, n int) []byte {
 	b, err := unix.Mmap(-1, 0, n, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS)
+	return keepArena(owner, b, err, n)
+}
+
+// keepArena is newArena's outcome: the mapping b released with owner, or
+// n bytes of the heap when mapping failed with err.
+func keepArena[T any](owner *T, b []byte, err error, n int) []byte {
 	if err != nil {
 		return make([]byte, n)
 	}
@@ -31,6 +37,10 @@ func newArena[T any](owner *T, n int) []byte {
 // it): 1.5 MB at the default queue_size, of which an idle daemon touches
 // a page or two.
 func newItems[T any](owner *T, n int) []item {
-	b := newArena(owner, n*int(unsafe.Sizeof(item{})))
+	return itemsIn(newArena(owner, n*int(unsafe.Sizeof(item{}))), n)
+}
+
+// itemsIn is b, mapped or from the heap, as n items.
+func itemsIn(b []byte, n int) []item {
 	return unsafe.Slice((*item)(unsafe.Pointer(unsafe.SliceData(b))), n)
 }

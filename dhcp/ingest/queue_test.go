@@ -7,8 +7,10 @@ import (
 	"runtime"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/google/go-cmp/cmp"
+	"golang.org/x/sys/unix"
 
 	"github.com/stadsnat/accessd/dhcp/binding"
 )
@@ -152,5 +154,25 @@ func TestQueueItemHoldsNoPointers(t *testing.T) {
 	}
 	if !walk(reflect.TypeFor[item]()) {
 		t.Fatal("item holds a pointer: it cannot live in the mapped ring (arena.go)")
+	}
+}
+
+// Where the kernel refuses the mapping, the ring and its items come from
+// the heap and work the same.
+func TestQueueArenaFallsBackToTheHeap(t *testing.T) {
+	q := newQueue(8)
+	buf := keepArena(q, nil, unix.ENOMEM, arenaBytes(8))
+	if len(buf) != arenaBytes(8) {
+		t.Fatalf("fallback arena of %d bytes, want %d", len(buf), arenaBytes(8))
+	}
+	items := itemsIn(keepArena(q, nil, unix.ENOMEM, 8*int(unsafe.Sizeof(item{}))), 8)
+	q.buf, q.items = buf, items // as push makes them
+	at := time.Unix(100, 0)
+	if d := q.push(binding.SourceRelay, at, [][]byte{[]byte("a"), []byte("bb")}); d != 0 {
+		t.Fatalf("dropped %d", d)
+	}
+	got := q.peek(nil, 8)
+	if len(got) != 2 || string(got[0].data) != "a" || string(got[1].data) != "bb" || !got[1].at.Equal(at) {
+		t.Errorf("peek from the heap arena: %+v", got)
 	}
 }
