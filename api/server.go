@@ -248,11 +248,18 @@ func (m *Metrics) wrap(group string, h http.Handler) http.Handler {
 		c, _ := codes.LoadOrStore(code, m.requests.WithLabelValues(group, strconv.Itoa(code)))
 		return c.(prometheus.Counter)
 	}
+	// The recorders are reused: a handler does not use its writer once
+	// it returned (net/http's rule), and one that panicked leaves its
+	// recorder to the collector.
+	recs := sync.Pool{New: func() any { return new(web.Recorder) }}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		rec := &web.Recorder{ResponseWriter: w, Code: http.StatusOK}
+		rec := recs.Get().(*web.Recorder)
+		*rec = web.Recorder{ResponseWriter: w, Code: http.StatusOK}
 		h.ServeHTTP(rec, r)
 		obs.Observe(time.Since(start).Seconds())
 		counter(rec.Code).Inc()
+		*rec = web.Recorder{}
+		recs.Put(rec)
 	})
 }

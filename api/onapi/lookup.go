@@ -2,6 +2,7 @@ package onapi
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/stadsnat/accessd/api/internal/web"
 	"github.com/stadsnat/accessd/api/piapi"
@@ -46,6 +47,7 @@ func Option82(res piapi.Resolver) web.HandlerFunc { return piapi.Option82(res) }
 // same access, else 404 says which points where. DHCPv6 parameters are
 // not supported (400).
 func DHCPLookup(res piapi.Resolver) web.HandlerFunc {
+	hr := piapi.NewHexResolver(res)
 	return func(w http.ResponseWriter, r *http.Request) error {
 		q, err := lookupQuery(r)
 		if err != nil {
@@ -56,12 +58,8 @@ func DHCPLookup(res piapi.Resolver) web.HandlerFunc {
 		byText := func() string { return "ipv4CircuitId " + quote(q.circuit) + " ipv4RemoteId " + quote(q.remote) }
 		id := ""
 		if q.opt82 != "" {
-			opts, perr := piapi.ParseOption82Hex(q.opt82)
-			if perr != nil {
-				return perr
-			}
-			if id, err = res.Resolve(opts, "", ""); err != nil {
-				return piapi.LookupError(byOption82(), err)
+			if id, err = hr.Resolve(q.opt82, byOption82); err != nil {
+				return err
 			}
 		}
 		if q.circuit != "" || q.remote != "" {
@@ -84,23 +82,23 @@ type dhcpQuery struct{ circuit, remote, opt82 string }
 // repeated one is a 400).
 func lookupQuery(r *http.Request) (dhcpQuery, error) {
 	var q dhcpQuery
-	params, err := web.Params(r, true)
+	err := web.EachParam(r, true, func(k, v string) error {
+		switch {
+		case strings.EqualFold(k, "ipv4circuitid"):
+			q.circuit = v
+		case strings.EqualFold(k, "ipv4remoteid"):
+			q.remote = v
+		case strings.EqualFold(k, "ipv4option82"):
+			q.opt82 = v
+		case strings.EqualFold(k, "ipv6interfaceid"), strings.EqualFold(k, "ipv6remoteid"):
+			return web.Errorf(http.StatusBadRequest, "%s: DHCPv6 look-ups are not supported", strings.ToLower(k))
+		default:
+			return web.Errorf(http.StatusBadRequest, "unknown parameter %q: use ipv4CircuitId, ipv4RemoteId or ipv4option82", strings.ToLower(k))
+		}
+		return nil
+	})
 	if err != nil {
 		return q, err
-	}
-	for k, v := range params {
-		switch k {
-		case "ipv4circuitid":
-			q.circuit = v
-		case "ipv4remoteid":
-			q.remote = v
-		case "ipv4option82":
-			q.opt82 = v
-		case "ipv6interfaceid", "ipv6remoteid":
-			return q, web.Errorf(http.StatusBadRequest, "%s: DHCPv6 look-ups are not supported", k)
-		default:
-			return q, web.Errorf(http.StatusBadRequest, "unknown parameter %q: use ipv4CircuitId, ipv4RemoteId or ipv4option82", k)
-		}
 	}
 	if q == (dhcpQuery{}) {
 		return q, web.Errorf(http.StatusBadRequest, "give ipv4CircuitId, ipv4RemoteId or ipv4option82")

@@ -3,6 +3,7 @@ package option82
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -84,7 +85,8 @@ func FuzzParseTLV(f *testing.F) {
 }
 
 // FuzzParseHex: the hex parser never panics, reports offsets inside the text,
-// and agrees with ParseTLV on the decoded bytes.
+// agrees with ParseTLV on the decoded bytes, and parses into a reused
+// Scratch exactly as into new memory.
 func FuzzParseHex(f *testing.F) {
 	for _, tc := range validTLVs {
 		f.Add(tc.hex)
@@ -92,11 +94,19 @@ func FuzzParseHex(f *testing.F) {
 	for _, s := range []string{"", "0x", "5 2", "52:16", "zz", "0x5201"} {
 		f.Add(s)
 	}
+	var sc Scratch // reused across inputs, as a look-up's pool does
 	f.Fuzz(func(t *testing.T, s string) {
 		opts, err := ParseHex(s)
+		inSc, scErr := sc.ParseHex(s)
+		if diff := cmp.Diff(err, scErr, cmp.Comparer(func(a, b error) bool { return fmt.Sprint(a) == fmt.Sprint(b) })); diff != "" {
+			t.Fatalf("Scratch.ParseHex error (-ParseHex +Scratch):\n%s", diff)
+		}
 		if err != nil {
 			checkErr(t, err, len(s))
 			return
+		}
+		if diff := cmp.Diff(opts, inSc, cmpopts.EquateEmpty()); diff != "" {
+			t.Fatalf("Scratch.ParseHex (-ParseHex +Scratch):\n%s", diff)
 		}
 		h, err := FormatHex(opts...)
 		if err != nil {

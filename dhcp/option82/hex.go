@@ -8,12 +8,19 @@ import "strconv"
 // "52 16 01", "5216 01"). A separator inside a byte ("5 2"), an odd number of
 // digits or any other character is an ErrHex *ParseError whose Offset is the
 // character offset in s. Empty text is ErrEmpty.
-func DecodeHex(s string) ([]byte, error) {
+func DecodeHex(s string) ([]byte, error) { return appendDecodeHex(nil, s) }
+
+// appendDecodeHex is DecodeHex appending to dst, which it grows only when
+// it lacks room.
+func appendDecodeHex(dst []byte, s string) ([]byte, error) {
 	i := 0
 	if len(s) >= 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X') {
 		i = 2
 	}
-	out := make([]byte, 0, (len(s)-i)/2)
+	out := dst[:0]
+	if cap(out) < (len(s)-i)/2 {
+		out = make([]byte, 0, (len(s)-i)/2)
+	}
 	for i < len(s) {
 		c := s[i]
 		if isSep(c) {

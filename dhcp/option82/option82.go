@@ -69,16 +69,25 @@ func appendParse(dst []SubOption, value []byte, base int) ([]SubOption, error) {
 // ParseTLV parses one or more concatenated option 82 TLVs ("52 LL value...").
 // Each TLV becomes one Option; the results alias b.
 func ParseTLV(b []byte) ([]Option, error) {
+	return appendParseTLV(nil, nil, b)
+}
+
+// appendParseTLV is ParseTLV into opts and subs (each reset), which it
+// grows only when they lack room.
+func appendParseTLV(opts []Option, all []SubOption, b []byte) ([]Option, error) {
 	if len(b) == 0 {
 		return nil, perr(0, -1, ErrEmpty, "no option 82 TLV")
 	}
 	// Count first, so that the options and all their sub-options take
-	// one allocation each (a look-up parses one per request). On bad
-	// input the count falls short and append grows as it must; the parse
-	// below reports the fault.
+	// one allocation each at most. On bad input the count falls short and
+	// append grows as it must; the parse below reports the fault.
 	nopt, nsub := countTLV(b)
-	opts := make([]Option, 0, nopt)
-	all := make([]SubOption, 0, nsub)
+	if opts = opts[:0]; cap(opts) < nopt {
+		opts = make([]Option, 0, nopt)
+	}
+	if all = all[:0]; cap(all) < nsub {
+		all = make([]SubOption, 0, nsub)
+	}
 	for i := 0; i < len(b); {
 		if b[i] != TLVCode {
 			return nil, perr(i, -1, ErrNotOption82, "option code "+strconv.Itoa(int(b[i])))
@@ -134,11 +143,29 @@ func ParseHex(s string) ([]Option, error) {
 	if err != nil {
 		return nil, err
 	}
-	opts, err := ParseTLV(b)
+	return ParseTLV(b)
+}
+
+// Scratch is room to parse the hex of option 82 in without allocating, for
+// what relays send (a few hops, a few sub-options each, 255 bytes a hop):
+// a look-up answering per request keeps one in a sync.Pool. Larger input
+// is parsed all the same, into new memory.
+type Scratch struct {
+	raw  [scratchRaw]byte
+	opts [4]Option
+	subs [16]SubOption
+}
+
+const scratchRaw = 512
+
+// ParseHex is ParseHex into sc: the options alias sc and are valid until
+// sc parses again.
+func (sc *Scratch) ParseHex(s string) ([]Option, error) {
+	b, err := appendDecodeHex(sc.raw[:0], s)
 	if err != nil {
 		return nil, err
 	}
-	return opts, nil
+	return appendParseTLV(sc.opts[:0], sc.subs[:0], b)
 }
 
 // First returns the data of the first sub-option with the given code.

@@ -350,3 +350,39 @@ func TestFirstNonEmpty(t *testing.T) {
 		t.Error("found a vendor sub-option that is not there")
 	}
 }
+
+// TestScratchParseHexAllocs: what relays send parses into a Scratch with
+// no allocation (a look-up parses one per request); more than its room
+// still parses, into new memory.
+func TestScratchParseHexAllocs(t *testing.T) {
+	var sc Scratch
+	for _, tc := range validTLVs {
+		want, err := ParseHex(tc.hex)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, err := sc.ParseHex(tc.hex); err != nil || !cmp.Equal(got, want, cmpopts.EquateEmpty()) {
+			t.Errorf("%s: Scratch.ParseHex = %v, %v; want %v", tc.hex, got, err, want)
+		}
+		if n := testing.AllocsPerRun(100, func() { sc.ParseHex(tc.hex) }); n != 0 {
+			t.Errorf("%s: %v allocations, want 0", tc.hex, n)
+		}
+	}
+	// Six hops of 255 bytes: past the room of raw bytes, hops and sub-options.
+	var long []Option
+	for range 6 {
+		var subs []SubOption
+		for range 5 {
+			subs = append(subs, SubOption{Code: CircuitID, Data: bytes.Repeat([]byte{'x'}, 49)})
+		}
+		long = append(long, Option{Subs: subs})
+	}
+	h, err := FormatHex(long...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := ParseHex(h)
+	if got, err := sc.ParseHex(h); err != nil || !cmp.Equal(got, want, cmpopts.EquateEmpty()) || len(got) != 6 {
+		t.Errorf("beyond the scratch's room: %d options, %v; want 6 as ParseHex", len(got), err)
+	}
+}

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -222,6 +221,7 @@ func clipUser(s string) string {
 type Throttle struct {
 	g       *Guard
 	trusted []netip.Prefix
+	writers sync.Pool // *throttledWriter
 }
 
 // Throttle returns the guard for a router that trusts the given proxies
@@ -230,7 +230,7 @@ func (g *Guard) Throttle(trusted []netip.Prefix) *Throttle {
 	if g == nil {
 		return nil
 	}
-	return &Throttle{g: g, trusted: trusted}
+	return &Throttle{g: g, trusted: trusted, writers: sync.Pool{New: func() any { return new(throttledWriter) }}}
 }
 
 // Watch makes api's failure and throttle counters exist at 0, so that
@@ -292,7 +292,31 @@ func (t *Throttle) Failed(w http.ResponseWriter, r *http.Request, api, user stri
 	return nil
 }
 
-type throttleKey struct{}
+// throttledWriter carries a guarded route's Throttle to AuthFailed
+// through the handler's ResponseWriter: a reused struct, where a value in
+// the request's context cost a copy of the request on every call.
+type throttledWriter struct {
+	http.ResponseWriter
+	t *Throttle
+}
+
+// Unwrap is the writer it wraps (http.ResponseController).
+func (w *throttledWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// throttleOf finds the Throttle among w and the writers it wraps.
+func throttleOf(w http.ResponseWriter) *Throttle {
+	for w != nil {
+		if tw, ok := w.(*throttledWriter); ok {
+			return tw.t
+		}
+		u, ok := w.(interface{ Unwrap() http.ResponseWriter })
+		if !ok {
+			return nil
+		}
+		w = u.Unwrap()
+	}
+	return nil
+}
 
 // Wrap guards a route whose handler authenticates its callers itself (the
 // import API's api-key, Atlas's API user): a throttled source gets 429
@@ -306,7 +330,11 @@ func (t *Throttle) Wrap(api string, write ErrorWriter, h http.Handler) http.Hand
 		if !t.Allow(w, r, api, write) {
 			return
 		}
-		h.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), throttleKey{}, t)))
+		tw := t.writers.Get().(*throttledWriter)
+		*tw = throttledWriter{ResponseWriter: w, t: t}
+		h.ServeHTTP(tw, r)
+		*tw = throttledWriter{}
+		t.writers.Put(tw)
 	})
 }
 
@@ -317,7 +345,7 @@ func (t *Throttle) Wrap(api string, write ErrorWriter, h http.Handler) http.Hand
 // (Throttle.Failed). It does nothing for a request the router did not
 // guard.
 func AuthFailed(w http.ResponseWriter, r *http.Request, api, user string) *Error {
-	if t, ok := r.Context().Value(throttleKey{}).(*Throttle); ok {
+	if t := throttleOf(w); t != nil {
 		return t.Failed(w, r, api, user)
 	}
 	return nil

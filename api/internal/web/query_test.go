@@ -76,3 +76,40 @@ func FuzzParams(f *testing.F) {
 		}
 	})
 }
+
+// TestEachParam: the parameters in the query's order, names as sent, a
+// duplicate in another case refused when folding; a query without
+// escapes walks with no allocation.
+func TestEachParam(t *testing.T) {
+	r := httptest.NewRequest("GET", "/x?IPv4CircuitId=a&&ipv4remoteid=b%2Fc&flag", nil)
+	var got [][2]string
+	if err := EachParam(r, true, func(k, v string) error { got = append(got, [2]string{k, v}); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([][2]string{{"IPv4CircuitId", "a"}, {"ipv4remoteid", "b/c"}, {"flag", ""}}, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+	stop := errors.New("stop")
+	n := 0
+	if err := EachParam(r, true, func(string, string) error { n++; return stop }); err != stop || n != 1 {
+		t.Errorf("an error of f: %v after %d calls, want it after 1", err, n)
+	}
+	plain := httptest.NewRequest("GET", "/x?ipv4CircuitId=ge-0&ipv4RemoteId=10.20.0.9", nil)
+	var c, rid string
+	if a := testing.AllocsPerRun(100, func() {
+		EachParam(plain, true, func(k, v string) error {
+			if k == "ipv4CircuitId" {
+				c = v
+			} else {
+				rid = v
+			}
+			return nil
+		})
+	}); a != 0 || c != "ge-0" || rid != "10.20.0.9" {
+		t.Errorf("%v allocations (%q, %q), want 0", a, c, rid)
+	}
+	many := httptest.NewRequest("GET", "/x?a=1&b=2&c=3&d=4&e=5&f=6&g=7&h=8&i=9&j=10&B=11", nil)
+	if err := EachParam(many, true, func(string, string) error { return nil }); err == nil {
+		t.Error("a duplicate past the eighth parameter was not seen")
+	}
+}

@@ -3,6 +3,7 @@ package memsys
 import (
 	"runtime"
 	"runtime/metrics"
+	"sync"
 	"testing"
 	"time"
 
@@ -30,12 +31,18 @@ func TestTuner(t *testing.T) {
 		metrics.Read(s)
 		return s[0].Value.Uint64()
 	}
-	stop := NewTuner().start()
+	tu := NewTuner()
+	advance := fakeClock(tu)
+	stop := tu.start()
+	defer stop()
 	big := make([][]byte, 0, 48)
 	for range 48 { // 48 MiB live: between 4 × minHeadroom and bigLive
 		big = append(big, make([]byte, 1<<20))
 	}
 	testkit.WaitUntil(t, 10*time.Second, "the target lowered for a live heap of 48 MiB", func() bool {
+		// Quiet collections (the allocations above came back to back,
+		// which is busy).
+		advance(quietGap)
 		runtime.GC()
 		return gogc() == minGCPercent
 	})
@@ -64,6 +71,7 @@ func TestTunerTighten(t *testing.T) {
 	}
 
 	tu := NewTuner()
+	fakeClock(tu)
 	stop := tu.start()
 	defer stop()
 	restore := tu.Tighten()
@@ -92,4 +100,101 @@ func TestTunerTighten(t *testing.T) {
 	if want <= importGCPercent {
 		t.Fatalf("the test's live heap gets %d, not above the cap: the restore is not seen", want)
 	}
+}
+
+func TestBusyHeadroom(t *testing.T) {
+	const mib = 1 << 20
+	ms := time.Millisecond
+	for _, c := range []struct {
+		boost uint64
+		gap   time.Duration
+		want  uint64
+	}{
+		{0, 10 * ms, 16 * mib}, {16 * mib, 10 * ms, 24 * mib}, {24 * mib, 10 * ms, 24 * mib}, // back to back: up to the cap
+		{16 * mib, 500 * ms, 16 * mib}, {0, 500 * ms, 0}, // neither busy nor quiet: kept
+		{24 * mib, 2 * time.Second, 12 * mib}, {16 * mib, 2 * time.Second, 0}, {0, time.Minute, 0}, // quiet: halved, then none
+	} {
+		if got := busyHeadroom(c.boost, c.gap); got != c.want {
+			t.Errorf("busyHeadroom(%d MiB, %v) = %d MiB, want %d MiB", c.boost/mib, c.gap, got/mib, c.want/mib)
+		}
+	}
+}
+
+func TestTargetFor(t *testing.T) {
+	const mib = 1 << 20
+	for _, c := range []struct {
+		live, boost uint64
+		tight       bool
+		want        int
+	}{
+		{2 * mib, 0, false, 100},        // a small heap, idle: Go's default
+		{2 * mib, 16 * mib, false, 800}, // busy: 16 MiB of headroom over 2 MiB
+		{1 * mib, 24 * mib, false, maxBusyGCPercent},
+		{40 * mib, 16 * mib, false, 40}, // busy beats the live heap's 25
+		{40 * mib, 0, false, 25},
+		{512 * mib, 24 * mib, false, 50}, // a big heap's own headroom is already more
+		{2 * mib, 16 * mib, true, importGCPercent},
+		{0, 16 * mib, false, 100}, // no collection seen yet
+	} {
+		if got := targetFor(c.live, c.boost, c.tight); got != c.want {
+			t.Errorf("targetFor(%d MiB, %d MiB, %v) = %d, want %d", c.live/mib, c.boost/mib, c.tight, got, c.want)
+		}
+	}
+}
+
+// TestTunerBusy: collections back to back raise the target above the
+// small live heap's; when none comes for quietGap the timer gives the
+// live heap's target back without waiting for a collection.
+func TestTunerBusy(t *testing.T) {
+	gogc := func() int {
+		s := []metrics.Sample{{Name: "/gc/gogc:percent"}}
+		metrics.Read(s)
+		return int(s[0].Value.Uint64())
+	}
+	tu := NewTuner()
+	advance := fakeClock(tu)
+	stop := tu.start()
+	defer stop()
+	collect := func() {
+		tu.mu.Lock()
+		n := tu.cycles
+		tu.mu.Unlock()
+		runtime.GC()
+		testkit.WaitUntil(t, 10*time.Second, "the tuner seeing the collection", func() bool {
+			tu.mu.Lock()
+			defer tu.mu.Unlock()
+			return tu.cycles > n
+		})
+	}
+	collect()
+	idle := gogc()
+	for range 3 {
+		advance(10 * time.Millisecond)
+		collect()
+	}
+	tu.mu.Lock()
+	boost, live := tu.boost, tu.live
+	tu.mu.Unlock()
+	if boost != maxBusyHeadroom {
+		t.Fatalf("busy headroom after collections 10 ms apart = %d, want %d", boost, maxBusyHeadroom)
+	}
+	if got, want := gogc(), targetFor(live, boost, false); got != want || got <= idle {
+		t.Errorf("GOGC while busy = %d, want %d (idle: %d)", got, want, idle)
+	}
+	advance(quietGap) // the timer fires for real after quietGap; the clock says none came
+	testkit.WaitUntil(t, 10*time.Second, "the target back to the live heap's", func() bool {
+		tu.mu.Lock()
+		defer tu.mu.Unlock()
+		return tu.boost == 0 && gogc() == gcPercentFor(tu.live)
+	})
+}
+
+// fakeClock gives tu a clock that moves only when the returned function
+// says: the test, not the machine's speed, says how close collections
+// come.
+func fakeClock(tu *Tuner) (advance func(time.Duration)) {
+	var mu sync.Mutex
+	clock := time.Now()
+	tu.now = func() time.Time { mu.Lock(); defer mu.Unlock(); return clock }
+	return func(d time.Duration) { mu.Lock(); clock = clock.Add(d); mu.Unlock() }
 }

@@ -1,7 +1,9 @@
 // Package memsys is the process's memory. It sets the collector's target
 // from the size of the live heap after every collection (GOGC 100 up to
 // 8 MiB of live heap, down to 25 from 32 MiB: see gcPercentFor; an
-// operator's GOGC wins), capped while a large import runs (Tuner.Tighten);
+// operator's GOGC wins), with more headroom while collections come back to
+// back under a flood of requests (busyHeadroom), capped while a large
+// import runs (Tuner.Tighten);
 // takes the store file's mapped pages out of the
 // resident set four times a second while the daemon starts (the first poll
 // cycle writes every port's state) and every minute afterwards
