@@ -66,6 +66,9 @@ type Node struct {
 	st     statusState
 	pub    pubState
 	counts factCounts // facts per message of an edge's stream
+	// ready is set once Run has called ready: the status reads the
+	// stream's batches for their counts only then.
+	ready atomic.Bool
 	// resumeMu makes this node's changes of its sources one at a time
 	// (resume.go).
 	resumeMu sync.Mutex
@@ -133,6 +136,7 @@ func (n *Node) Run(ctx context.Context, ready func()) error {
 	if ready != nil {
 		ready()
 	}
+	n.ready.Store(true)
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return n.statusLoop(gctx, c) })
 	if n.opts.Role == Hub {

@@ -62,6 +62,44 @@ func TestResequencer(t *testing.T) {
 	}
 }
 
+// sizedMsg is a seqMsg with data of its own size.
+type sizedMsg struct {
+	seqMsg
+	size int
+}
+
+func (m sizedMsg) Data() []byte { return make([]byte, m.size) }
+
+// runUpTo stops after the message that reaches its byte limit, takes a
+// message longer than the limit alone rather than never, and keeps the
+// rest for the next run: nothing held is lost or taken twice.
+func TestResequencerRunUpToBytes(t *testing.T) {
+	r := newResequencer(1)
+	for seq, size := range map[uint64]int{1: 40, 2: 40, 3: 40, 4: 500, 5: 10, 6: 10} {
+		r.add(seq, sizedMsg{seqMsg{seq: seq}, size})
+	}
+	seqs := func(run []jetstream.Msg) []uint64 {
+		var out []uint64
+		for _, m := range run {
+			out = append(out, m.(sizedMsg).seq)
+		}
+		return out
+	}
+	for _, want := range [][]uint64{
+		{1, 2, 3}, // 120 bytes reach 100 at 3
+		{4},       // 500 bytes alone
+		{5, 6},    // the rest, under the limit
+		nil,
+	} {
+		if got := seqs(r.runUpTo(10, 100)); !slices.Equal(got, want) {
+			t.Fatalf("runUpTo(10, 100) = %v, want %v", got, want)
+		}
+	}
+	if len(r.held) != 0 || r.next != 7 {
+		t.Errorf("%d held, next %d; want none and 7", len(r.held), r.next)
+	}
+}
+
 func change(origin string, batch uint64, id string) *wire.Message {
 	site, inst, _ := cut(origin)
 	return &wire.Message{Site: site, Instance: inst, Seq: batch, Payload: &wire.AccessChange{Batch: batch, AccessID: id, Removed: true}}

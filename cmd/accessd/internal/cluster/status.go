@@ -26,7 +26,9 @@ type Status struct {
 	// UnforwardedFacts (edge) is how many facts the hub has not taken
 	// yet: those in the messages after the last one the hub was seen to
 	// have copied (its source's lag, in messages: a batch holds many
-	// facts); -1 until the hub answered once since the start.
+	// facts); -1 until the hub answered once since the start. After a
+	// restart a lower bound until the batches stored before are read
+	// (see factCounts).
 	UnforwardedFacts int64 `json:"unforwardedFacts"`
 	// InventoryMark is the inventory stream sequence applied up to;
 	// InventoryPending how many messages were still to read after the
@@ -55,7 +57,8 @@ type StreamStatus struct {
 	Name     string `json:"name"`
 	Messages uint64 `json:"messages"`
 	// Facts (an edge's FACTS) is how many facts its messages hold: a
-	// batch holds many.
+	// batch holds many. After a restart a lower bound (a batch not read
+	// yet counts one) until the batches stored before are read.
 	Facts     uint64           `json:"facts,omitempty"`
 	Bytes     uint64           `json:"bytes"`
 	FirstSeq  uint64           `json:"firstSeq"`
