@@ -1,6 +1,10 @@
 package api
 
-import "net/http"
+import (
+	"net/http"
+
+	"github.com/stadsnat/accessd/api/internal/web"
+)
 
 // MountedPatterns are the patterns a router made by New mounts.
 func MountedPatterns(h http.Handler) []string { return h.(handler).patterns }
@@ -19,3 +23,6 @@ func FastPick(patterns []string, r *http.Request) (string, bool) {
 	}
 	return "", false
 }
+
+// PathValue is how the groups' handlers read a wildcard (web.PathValue).
+func PathValue(r *http.Request, name string) string { return web.PathValue(r, name) }

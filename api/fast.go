@@ -104,8 +104,9 @@ func (f *fastRoutes) route(r *http.Request) (http.Handler, bool) {
 		if !ok || !plainSegment(value) {
 			continue
 		}
+		// The value is not set (SetPathValue makes a map per request):
+		// handlers read it with web.PathValue, from r.Pattern.
 		r.Pattern = c.pattern
-		r.SetPathValue(c.name, value)
 		return c.h, true
 	}
 	return nil, false

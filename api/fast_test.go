@@ -1,8 +1,11 @@
 package api_test
 
 import (
+	"io/fs"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -17,7 +20,7 @@ var wildcard = regexp.MustCompile(`\{([^{}.$]+)(\.\.\.)?\}`)
 func routed(pattern string, r *http.Request) string {
 	out := pattern
 	for _, m := range wildcard.FindAllStringSubmatch(pattern, -1) {
-		out += " " + m[1] + "=" + r.PathValue(m[1])
+		out += " " + m[1] + "=" + api.PathValue(r, m[1])
 	}
 	return out
 }
@@ -95,4 +98,30 @@ func checkFastAgrees(t *testing.T, patterns []string) map[string]bool {
 		}
 	}
 	return taken
+}
+
+// The fast routes do not set wildcard values: every handler under api/
+// reads them with web.PathValue, never Request.PathValue, which would
+// find nothing for a request a fast route took.
+func TestHandlersReadWildcardsWithWebPathValue(t *testing.T) {
+	direct := regexp.MustCompile(`\.PathValue\(`)
+	err := filepath.WalkDir(".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") ||
+			path == filepath.Join("internal", "web", "route.go") {
+			return err
+		}
+		src, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		for i, line := range strings.Split(string(src), "\n") {
+			if direct.MatchString(line) && !strings.Contains(line, "web.PathValue(") && !strings.HasPrefix(strings.TrimSpace(line), "//") {
+				t.Errorf("%s:%d reads a wildcard with Request.PathValue: use web.PathValue", path, i+1)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 }

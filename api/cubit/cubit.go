@@ -105,7 +105,7 @@ func (d Deps) checkKey(w http.ResponseWriter, r *http.Request, env string) error
 
 // Import serves POST /api/import/{environment}/access.
 func (d Deps) Import(w http.ResponseWriter, r *http.Request) error {
-	if err := d.authorize(w, r, r.PathValue("environment")); err != nil {
+	if err := d.authorize(w, r, web.PathValue(r, "environment")); err != nil {
 		return err
 	}
 	if d.Tighten != nil {
@@ -173,10 +173,10 @@ func Truncated(listed, count int) string {
 // Get serves GET /api/access/environment/{environment}/byid/{id}: the
 // access in the JSON import form.
 func (d Deps) Get(w http.ResponseWriter, r *http.Request) error {
-	if err := d.authorize(w, r, r.PathValue("environment")); err != nil {
+	if err := d.authorize(w, r, web.PathValue(r, "environment")); err != nil {
 		return err
 	}
-	id := r.PathValue("id")
+	id := web.PathValue(r, "id")
 	rec, err := d.DB.Inventory().Access(id)
 	if errors.Is(err, store.ErrNotFound) {
 		return web.Errorf(http.StatusNotFound, "no access %q", id)

@@ -51,7 +51,7 @@ type accessPage struct {
 
 // access is GET /noc/access/{id}.
 func (h *Handler) access(w http.ResponseWriter, r *http.Request) error {
-	id := r.PathValue("id")
+	id := web.PathValue(r, "id")
 	if !isAccessID(id) {
 		return web.Errorf(http.StatusBadRequest, "an AccessId is 1 to %d letters and digits", maxAccessIDLen)
 	}

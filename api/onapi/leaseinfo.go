@@ -77,7 +77,7 @@ func isoUTC(t time.Time) string {
 // technical_info.md requires); an unknown access is 404.
 func (d Deps) LeaseInfo(leases LeaseSource) web.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		id := r.PathValue("accessId")
+		id := web.PathValue(r, "accessId")
 		if _, err := d.DB.Inventory().Access(id); errors.Is(err, store.ErrNotFound) {
 			return web.Errorf(http.StatusNotFound, "Unknown accessId: '%s'", id)
 		} else if err != nil {

@@ -52,7 +52,7 @@ type linkStatus struct {
 // a switch port 404.
 func LinkStatus(src piapi.LinkSource) web.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		id := r.PathValue("accessId")
+		id := web.PathValue(r, "accessId")
 		ls, err := src.Link(id)
 		if err != nil {
 			return piapi.LinkError(id, err)

@@ -182,7 +182,7 @@ func (d Deps) Accesses(w http.ResponseWriter, r *http.Request) error {
 
 // Access serves GET /onapi/2.6/accesses/{accessId}.
 func (d Deps) Access(w http.ResponseWriter, r *http.Request) error {
-	id := r.PathValue("accessId")
+	id := web.PathValue(r, "accessId")
 	rec, err := d.DB.Inventory().Access(id)
 	if errors.Is(err, store.ErrNotFound) {
 		return web.Errorf(http.StatusNotFound, "Unknown accessId: '%s'", id)

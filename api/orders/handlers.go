@@ -252,7 +252,7 @@ func (d Deps) postON(w http.ResponseWriter, r *http.Request) error {
 // ownOrder finds an order of the calling provider; others' are 404.
 func (d Deps) ownOrder(r *http.Request) (store.Order, error) {
 	u, _ := web.UserFrom(r.Context())
-	id := r.PathValue("id")
+	id := web.PathValue(r, "id")
 	ord, err := d.Engine.Order(id)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && ord.Owner != u.Name) {
 		return ord, web.Errorf(http.StatusNotFound, "Unknown order: '%s'", clip(id))

@@ -195,7 +195,7 @@ func StreamArray(w http.ResponseWriter, snap *store.Snapshot, conv func(*store.A
 // Access serves availability for one access: the services feasibility
 // lists, each "available" as the rule engine answers the caller.
 func (d Deps) Access(w http.ResponseWriter, r *http.Request) error {
-	id := r.PathValue("accessId")
+	id := web.PathValue(r, "accessId")
 	u, _ := web.UserFrom(r.Context())
 	rec, offers, err := d.Engine.Offers(id, u.Name)
 	if errors.Is(err, store.ErrNotFound) {

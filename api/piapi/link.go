@@ -71,7 +71,7 @@ const TimeFormat = "2006-01-02T15:04:05Z"
 //     port: 404.
 func Link(src LinkSource, clients ClientSource) web.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		id := r.PathValue("accessId")
+		id := web.PathValue(r, "accessId")
 		ls, err := src.Link(id)
 		if err != nil {
 			return LinkError(id, err)

@@ -71,7 +71,7 @@ func LookupError(what string, err error) error {
 func Option82(res Resolver) web.HandlerFunc {
 	hr := NewHexResolver(res)
 	return func(w http.ResponseWriter, r *http.Request) error {
-		hex := r.PathValue("hex")
+		hex := web.PathValue(r, "hex")
 		id, err := hr.Resolve(hex, func() string { return "option82 " + hex })
 		if err != nil {
 			return err

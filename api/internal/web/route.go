@@ -1,6 +1,9 @@
 package web
 
-import "net/http"
+import (
+	"net/http"
+	"strings"
+)
 
 // API group names: the metrics group of a route and, for the service
 // providers' APIs, the users[].apis name a caller needs.
@@ -85,4 +88,21 @@ type Endpoint struct {
 	Documentation     string   `json:"documentation"`
 	Note              string   `json:"note,omitempty"`
 	UnsupportedFields []string `json:"unsupportedFields,omitempty"`
+}
+
+// PathValue is r.PathValue(name), also for a request the router's fast
+// routes took: they set r.Pattern but not the value (SetPathValue makes a
+// map on every request), and a fast route's one wildcard is the whole
+// final segment, the rest of the path after the pattern's prefix.
+// Handlers of the API groups read their wildcards with it.
+func PathValue(r *http.Request, name string) string {
+	if v := r.PathValue(name); v != "" {
+		return v
+	}
+	_, pat, _ := strings.Cut(r.Pattern, " ")
+	i := strings.LastIndexByte(pat, '{')
+	if i < 0 || pat[i:] != "{"+name+"}" || !strings.HasPrefix(r.URL.Path, pat[:i]) {
+		return ""
+	}
+	return r.URL.Path[i:]
 }

@@ -37,7 +37,7 @@ type serviceItem struct {
 
 // servicesOf serves GET /onapi/2.6/services/{accessId}.
 func (a *API) servicesOf(w http.ResponseWriter, r *http.Request) error {
-	id := r.PathValue("accessId")
+	id := web.PathValue(r, "accessId")
 	u, _ := web.UserFrom(r.Context())
 	rec, offers, err := a.d.Engine.Offers(id, u.Name)
 	if errors.Is(err, store.ErrNotFound) {

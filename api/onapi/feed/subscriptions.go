@@ -88,7 +88,7 @@ func (a *API) subscriptions(w http.ResponseWriter, r *http.Request) error {
 // {subscriptionId}; an id that names an access is the first, else one of
 // the caller's subscriptions the second. Others' are not found.
 func (a *API) subscription(w http.ResponseWriter, r *http.Request) error {
-	id := r.PathValue("id")
+	id := web.PathValue(r, "id")
 	u, _ := web.UserFrom(r.Context())
 	var out any
 	err := a.d.DB.Orders().View(func(o *store.OrderTx) error {
