@@ -34,7 +34,7 @@ func TestQueryRepeats(t *testing.T) {
 		{"escaped repeat", append(many(20), "p%31=x"), "p1"},
 	} {
 		raw := strings.Join(tc.ps, "&")
-		q, err := query(raw)
+		q, err := query(raw, nil)
 		var pe *ParamError
 		switch {
 		case tc.dup == "" && err != nil:

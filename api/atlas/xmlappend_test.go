@@ -2,6 +2,10 @@ package atlas
 
 import (
 	"encoding/xml"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -51,4 +55,26 @@ func FuzzAppendAnswer(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestWriteXMLContentLength: every answer reaches the client with its
+// Content-Length, not chunked, short or long (net/http chunks an answer
+// without one from 2,048 bytes).
+func TestWriteXMLContentLength(t *testing.T) {
+	for _, n := range []int{1, 1024, 2048, 6000} {
+		msg := strings.Repeat("x", n)
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			writeXML(w, http.StatusOK, failure(MethodPortStatus, 1, msg))
+		}))
+		resp, err := http.Get(srv.URL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		srv.Close()
+		if resp.ContentLength != int64(len(body)) || len(resp.TransferEncoding) != 0 || !strings.Contains(string(body), msg) {
+			t.Errorf("message of %d bytes: Content-Length %d, %d bytes, transfer encoding %v", n, resp.ContentLength, len(body), resp.TransferEncoding)
+		}
+	}
 }
