@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -78,6 +79,7 @@ func lookupFigures(t *testing.T, e *e2e, n, relay int, short bool) {
 	timeouts := serverTimeouts(t, e.cfg)
 	var sites []nginxSite
 	var bare, bareTO []string
+	var barePID []int
 	for i, c := range cases {
 		r := capture(t, e.base+c.path, c.header)
 		got := r.body
@@ -88,8 +90,10 @@ func lookupFigures(t *testing.T, e *e2e, n, relay int, short bool) {
 			t.Fatalf("%s: %d %q %q, want %d with %q", c.name, r.status, got, r.body, c.status, c.want)
 		}
 		sites = append(sites, nginxSite{path: fmt.Sprintf("/case%d", i), status: r.status, body: r.body, header: r.header})
-		bare = append(bare, startBare(t, e.dir, i, r))
-		bareTO = append(bareTO, startBare(t, e.dir, i, r, timeouts...))
+		u, pid := startBare(t, e.dir, i, r)
+		bare, barePID = append(bare, u), append(barePID, pid)
+		u, _ = startBare(t, e.dir, i, r, timeouts...)
+		bareTO = append(bareTO, u)
 	}
 	ngx := startNginx(t, e.dir, sites)
 	for i, c := range cases {
@@ -114,6 +118,64 @@ func lookupFigures(t *testing.T, e *e2e, n, relay int, short bool) {
 			Value: float64(d.p99.Microseconds()) / 1000, Goal: 5, Source: "#15"})
 		if c.goal != "" {
 			benchfig.Report(t, benchfig.Figure{Name: name, Unit: "req/s", Value: d.rps, Higher: true, Goal: 5000, Source: c.goal})
+		}
+		pinnedFigures(t, c, rounds, secs, pinnedPeer{"accessd", e.proc.Pid(), e.base + c.path}, pinnedPeer{"bare net/http", barePID[i], bare[i]})
+	}
+}
+
+// pinnedPeer is a server measured pinned: its process and URL.
+type pinnedPeer struct {
+	name string
+	pid  int
+	url  string
+}
+
+// pinnedFigures measures the look-up c again with the server alone on
+// CPU 0 and wrk (-t1 -c32) alone on CPU 1, the daemon and the bare
+// handler one after the other in each round. On two shared cores, wrk -t2
+// and the server take turns on both, and the p99 is the scheduler's: the
+// bare handler's own is 6–8 ms. Pinned, the latency is the server's, and
+// the ratio what accessd's work costs when nothing else competes for its
+// core. It needs two CPUs and taskset (util-linux); without them it says
+// so and measures nothing.
+func pinnedFigures(t *testing.T, c lookupCase, rounds, secs int, d, b pinnedPeer) {
+	t.Helper()
+	if _, err := exec.LookPath("taskset"); err != nil || runtime.NumCPU() < 2 {
+		t.Logf("pinned figures of %s left out: they need taskset and two CPUs (%d here)", c.name, runtime.NumCPU())
+		return
+	}
+	pin(t, "0", d, b)
+	// Go's runtime takes the CPUs it may use as GOMAXPROCS once a
+	// second: two Ps on one CPU would have the kernel take turns between
+	// them, milliseconds at a time.
+	time.Sleep(gomaxprocsSettle)
+	pinnedWrkCmd := []string{"taskset", "-c", "1", "wrk", "-t1"} // one thread, on CPU 1
+	var pd, pb wrkResult
+	for range rounds {
+		pd = pd.best(runWrk(t, d.url, pinnedWrkCmd, secs, c.header))
+		pb = pb.best(runWrk(t, b.url, pinnedWrkCmd, secs, c.header))
+	}
+	pin(t, fmt.Sprintf("0-%d", runtime.NumCPU()-1), d, b)
+	time.Sleep(gomaxprocsSettle)
+	how := fmt.Sprintf("pinned: server on CPU 0, wrk -t1 -c32 -d%ds on CPU 1, best of %d", secs, rounds)
+	t.Logf("FIGURE %s (%s): accessd %.0f req/s (p99 %v), bare net/http handler %.0f req/s (p99 %v): %.2f of the bare handler",
+		c.name, how, pd.rps, pd.p99, pb.rps, pb.p99, pd.rps/pb.rps)
+	name := c.name + ", " + how
+	benchfig.Report(t, benchfig.Figure{Name: name, Unit: "req/s", Value: pd.rps, Peer: "bare net/http", PeerValue: pb.rps, Higher: true, Goal: 0.9, Source: "#15"})
+	benchfig.Report(t, benchfig.Figure{Name: fmt.Sprintf("%s p99 (bare handler's %v)", name, pb.p99), Unit: "ms",
+		Value: float64(pd.p99.Microseconds()) / 1000, Goal: 5, Source: "#15"})
+}
+
+// gomaxprocsSettle is how long the runtime takes to see its CPUs change.
+const gomaxprocsSettle = 1500 * time.Millisecond
+
+// pin lets the processes (all their threads, and the threads they start)
+// run only on cpus.
+func pin(t *testing.T, cpus string, ps ...pinnedPeer) {
+	t.Helper()
+	for _, p := range ps {
+		if out, err := exec.Command("taskset", "-a", "-p", "-c", cpus, strconv.Itoa(p.pid)).CombinedOutput(); err != nil {
+			t.Fatalf("taskset %s on %s: %v\n%s", cpus, p.name, err, out)
 		}
 	}
 }
@@ -190,8 +252,8 @@ func serverTimeouts(t *testing.T, cfgPath string) []string {
 }
 
 // startBare runs barehttp answering what r holds (with the extra flags),
-// and returns its URL.
-func startBare(t *testing.T, dir string, i int, r reply, flags ...string) string {
+// and returns its URL and process id.
+func startBare(t *testing.T, dir string, i int, r reply, flags ...string) (string, int) {
 	t.Helper()
 	body := filepath.Join(dir, fmt.Sprintf("bare%d.body", i))
 	if err := os.WriteFile(body, []byte(r.body), 0o600); err != nil {
@@ -209,7 +271,7 @@ func startBare(t *testing.T, dir string, i int, r reply, flags ...string) string
 		addr, _, _ = strings.Cut(rest, "\n")
 		return ok && strings.Contains(rest, "\n")
 	})
-	return "http://" + addr + "/"
+	return "http://" + addr + "/", p.Pid()
 }
 
 // wrkResult is what one wrk run measured.
@@ -234,11 +296,19 @@ var (
 // wrk runs wrk -t2 -c32 for secs seconds with the headers against url.
 func wrk(t *testing.T, url string, secs int, header []string) wrkResult {
 	t.Helper()
-	args := []string{"-t2", "-c32", fmt.Sprintf("-d%ds", secs), "--latency"}
+	return runWrk(t, url, []string{"wrk", "-t2"}, secs, header)
+}
+
+// runWrk runs the command line cmd (wrk and its thread count, or a
+// command that runs it) with -c32 for secs seconds with the headers
+// against url.
+func runWrk(t *testing.T, url string, cmd []string, secs int, header []string) wrkResult {
+	t.Helper()
+	args := append(slices.Clone(cmd[1:]), "-c32", fmt.Sprintf("-d%ds", secs), "--latency")
 	for _, h := range header {
 		args = append(args, "-H", h)
 	}
-	out, err := exec.Command("wrk", append(args, url)...).CombinedOutput()
+	out, err := exec.Command(cmd[0], append(args, url)...).CombinedOutput()
 	if err != nil {
 		t.Fatalf("wrk: %v\n%s", err, out)
 	}
