@@ -58,6 +58,11 @@ func gcPercentFor(live uint64) int {
 // about 3.0 s of CPU at 20 against 1.7 s at 50 (2 cores, load 4), its
 // wall time 2.0 s against 1.8 s; 10 took 3.8 s of CPU for little less
 // memory.
+//
+// A live heap of bigLive and more (a million DHCP clients' bindings) is
+// not capped: an import adds little to it, and at 20 the collector would
+// mark half a gigabyte back to back while the DHCP pipeline waits on it
+// for as long as the import runs; the unit's GOMEMLIMIT bounds that heap.
 const importGCPercent = 20
 
 // Under a flood of small requests the collector runs back to back: the
@@ -101,7 +106,7 @@ func targetFor(live, boost uint64, tight bool) int {
 	if boost > 0 && live > 0 {
 		p = max(p, int(min(boost*100/live, maxBusyGCPercent)))
 	}
-	if tight {
+	if tight && live < bigLive {
 		p = min(p, importGCPercent)
 	}
 	return p
@@ -110,7 +115,7 @@ func targetFor(live, boost uint64, tight bool) int {
 // Tuner sets the collector's target after every collection from the live
 // heap it left (gcPercentFor) and how close collections come
 // (busyHeadroom), capped at importGCPercent while anything holds it tight
-// (Tighten). Until it is started (the process's memory task, when no GOGC
+// (Tighten) and the live heap is below bigLive. Until it is started (the process's memory task, when no GOGC
 // is set) it changes nothing.
 type Tuner struct {
 	mu      sync.Mutex
@@ -128,8 +133,8 @@ type Tuner struct {
 // NewTuner makes a tuner, not started.
 func NewTuner() *Tuner { return &Tuner{now: time.Now} }
 
-// Tighten caps the collector's target at importGCPercent, now and after
-// every collection, until restore is called (once; holds nest). A tuner
+// Tighten caps the collector's target at importGCPercent (below a live
+// heap of bigLive), now and after every collection, until restore is called (once; holds nest). A tuner
 // not started (an operator's GOGC) ignores it.
 func (t *Tuner) Tighten() (restore func()) {
 	t.mu.Lock()

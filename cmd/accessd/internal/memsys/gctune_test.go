@@ -134,6 +134,9 @@ func TestTargetFor(t *testing.T) {
 		{40 * mib, 0, false, 25},
 		{512 * mib, 24 * mib, false, 50}, // a big heap's own headroom is already more
 		{2 * mib, 16 * mib, true, importGCPercent},
+		{40 * mib, 0, true, importGCPercent},
+		{bigLive, 0, true, gcPercentFor(bigLive)}, // a big heap is not capped by an import
+		{512 * mib, 0, true, bigGCPercent},
 		{0, 16 * mib, false, 100}, // no collection seen yet
 	} {
 		if got := targetFor(c.live, c.boost, c.tight); got != c.want {

@@ -3,8 +3,7 @@
 // 8 MiB of live heap, down to 25 from 32 MiB: see gcPercentFor; an
 // operator's GOGC wins), with more headroom while collections come back to
 // back under a flood of requests (busyHeadroom), capped while a large
-// import runs (Tuner.Tighten);
-// takes the store file's mapped pages out of the
+// import runs on a heap below 64 MiB (Tuner.Tighten); takes the store file's mapped pages out of the
 // resident set four times a second while the daemon starts (the first poll
 // cycle writes every port's state) and every minute afterwards
 // (store.DB.ReleaseMapped); hands free memory back to the system when the
