@@ -130,7 +130,8 @@ func TestTargetFor(t *testing.T) {
 		{2 * mib, 0, false, 100},        // a small heap, idle: Go's default
 		{2 * mib, 16 * mib, false, 800}, // busy: 16 MiB of headroom over 2 MiB
 		{1 * mib, 24 * mib, false, maxBusyGCPercent},
-		{40 * mib, 16 * mib, false, 40}, // busy beats the live heap's 25
+		{20 * mib, 24 * mib, false, 60}, // busy, up to a heap of maxBusyHeap
+		{40 * mib, 16 * mib, false, 25}, // a bigger heap keeps its quarter
 		{40 * mib, 0, false, 25},
 		{512 * mib, 24 * mib, false, 50}, // a big heap's own headroom is already more
 		{2 * mib, 16 * mib, true, importGCPercent},
