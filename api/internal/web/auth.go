@@ -28,6 +28,7 @@ type Users struct {
 	dummy  [32]byte
 	// throttle counts, logs and throttles failed logins (nil: none).
 	throttle *Throttle
+	ok       verified // Authorization values that checked out
 }
 
 type userEntry struct {
@@ -114,6 +115,30 @@ func credentials(r *http.Request, buf []byte) (name, pass []byte, ok bool) {
 	return dec[:i], dec[i+1:], true
 }
 
+// authenticate returns the entry of r's HTTP Basic credentials, a value
+// that checked out before or one that checks out now; else the 401 (or
+// the throttle's 429) to answer.
+func (u *Users) authenticate(w http.ResponseWriter, r *http.Request, api string) (*userEntry, *Error) {
+	auth := r.Header.Get("Authorization")
+	if e, ok := u.ok.lookup(auth); ok {
+		return e, nil
+	}
+	var buf [512]byte
+	name, pass, ok := credentials(r, buf[:])
+	if !ok {
+		return nil, Errorf(http.StatusUnauthorized, "authentication required")
+	}
+	e, ok := u.check(string(name), pass)
+	if !ok {
+		if tm := u.throttle.Failed(w, r, api, string(name)); tm != nil {
+			return nil, tm
+		}
+		return nil, Errorf(http.StatusUnauthorized, "wrong user name or password")
+	}
+	u.ok.remember(auth, e)
+	return e, nil
+}
+
 // asciiEqualFold is strings.EqualFold for ASCII only, as net/http
 // compares the scheme.
 func asciiEqualFold(a, b string) bool {
@@ -175,19 +200,9 @@ func Authenticate(users *Users, rt Route, next http.Handler) http.Handler {
 		if !users.throttle.Allow(w, r, api, write) {
 			return
 		}
-		var buf [512]byte
-		name, pass, ok := credentials(r, buf[:])
-		if !ok {
-			write(w, r, Errorf(http.StatusUnauthorized, "authentication required"))
-			return
-		}
-		e, ok := users.check(string(name), pass)
-		if !ok {
-			if tm := users.throttle.Failed(w, r, api, string(name)); tm != nil {
-				write(w, r, tm)
-				return
-			}
-			write(w, r, Errorf(http.StatusUnauthorized, "wrong user name or password"))
+		e, err := users.authenticate(w, r, api)
+		if err != nil {
+			write(w, r, err)
 			return
 		}
 		// The source's other requests may have used up its allowance
