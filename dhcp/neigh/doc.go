@@ -7,6 +7,11 @@
 // access. Callers depend on the Lookuper interface; Table is the real
 // implementation and Static a fake for tests.
 //
+// A dump answers the look-ups of the next second, and an address it lacks
+// is asked of a new dump at most ten times a second: a flood of visitors
+// without a binding costs the kernel a bounded number of dumps, not one a
+// request.
+//
 // Entries in state INCOMPLETE or FAILED, and entries without a 6-byte link
 // layer address, are ignored. When one IP has entries on several interfaces
 // the most trustworthy state wins (permanent, then reachable, noarp, delay,

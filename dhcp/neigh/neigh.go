@@ -93,6 +93,7 @@ type Options struct {
 // use.
 type Table struct {
 	c *netlink.Conn
+	snapshots
 }
 
 // Open dials rtnetlink.
@@ -101,25 +102,24 @@ func Open(opts Options) (*Table, error) {
 	if err != nil {
 		return nil, fmt.Errorf("neigh: dial rtnetlink: %w", err)
 	}
-	return &Table{c: c}, nil
+	t := &Table{c: c}
+	t.snapshots = newSnapshots(t.Dump, time.Now)
+	return t, nil
 }
 
 // Close closes the netlink socket.
 func (t *Table) Close() error { return t.c.Close() }
 
 // Lookup returns the best usable entry for ip, or ErrNotFound (also for
-// an address that is not IPv4: the table holds none). Errors never name
-// the address: callers log them, and addresses are personal data.
+// an address that is not IPv4: the table holds none), from a recent dump
+// of the table (see snapshots). Errors never name the address: callers
+// log them, and addresses are personal data.
 func (t *Table) Lookup(ctx context.Context, ip netip.Addr) (Neighbor, error) {
 	ip = ip.Unmap()
 	if !ip.Is4() {
 		return Neighbor{}, fmt.Errorf("neigh: only IPv4 addresses have entries: %w", ErrNotFound)
 	}
-	all, err := t.Dump(ctx)
-	if err != nil {
-		return Neighbor{}, err
-	}
-	return best(all, ip)
+	return t.lookup(ctx, ip)
 }
 
 func best(all []Neighbor, ip netip.Addr) (Neighbor, error) {
