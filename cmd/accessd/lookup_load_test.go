@@ -80,14 +80,14 @@ func lookupFigures(t *testing.T, e *e2e, n, relay int, short bool) {
 	timeouts := serverTimeouts(t, e.cfg)
 	var sites []nginxSite
 	var bare, bareTO []string
-	var barePID []int
+	var barePID, bareTOPID []int
 	for i, c := range cases {
 		r := answer(t, e, c, "before the figures")
 		sites = append(sites, nginxSite{path: fmt.Sprintf("/case%d", i), status: r.status, body: r.body, header: r.header})
 		u, pid := startBare(t, e.dir, i, r)
 		bare, barePID = append(bare, u), append(barePID, pid)
-		u, _ = startBare(t, e.dir, i, r, timeouts...)
-		bareTO = append(bareTO, u)
+		u, pid = startBare(t, e.dir, i, r, timeouts...)
+		bareTO, bareTOPID = append(bareTO, u), append(bareTOPID, pid)
 	}
 	ngx := startNginx(t, e.dir, sites)
 	for i, c := range cases {
@@ -119,7 +119,8 @@ func lookupFigures(t *testing.T, e *e2e, n, relay int, short bool) {
 		if c.goal != "" {
 			benchfig.Report(t, benchfig.Figure{Name: name, Unit: "req/s", Value: d.rps, Higher: true, Goal: 5000, Source: c.goal})
 		}
-		pinnedFigures(t, c, rounds, secs, pinnedPeer{"accessd", e.proc.Pid(), e.base + c.path}, pinnedPeer{"bare net/http", barePID[i], bare[i]})
+		pinnedFigures(t, c, rounds, secs, pinnedPeer{"accessd", e.proc.Pid(), e.base + c.path},
+			pinnedPeer{"bare net/http", barePID[i], bare[i]}, pinnedPeer{"bare net/http, accessd's timeouts", bareTOPID[i], bareTO[i]})
 		answer(t, e, c, "after its figures") // they measured that answer
 	}
 }
@@ -154,30 +155,32 @@ type pinnedPeer struct {
 // the ratio what accessd's work costs when nothing else competes for its
 // core. It needs two CPUs and taskset (util-linux); without them it says
 // so and measures nothing.
-func pinnedFigures(t *testing.T, c lookupCase, rounds, secs int, d, b pinnedPeer) {
+func pinnedFigures(t *testing.T, c lookupCase, rounds, secs int, d, b, bt pinnedPeer) {
 	t.Helper()
 	if _, err := exec.LookPath("taskset"); err != nil || runtime.NumCPU() < 2 {
 		t.Logf("pinned figures of %s left out: they need taskset and two CPUs (%d here)", c.name, runtime.NumCPU())
 		return
 	}
-	pin(t, "0", d, b)
+	pin(t, "0", d, b, bt)
 	// Go's runtime takes the CPUs it may use as GOMAXPROCS once a
 	// second: two Ps on one CPU would have the kernel take turns between
 	// them, milliseconds at a time.
 	time.Sleep(gomaxprocsSettle)
 	pinnedWrkCmd := []string{"taskset", "-c", "1", "wrk", "-t1"} // one thread, on CPU 1
-	var pd, pb wrkResult
+	var pd, pb, pbt wrkResult
 	for range rounds {
 		pd = pd.best(runWrk(t, d.url, pinnedWrkCmd, secs, c.header))
 		pb = pb.best(runWrk(t, b.url, pinnedWrkCmd, secs, c.header))
+		pbt = pbt.best(runWrk(t, bt.url, pinnedWrkCmd, secs, c.header))
 	}
-	pin(t, fmt.Sprintf("0-%d", runtime.NumCPU()-1), d, b)
+	pin(t, fmt.Sprintf("0-%d", runtime.NumCPU()-1), d, b, bt)
 	time.Sleep(gomaxprocsSettle)
 	how := fmt.Sprintf("pinned: server on CPU 0, wrk -t1 -c32 -d%ds on CPU 1, best of %d", secs, rounds)
-	t.Logf("FIGURE %s (%s): accessd %.0f req/s (p99 %v), bare net/http handler %.0f req/s (p99 %v): %.2f of the bare handler",
-		c.name, how, pd.rps, pd.p99, pb.rps, pb.p99, pd.rps/pb.rps)
+	t.Logf("FIGURE %s (%s): accessd %.0f req/s (p99 %v), bare net/http handler %.0f req/s (p99 %v), the same with accessd's server timeouts %.0f req/s (p99 %v): %.2f of the bare handler, %.2f of it with the timeouts",
+		c.name, how, pd.rps, pd.p99, pb.rps, pb.p99, pbt.rps, pbt.p99, pd.rps/pb.rps, pd.rps/pbt.rps)
 	name := c.name + ", " + how
 	benchfig.Report(t, benchfig.Figure{Name: name, Unit: "req/s", Value: pd.rps, Peer: "bare net/http", PeerValue: pb.rps, Higher: true, Goal: 0.9, Source: "#15"})
+	benchfig.Report(t, benchfig.Figure{Name: name, Unit: "req/s", Value: pd.rps, Peer: "bare net/http, accessd's timeouts", PeerValue: pbt.rps, Higher: true, Goal: 0.9, Source: "#15"})
 	benchfig.Report(t, benchfig.Figure{Name: fmt.Sprintf("%s p99 (bare handler's %v)", name, pb.p99), Unit: "ms",
 		Value: float64(pd.p99.Microseconds()) / 1000, Goal: 5, Source: "#15"})
 }
