@@ -24,7 +24,11 @@ func (f *fakeTable) now() time.Time { f.mu.Lock(); defer f.mu.Unlock(); return f
 
 func (f *fakeTable) advance(d time.Duration) { f.mu.Lock(); f.clock = f.clock.Add(d); f.mu.Unlock() }
 
-func (f *fakeTable) set(ns []Neighbor, fail error) { f.mu.Lock(); f.table, f.fail = ns, fail; f.mu.Unlock() }
+func (f *fakeTable) set(ns []Neighbor, fail error) {
+	f.mu.Lock()
+	f.table, f.fail = ns, fail
+	f.mu.Unlock()
+}
 
 func (f *fakeTable) dump(ctx context.Context) ([]Neighbor, error) {
 	f.dumps.Add(1)
