@@ -26,11 +26,6 @@ func TestGCPercentFor(t *testing.T) {
 // TestTuner: after a collection that leaves a big live heap the target is
 // lowered; stopping restores Go's default.
 func TestTuner(t *testing.T) {
-	gogc := func() uint64 {
-		s := []metrics.Sample{{Name: "/gc/gogc:percent"}}
-		metrics.Read(s)
-		return s[0].Value.Uint64()
-	}
 	tu := NewTuner()
 	advance := fakeClock(tu)
 	stop := tu.start()
@@ -58,11 +53,6 @@ func TestTuner(t *testing.T) {
 // once) gives back the live heap's target. A tuner not started (an
 // operator's GOGC) changes nothing.
 func TestTunerTighten(t *testing.T) {
-	gogc := func() int {
-		s := []metrics.Sample{{Name: "/gc/gogc:percent"}}
-		metrics.Read(s)
-		return int(s[0].Value.Uint64())
-	}
 	idle := NewTuner()
 	before := gogc()
 	idle.Tighten()()
@@ -150,11 +140,6 @@ func TestTargetFor(t *testing.T) {
 // small live heap's; when none comes for quietGap the timer gives the
 // live heap's target back without waiting for a collection.
 func TestTunerBusy(t *testing.T) {
-	gogc := func() int {
-		s := []metrics.Sample{{Name: "/gc/gogc:percent"}}
-		metrics.Read(s)
-		return int(s[0].Value.Uint64())
-	}
 	tu := NewTuner()
 	advance := fakeClock(tu)
 	stop := tu.start()
@@ -201,4 +186,11 @@ func fakeClock(tu *Tuner) (advance func(time.Duration)) {
 	clock := time.Now()
 	tu.now = func() time.Time { mu.Lock(); defer mu.Unlock(); return clock }
 	return func(d time.Duration) { mu.Lock(); clock = clock.Add(d); mu.Unlock() }
+}
+
+// gogc is the collector's target in force.
+func gogc() int {
+	s := []metrics.Sample{{Name: "/gc/gogc:percent"}}
+	metrics.Read(s)
+	return int(s[0].Value.Uint64())
 }

@@ -95,20 +95,8 @@ func TestFactCount(t *testing.T) {
 // Decode takes counts its facts exactly; any other counts at least one
 // and never more facts than its bytes could hold.
 func FuzzFactCount(f *testing.F) {
-	files, err := filepath.Glob(filepath.Join("testdata", "*.json"))
-	if err != nil {
-		f.Fatal(err)
-	}
-	for _, p := range files {
-		b, err := os.ReadFile(p)
-		if err != nil {
-			f.Fatal(err)
-		}
-		var compact bytes.Buffer
-		if err := json.Compact(&compact, b); err != nil {
-			f.Fatal(err)
-		}
-		f.Add(compact.Bytes())
+	for _, m := range testdataMessages(f) {
+		f.Add(m.compact)
 	}
 	for _, k := range []int{1, 2, 5} {
 		data := fullBatch(f, k)

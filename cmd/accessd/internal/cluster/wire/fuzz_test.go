@@ -23,23 +23,11 @@ import (
 // again and decodes to the same message (so what a receiver applies is
 // exactly what the format can carry).
 func FuzzDecode(f *testing.F) {
-	files, err := filepath.Glob(filepath.Join("testdata", "*.json"))
-	if err != nil {
-		f.Fatal(err)
-	}
-	for _, p := range files {
-		b, err := os.ReadFile(p)
-		if err != nil {
-			f.Fatal(err)
-		}
-		f.Add(b)
+	for _, m := range testdataMessages(f) {
+		f.Add(m.written)
 		// As senders write it too: batches have a reading of their own
 		// for that layout (readBatch).
-		var compact bytes.Buffer
-		if err := json.Compact(&compact, b); err != nil {
-			f.Fatal(err)
-		}
-		f.Add(compact.Bytes())
+		f.Add(m.compact)
 	}
 	for _, tc := range badCases() {
 		f.Add(tc.data(f))
@@ -127,4 +115,31 @@ func checkBatch(t *testing.T, data []byte, m *wire.Message) {
 	if last := b.Facts[len(b.Facts)-1].Seq; last != m.Seq || m.ID() != m.Origin()+"/facts/"+strconv.FormatUint(last, 10) {
 		t.Fatalf("accepted batch %s ends at fact %d", m.ID(), last)
 	}
+}
+
+// testdataMessage is a message of testdata/*.json as the file holds it
+// (indented) and compacted, as senders write it.
+type testdataMessage struct{ written, compact []byte }
+
+// testdataMessages reads the messages of testdata/*.json, the fuzz
+// targets' seeds.
+func testdataMessages(f *testing.F) []testdataMessage {
+	f.Helper()
+	files, err := filepath.Glob(filepath.Join("testdata", "*.json"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	var out []testdataMessage
+	for _, p := range files {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			f.Fatal(err)
+		}
+		var compact bytes.Buffer
+		if err := json.Compact(&compact, b); err != nil {
+			f.Fatalf("%s: %v", p, err)
+		}
+		out = append(out, testdataMessage{b, compact.Bytes()})
+	}
+	return out
 }
