@@ -192,3 +192,40 @@ func FuzzOption82Paths(f *testing.F) {
 		sameEverywhere(t, h, string(option82.AppendHex(nil, b, true)), "")
 	})
 }
+
+// TestDHCPLookupOption82Errors: dhcplookup's ipv4option82 fails as the
+// option82 routes do, through the same HexResolver: a value that is not
+// the hex of option 82 is a 400 naming it and where, one no access holds
+// a 404 naming the parameter.
+func TestDHCPLookupOption82Errors(t *testing.T) {
+	h := lookupPaths(t)
+	unknown := strings.ToUpper(mustHex(t, "no such circuit"))
+	for _, c := range []struct {
+		query  string
+		status int
+		cause  string
+	}{
+		{"ipv4option82=52zz", http.StatusBadRequest, `option82 "52zz": `},
+		{"ipv4option82=" + unknown, http.StatusNotFound, "No access found for ipv4option82 '" + unknown + "'"},
+	} {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, onapi.Base+"dhcplookup/?"+c.query, nil))
+		var body struct {
+			Cause string `json:"cause"`
+		}
+		json.Unmarshal(rec.Body.Bytes(), &body)
+		if rec.Code != c.status || !strings.HasPrefix(body.Cause, c.cause) {
+			t.Errorf("dhcplookup/?%s: %d %q, want %d %q…", c.query, rec.Code, body.Cause, c.status, c.cause)
+		}
+	}
+}
+
+// mustHex is the hex of one option 82 whose circuit-id is circuit.
+func mustHex(t *testing.T, circuit string) string {
+	t.Helper()
+	h, err := option82.FormatHex(option82.Option{Subs: []option82.SubOption{{Code: option82.CircuitID, Data: []byte(circuit)}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
