@@ -3,8 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"net"
 	"net/netip"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -121,6 +123,47 @@ func TestGeneratorToSink(t *testing.T) {
 	}
 	if !strings.Contains(got.String(), "3000 packets") || !strings.Contains(sent.String(), "sent 3000 packets") {
 		t.Errorf("reports: %q / %q", got, sent)
+	}
+}
+
+// TestSinkIdle runs the sink through its flags with -idle and a long
+// -duration: it must end by itself soon after the sender, with every
+// packet counted, and not before the first packet however long that takes.
+func TestSinkIdle(t *testing.T) {
+	port := testkit.FreeUDPPort(t)
+	addr := "127.0.0.1:" + strconv.Itoa(port)
+	var out bytes.Buffer
+	sink := testkit.Go(t, "sink", func(ctx context.Context) error {
+		return run(ctx, []string{"-sink", "-listen", addr, "-duration", "1m", "-idle", "150ms", "-interval", "0", "-rcvbuf", strconv.Itoa(4 << 20)}, &out)
+	})
+	// Longer than -idle before anything is sent: the sink waits for the
+	// first packet.
+	time.Sleep(400 * time.Millisecond)
+	select {
+	case <-sink.Done():
+		t.Fatalf("the sink ended before any packet came: %v", sink.Err())
+	default:
+	}
+	cfg := testConfig()
+	cfg.Target, cfg.Count, cfg.Duration, cfg.Rate = addr, 2000, 0, 100000
+	g, err := newGenerator(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sent, err := g.Run(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-sink.Done():
+	case <-time.After(10 * time.Second):
+		t.Fatal("the sink still runs 10 s after the last packet (-idle 150ms)")
+	}
+	if err := sink.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if want := fmt.Sprintf("received %d packets", sent.Sent); sent.Sent != 2000 || !strings.Contains(out.String(), want) {
+		t.Errorf("sent %d, the sink said %q, want %q", sent.Sent, out.String(), want)
 	}
 }
 

@@ -18,8 +18,12 @@ import (
 )
 
 type sinkConfig struct {
-	Listen     string
-	Duration   time.Duration
+	Listen   string
+	Duration time.Duration
+	// Idle, when positive, ends the sink once no packet came for that
+	// long after the first: the sender is done and the socket's buffer
+	// read empty.
+	Idle       time.Duration
 	Decode     bool
 	ReadBuffer int
 	Interval   time.Duration
@@ -80,14 +84,22 @@ func runSink(ctx context.Context, cfg sinkConfig) (sinkResult, error) {
 		r.msgs[i].Buffers = [][]byte{make([]byte, 1500)}
 	}
 	for ctx.Err() == nil {
-		// Short read deadlines so that ctx and the duration are honoured.
-		dl := time.Now().Add(200 * time.Millisecond)
-		if !end.IsZero() {
-			if !time.Now().Before(end) {
+		stop := end
+		if cfg.Idle > 0 && r.res.Packets > 0 {
+			if quiet := r.res.Last.Add(cfg.Idle); stop.IsZero() || quiet.Before(stop) {
+				stop = quiet
+			}
+		}
+		// Short read deadlines so that ctx, the duration and the idle
+		// time are honoured.
+		now := time.Now()
+		dl := now.Add(200 * time.Millisecond)
+		if !stop.IsZero() {
+			if !now.Before(stop) {
 				break
 			}
-			if end.Before(dl) {
-				dl = end
+			if stop.Before(dl) {
+				dl = stop
 			}
 		}
 		_ = c.SetReadDeadline(dl)
