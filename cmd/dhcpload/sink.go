@@ -20,9 +20,9 @@ import (
 type sinkConfig struct {
 	Listen   string
 	Duration time.Duration
-	// Idle, when positive, ends the sink once no packet came for that
-	// long after the first: the sender is done and the socket's buffer
-	// read empty.
+	// Idle, when positive, ends the sink once a read finds nothing and
+	// no packet came for that long after the first: the sender is done
+	// and the socket's buffer read empty.
 	Idle       time.Duration
 	Decode     bool
 	ReadBuffer int
@@ -83,30 +83,33 @@ func runSink(ctx context.Context, cfg sinkConfig) (sinkResult, error) {
 	for i := range r.msgs {
 		r.msgs[i].Buffers = [][]byte{make([]byte, 1500)}
 	}
+	// Short read deadlines so that ctx, the duration and -idle are
+	// honoured.
+	wait := 200 * time.Millisecond
+	if cfg.Idle > 0 {
+		wait = min(wait, cfg.Idle)
+	}
 	for ctx.Err() == nil {
-		stop := end
-		if cfg.Idle > 0 && r.res.Packets > 0 {
-			if quiet := r.res.Last.Add(cfg.Idle); stop.IsZero() || quiet.Before(stop) {
-				stop = quiet
-			}
-		}
-		// Short read deadlines so that ctx, the duration and the idle
-		// time are honoured.
 		now := time.Now()
-		dl := now.Add(200 * time.Millisecond)
-		if !stop.IsZero() {
-			if !now.Before(stop) {
-				break
-			}
-			if stop.Before(dl) {
-				dl = stop
-			}
+		if !end.IsZero() && !now.Before(end) {
+			break
+		}
+		dl := now.Add(wait)
+		if !end.IsZero() && end.Before(dl) {
+			dl = end
 		}
 		_ = c.SetReadDeadline(dl)
-		if err := r.readBatch(); err != nil {
+		n, err := r.readBatch()
+		if err != nil {
 			return r.res, err
 		}
 		packets.Store(r.res.Packets)
+		// -idle: a read that waited found nothing, and nothing came for
+		// that long. (A sink descheduled for longer finds its buffer's
+		// packets on its next read: that is not the end.)
+		if n == 0 && cfg.Idle > 0 && r.res.Packets > 0 && time.Since(r.res.Last) >= cfg.Idle {
+			break
+		}
 	}
 	return r.res, nil
 }
@@ -144,14 +147,15 @@ type sinkReader struct {
 	res  sinkResult
 }
 
-// readBatch reads one batch; a read deadline passing is not an error.
-func (r *sinkReader) readBatch() error {
+// readBatch reads one batch and returns how many packets it held; a read
+// deadline passing is not an error.
+func (r *sinkReader) readBatch() (int, error) {
 	n, err := r.pc.ReadBatch(r.msgs[:], 0)
 	if err != nil {
 		if errors.Is(err, os.ErrDeadlineExceeded) {
-			return nil
+			return 0, nil
 		}
-		return fmt.Errorf("read: %w", err)
+		return 0, fmt.Errorf("read: %w", err)
 	}
 	now := time.Now()
 	if r.res.Packets == 0 && n > 0 {
@@ -171,7 +175,7 @@ func (r *sinkReader) readBatch() error {
 	if n > 0 {
 		r.res.Last = now
 	}
-	return nil
+	return n, nil
 }
 
 func report(out io.Writer, every time.Duration, packets *atomic.Int64, stop <-chan struct{}) {
