@@ -34,6 +34,7 @@ type flatSide struct {
 	// commits done).
 	taken   float64
 	dropped float64 // the daemon's, in its full queue
+	cpu     float64 // the daemon's CPU seconds, the round and its settling
 	rate    float64 // taken / elapsed
 }
 
@@ -74,9 +75,9 @@ func flatOutFigures(t *testing.T, f flatOut) {
 		before := f.metrics()
 		from := startState(before)
 		d := f.daemonRound(t, dur, before)
-		t.Logf("flat out round %d of %d, %v each: sink received %.0f of %d sent in %.3fs (%.0f pkt/s, lost %.0f); daemon, starting from %s, received %.0f of %d sent in %.3fs, processed %.0f (%.0f pkt/s; dropped in the queue %.0f, lost in the socket %.0f): ratio %.2f",
+		t.Logf("flat out round %d of %d, %v each: sink received %.0f of %d sent in %.3fs (%.0f pkt/s, lost %.0f); daemon, starting from %s, received %.0f of %d sent in %.3fs, processed %.0f (%.0f pkt/s; dropped in the queue %.0f, lost in the socket %.0f; CPU %.2f s, %.2f µs a packet): ratio %.2f",
 			i+1, rounds, dur, s.received, s.sent, s.elapsed.Seconds(), s.rate, s.lost(),
-			from, d.received, d.sent, d.elapsed.Seconds(), d.taken, d.rate, d.dropped, d.lost(), d.rate/s.rate)
+			from, d.received, d.sent, d.elapsed.Seconds(), d.taken, d.rate, d.dropped, d.lost(), d.cpu, 1e6*d.cpu/max(d.taken, 1), d.rate/s.rate)
 		sink, daemon = sink.best(s), daemon.best(d)
 	}
 	how := fmt.Sprintf("best of %d interleaved rounds of %v", rounds, dur)
@@ -121,7 +122,8 @@ func (f flatOut) daemonRound(t *testing.T, dur time.Duration, m0 map[string]floa
 	s := flatSide{sent: sent.packets, elapsed: sent.elapsed,
 		received: delta(m0, m1, `accessd_dhcp_received_packets_total`),
 		taken:    delta(m0, m1, `accessd_dhcp_packets_total`) + delta(m0, m1, `accessd_dhcp_decode_errors_total`),
-		dropped:  delta(m0, m1, `accessd_dhcp_dropped_packets_total`)}
+		dropped:  delta(m0, m1, `accessd_dhcp_dropped_packets_total`),
+		cpu:      delta(m0, m1, "accessd_process_cpu_seconds_total")}
 	s.rate = s.taken / sent.elapsed.Seconds()
 	if s.taken == 0 || s.received > float64(s.sent) || s.taken+s.dropped != s.received {
 		t.Errorf("flat out at the daemon: sent %d, received %.0f, processed %.0f, dropped in the queue %.0f: every packet read is processed or dropped, and some processed",
