@@ -59,7 +59,7 @@ func (s flatSide) best(o flatSide) flatSide {
 // receive buffer (SO_RCVBUFFORCE when root, else both capped by
 // net.core.rmem_max), 64 datagrams to a recvmmsg. A side's rate is what
 // it took in over the generator's sending time, counted once it is done:
-// the sink's packets received when it has read its socket empty (-idle),
+// the sink's packets received when, stopped, it has read its socket empty,
 // the daemon's packets processed when its queue is empty and its commits
 // done. The best round of each side makes the figure: on a shared machine
 // a neighbour's burst hits one round, not all.
@@ -92,17 +92,17 @@ func flatOutFigures(t *testing.T, f flatOut) {
 func (f flatOut) sinkRound(t *testing.T, dur time.Duration) flatSide {
 	t.Helper()
 	port := testkit.FreeUDPPort(t)
-	// -idle ends it once the generator is done and its buffer read;
-	// -duration is only a bound.
+	// Stopped once the generator is done, it reads what its buffer
+	// holds and reports; -duration is only a bound.
 	sink := testkit.StartProcess(t, f.dhcpload, "-sink", "-listen", "127.0.0.1:"+strconv.Itoa(port),
-		"-duration", (dur + time.Minute).String(), "-idle", "300ms", "-interval", "0")
+		"-duration", (dur + time.Minute).String(), "-interval", "0")
 	testkit.WaitUntil(t, 10*time.Second, "the sink's socket", func() bool {
 		bound, err := testkit.UDPBound(sink.Pid(), port)
 		return err == nil && bound
 	})
 	sent := runGen(t, f.dhcpload, f.args("127.0.0.1:"+strconv.Itoa(port), dur)...)
-	if err := sink.Wait(time.Minute); err != nil {
-		t.Fatalf("sink: %v", err)
+	if err := sink.Stop(); err != nil {
+		t.Fatalf("sink: %v\n%s", err, sink.Log())
 	}
 	recv, _ := parseSink(t, sink.Log())
 	if recv == 0 || recv > sent.packets {

@@ -3,9 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"net"
 	"net/netip"
+	"os"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -126,26 +126,26 @@ func TestGeneratorToSink(t *testing.T) {
 	}
 }
 
-// TestSinkIdle runs the sink through its flags with -idle and a long
-// -duration: it must end by itself soon after the sender, with every
-// packet counted, and not before the first packet however long that takes.
-func TestSinkIdle(t *testing.T) {
+// TestSinkDrainsOnStop stops a sink whose socket holds packets it has
+// not read: it must read and count them before it reports.
+func TestSinkDrainsOnStop(t *testing.T) {
 	port := testkit.FreeUDPPort(t)
 	addr := "127.0.0.1:" + strconv.Itoa(port)
-	var out bytes.Buffer
-	sink := testkit.Go(t, "sink", func(ctx context.Context) error {
-		return run(ctx, []string{"-sink", "-listen", addr, "-duration", "1m", "-idle", "150ms", "-interval", "0", "-rcvbuf", strconv.Itoa(4 << 20)}, &out)
+	ctx, stop := context.WithCancel(context.Background())
+	stop()                       // stopped before its first read
+	ready := make(chan net.Addr) // unbuffered: the sink waits here, bound
+	done := make(chan sinkResult, 1)
+	sink := testkit.Go(t, "sink", func(context.Context) error {
+		r, err := runSink(ctx, sinkConfig{Listen: addr, ReadBuffer: 4 << 20, ready: ready})
+		done <- r
+		return err
 	})
-	// Longer than -idle before anything is sent: the sink waits for the
-	// first packet.
-	time.Sleep(400 * time.Millisecond)
-	select {
-	case <-sink.Done():
-		t.Fatalf("the sink ended before any packet came: %v", sink.Err())
-	default:
-	}
+	testkit.WaitUntil(t, 10*time.Second, "the sink's socket", func() bool {
+		bound, err := testkit.UDPBound(os.Getpid(), port)
+		return err == nil && bound
+	})
 	cfg := testConfig()
-	cfg.Target, cfg.Count, cfg.Duration, cfg.Rate = addr, 2000, 0, 100000
+	cfg.Target, cfg.Count, cfg.Duration, cfg.Rate = addr, 3000, 0, 200000
 	g, err := newGenerator(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -154,16 +154,12 @@ func TestSinkIdle(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	select {
-	case <-sink.Done():
-	case <-time.After(10 * time.Second):
-		t.Fatal("the sink still runs 10 s after the last packet (-idle 150ms)")
-	}
+	<-ready
 	if err := sink.Err(); err != nil {
 		t.Fatal(err)
 	}
-	if want := fmt.Sprintf("received %d packets", sent.Sent); sent.Sent != 2000 || !strings.Contains(out.String(), want) {
-		t.Errorf("sent %d, the sink said %q, want %q", sent.Sent, out.String(), want)
+	if got := <-done; sent.Sent != 3000 || got.Packets != sent.Sent {
+		t.Errorf("sent %d, the stopped sink counted %d", sent.Sent, got.Packets)
 	}
 }
 

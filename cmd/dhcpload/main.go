@@ -29,7 +29,6 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		decode = fs.Bool("decode", false, "sink: decode every packet (DHCP + default circuit profile)")
 		rcvbuf = fs.Int("rcvbuf", 32<<20, "sink: socket receive buffer in bytes (SO_RCVBUFFORCE when root)")
 		every  = fs.Duration("interval", time.Second, "sink: progress report interval (0: none)")
-		idle   = fs.Duration("idle", 0, "sink: stop once no packet came for this long after the first (0: run for -duration)")
 		g      genConfig
 	)
 	fs.StringVar(&g.Target, "target", "127.0.0.1:6767", "UDP address to send to")
@@ -57,7 +56,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		return fmt.Errorf("unexpected arguments %q", fs.Args())
 	}
 	if *sink {
-		s, err := runSink(ctx, sinkConfig{Listen: *listen, Duration: g.Duration, Idle: *idle, Decode: *decode, ReadBuffer: *rcvbuf, Interval: *every, Out: out})
+		s, err := runSink(ctx, sinkConfig{Listen: *listen, Duration: g.Duration, Decode: *decode, ReadBuffer: *rcvbuf, Interval: *every, Out: out})
 		if err != nil {
 			return err
 		}

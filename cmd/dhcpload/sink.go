@@ -18,12 +18,8 @@ import (
 )
 
 type sinkConfig struct {
-	Listen   string
-	Duration time.Duration
-	// Idle, when positive, ends the sink once a read finds nothing and
-	// no packet came for that long after the first: the sender is done
-	// and the socket's buffer read empty.
-	Idle       time.Duration
+	Listen     string
+	Duration   time.Duration
 	Decode     bool
 	ReadBuffer int
 	Interval   time.Duration
@@ -83,36 +79,66 @@ func runSink(ctx context.Context, cfg sinkConfig) (sinkResult, error) {
 	for i := range r.msgs {
 		r.msgs[i].Buffers = [][]byte{make([]byte, 1500)}
 	}
-	// Short read deadlines so that ctx, the duration and -idle are
-	// honoured.
-	wait := 200 * time.Millisecond
-	if cfg.Idle > 0 {
-		wait = min(wait, cfg.Idle)
-	}
 	for ctx.Err() == nil {
-		now := time.Now()
-		if !end.IsZero() && !now.Before(end) {
-			break
-		}
-		dl := now.Add(wait)
-		if !end.IsZero() && end.Before(dl) {
-			dl = end
+		// Short read deadlines so that ctx and the duration are honoured.
+		dl := time.Now().Add(200 * time.Millisecond)
+		if !end.IsZero() {
+			if !time.Now().Before(end) {
+				break
+			}
+			if end.Before(dl) {
+				dl = end
+			}
 		}
 		_ = c.SetReadDeadline(dl)
-		n, err := r.readBatch()
-		if err != nil {
+		if err := r.readBatch(); err != nil {
 			return r.res, err
 		}
 		packets.Store(r.res.Packets)
-		// -idle: a read that waited found nothing, and nothing came for
-		// that long. (A sink descheduled for longer finds its buffer's
-		// packets on its next read: that is not the end.)
-		if n == 0 && cfg.Idle > 0 && r.res.Packets > 0 && time.Since(r.res.Last) >= cfg.Idle {
-			break
+	}
+	if ctx.Err() != nil {
+		// Stopped (a signal once the sender is done): what the socket's
+		// buffer holds arrived before the stop and counts.
+		if err := r.drain(c); err != nil {
+			return r.res, err
 		}
+		packets.Store(r.res.Packets)
 	}
 	return r.res, nil
 }
+
+// drain reads until the kernel reports no datagram queued on c (SIOCINQ:
+// the size of the next one; a generated packet is never empty), for at
+// most drainFor: a sender still going does not keep a stopped sink up. A
+// read the scheduler delays past its deadline reads nothing and is tried
+// again.
+func (r *sinkReader) drain(c *net.UDPConn) error {
+	rc, err := c.SyscallConn()
+	if err != nil {
+		return fmt.Errorf("drain: %w", err)
+	}
+	for end := time.Now().Add(drainFor); time.Now().Before(end); {
+		queued, qerr := 0, error(nil)
+		if err := rc.Control(func(fd uintptr) { queued, qerr = unix.IoctlGetInt(int(fd), unix.SIOCINQ) }); err != nil {
+			return fmt.Errorf("drain: %w", err)
+		}
+		if qerr != nil {
+			return fmt.Errorf("drain: SIOCINQ: %w", qerr)
+		}
+		if queued == 0 {
+			return nil
+		}
+		_ = c.SetReadDeadline(time.Now().Add(time.Second))
+		if err := r.readBatch(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// drainFor bounds a stopped sink's draining: a full 32 MiB buffer takes
+// well under a second.
+const drainFor = 5 * time.Second
 
 // listenSink opens the sink's socket with its receive buffer and tells
 // the caller (and the operator) where it listens.
@@ -147,15 +173,14 @@ type sinkReader struct {
 	res  sinkResult
 }
 
-// readBatch reads one batch and returns how many packets it held; a read
-// deadline passing is not an error.
-func (r *sinkReader) readBatch() (int, error) {
+// readBatch reads one batch; a read deadline passing is not an error.
+func (r *sinkReader) readBatch() error {
 	n, err := r.pc.ReadBatch(r.msgs[:], 0)
 	if err != nil {
 		if errors.Is(err, os.ErrDeadlineExceeded) {
-			return 0, nil
+			return nil
 		}
-		return 0, fmt.Errorf("read: %w", err)
+		return fmt.Errorf("read: %w", err)
 	}
 	now := time.Now()
 	if r.res.Packets == 0 && n > 0 {
@@ -175,7 +200,7 @@ func (r *sinkReader) readBatch() (int, error) {
 	if n > 0 {
 		r.res.Last = now
 	}
-	return n, nil
+	return nil
 }
 
 func report(out io.Writer, every time.Duration, packets *atomic.Int64, stop <-chan struct{}) {
