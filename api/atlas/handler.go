@@ -199,6 +199,10 @@ func (h *Handler) API(w http.ResponseWriter, r *http.Request) {
 		h.write(w, c.Method, http.StatusBadRequest, failure(c.Method, 592, perr.Error()))
 		return
 	}
+	if c.Method == MethodPortStatus {
+		h.portStatus(w, c)
+		return
+	}
 	ans, err := h.call(c)
 	if err != nil {
 		h.log.Error("atlas API failed", "method", c.Method, "access_id", c.Socket, "err", err)
@@ -254,8 +258,6 @@ func (h *Handler) authorized(r *http.Request, c Call) bool {
 
 func (h *Handler) call(c Call) (any, error) {
 	switch c.Method {
-	case MethodPortStatus:
-		return h.portStatus(c)
 	case MethodServiceDeliverable:
 		v, err := h.engine.Deliverable(c.Socket, c.ServiceUID, activation.OwnerAtlas)
 		if err != nil {
@@ -270,16 +272,46 @@ func (h *Handler) call(c Call) (any, error) {
 	return nil, fmt.Errorf("method %q", c.Method)
 }
 
-func (h *Handler) portStatus(c Call) (any, error) {
+// portStatus answers port_status from its stack: the elements of its
+// answer are separate variables linked into each other (one holding a
+// pointer into itself would move to the heap, golang.org/issue/35518), and
+// up to len(room) services need no allocation.
+func (h *Handler) portStatus(w http.ResponseWriter, c Call) {
 	ps, err := h.engine.PortStatus(c.Socket)
-	if errors.Is(err, store.ErrNotFound) {
-		return failure(MethodPortStatus, activation.CodeNotFound, "Uttaget finns inte"), nil
+	var (
+		resp portStatusResponse
+		info portInfo
+		svcs servicesXML
+		room [4]serviceXML
+	)
+	out := portStatusXML{Response: &resp, Status: statusSuccess}
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		out.Status = statusFailed
+		resp = portStatusResponse{Code: activation.CodeNotFound, Message: "Uttaget finns inte"}
+	case err != nil:
+		h.log.Error("atlas API failed", "method", c.Method, "access_id", c.Socket, "err", err)
+		h.write(w, c.Method, http.StatusInternalServerError, failure(c.Method, 593, "internal error"))
+		return
+	default:
+		info = h.portInfo(&ps)
+		resp.Info, resp.Services = &info, &svcs
+		svcs.Service = room[:0]
+		for _, s := range ps.Services {
+			svcs.Service = append(svcs.Service, serviceXML{
+				ID: s.UID, Date: s.Activated, Name: s.Name, Commitment: orZero(s.Commitment), Release: orZero(s.Release), Message: s.Message,
+			})
+		}
 	}
-	if err != nil {
-		return nil, err
+	if err := writePortStatus(w, http.StatusOK, &out); err != nil {
+		h.log.Debug("atlas API answer not sent", "method", c.Method, "err", err)
 	}
+}
+
+// portInfo is port_status's <info> of an access.
+func (h *Handler) portInfo(ps *activation.PortStatus) portInfo {
 	a := &ps.Access.Access
-	info := &portInfo{
+	info := portInfo{
 		Message: ps.Message, NetType: h.cfg.NetType, Media: a.Media, CoCPE: "NO", DHCPOption: ps.Option82Hex,
 		ServicePort: servicePort(string(a.Activatable)),
 	}
@@ -297,13 +329,7 @@ func (h *Handler) portStatus(c Call) (any, error) {
 	if a.CPESwitch != "" || a.CPERouter != "" {
 		info.CoCPE = "YES"
 	}
-	out := portStatusXML{Response: &portStatusResponse{Info: info, Services: &servicesXML{}}, Status: statusSuccess}
-	for _, s := range ps.Services {
-		out.Response.Services.Service = append(out.Response.Services.Service, serviceXML{
-			ID: s.UID, Date: s.Activated, Name: s.Name, Commitment: orZero(s.Commitment), Release: orZero(s.Release), Message: s.Message,
-		})
-	}
-	return out, nil
+	return info
 }
 
 // servicePort is when the port can be served: ASAP once activatable,

@@ -88,7 +88,24 @@ func writeXML(w http.ResponseWriter, httpStatus int, v any) error {
 			return err
 		}
 	}
-	buf.B = append(b, '\n')
+	buf.B = b
+	return sendXML(w, httpStatus, buf)
+}
+
+// writePortStatus is writeXML for port_status's answer, which it does not
+// keep: the caller's answer stays on its stack.
+func writePortStatus(w http.ResponseWriter, httpStatus int, p *portStatusXML) error {
+	buf := web.GetBuffer()
+	defer web.PutBuffer(buf)
+	var x xmlw
+	buf.B = p.append(append(buf.B, xml.Header...), &x)
+	return sendXML(w, httpStatus, buf)
+}
+
+// sendXML ends the answer in buf with a newline and writes it with its
+// headers.
+func sendXML(w http.ResponseWriter, httpStatus int, buf *web.Buffer) error {
+	buf.B = append(buf.B, '\n')
 	h := w.Header()
 	web.SetXMLType(h)
 	h["Content-Length"] = []string{strconv.Itoa(len(buf.B))}

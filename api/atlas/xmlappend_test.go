@@ -34,6 +34,7 @@ func FuzzAppendAnswer(f *testing.F) {
 		for _, v := range []any{
 			portStatusXML{Response: &portStatusResponse{Info: info, Services: sv}, Status: a},
 			portStatusXML{Response: &portStatusResponse{Code: n, Message: a}, Status: statusFailed},
+			&portStatusXML{Response: &portStatusResponse{Info: info, Services: sv}, Status: c}, // as API writes it
 			portStatusXML{Status: b},
 			failure(MethodPortStatus, n, a),
 			failure(MethodServiceOrder, m, c),
