@@ -59,6 +59,8 @@ type Handler struct {
 	// configured one can): a new configuration makes a new Handler, and
 	// starts with none.
 	ok web.Verified[apiCredentials, struct{}]
+	// lengths are the answers' Content-Length values.
+	lengths web.Lengths
 }
 
 // apiCredentials are an API user and key as a call sent them.
@@ -213,7 +215,7 @@ func (h *Handler) API(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) write(w http.ResponseWriter, method string, status int, v any) {
-	if err := writeXML(w, status, v); err != nil {
+	if err := writeXML(w, &h.lengths, status, v); err != nil {
 		h.log.Debug("atlas API answer not sent", "method", method, "err", err)
 	}
 }
@@ -303,7 +305,7 @@ func (h *Handler) portStatus(w http.ResponseWriter, c Call) {
 			})
 		}
 	}
-	if err := writePortStatus(w, http.StatusOK, &out); err != nil {
+	if err := writePortStatus(w, &h.lengths, http.StatusOK, &out); err != nil {
 		h.log.Debug("atlas API answer not sent", "method", c.Method, "err", err)
 	}
 }
@@ -321,15 +323,35 @@ func (h *Handler) portInfo(ps *activation.PortStatus) portInfo {
 		info.DHCPOption = a.Option82Hex()
 	}
 	if ps.SpeedMbps > 0 {
-		info.PortCapacity = strconv.Itoa(ps.SpeedMbps)
+		info.PortCapacity = mbps(ps.SpeedMbps)
 	}
 	if a.CPECapacityMbps > 0 {
-		info.CPECapacity = strconv.Itoa(a.CPECapacityMbps) // Mbit/s, as portcapacity and the seed's example
+		info.CPECapacity = mbps(a.CPECapacityMbps) // Mbit/s, as portcapacity and the seed's example
 	}
 	if a.CPESwitch != "" || a.CPERouter != "" {
 		info.CoCPE = "YES"
 	}
 	return info
+}
+
+// mbps is strconv.Itoa without an allocation for the speeds of practice
+// (strconv keeps only numbers below 100).
+func mbps(n int) string {
+	switch n {
+	case 100:
+		return "100"
+	case 250:
+		return "250"
+	case 500:
+		return "500"
+	case 1000:
+		return "1000"
+	case 2500:
+		return "2500"
+	case 10000:
+		return "10000"
+	}
+	return strconv.Itoa(n)
 }
 
 // servicePort is when the port can be served: ASAP once activatable,
