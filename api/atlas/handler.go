@@ -95,12 +95,12 @@ const (
 
 // Bounce serves the bounce URL.
 func (h *Handler) Bounce(w http.ResponseWriter, r *http.Request) {
-	b, err := ParseBounce(r.URL.RawQuery)
+	b, returnURL, err := parseBounce(r.URL.RawQuery)
 	if err != nil {
 		h.refuseBounce(w, "bad parameters", err)
 		return
 	}
-	t, err := h.allow.Match(b.ReturnURL)
+	t, err := h.allow.matchEscaped(returnURL)
 	if err != nil {
 		h.refuseBounce(w, "return_url not allowed", err)
 		return
