@@ -120,7 +120,7 @@ func credentials(r *http.Request, buf []byte) (name, pass []byte, ok bool) {
 // the throttle's 429) to answer.
 func (u *Users) authenticate(w http.ResponseWriter, r *http.Request, api string) (*userEntry, *Error) {
 	auth := r.Header.Get("Authorization")
-	if e, ok := u.ok.lookup(auth); ok {
+	if e, ok := u.ok.Lookup(auth); ok {
 		return e, nil
 	}
 	var buf [512]byte
@@ -135,7 +135,7 @@ func (u *Users) authenticate(w http.ResponseWriter, r *http.Request, api string)
 		}
 		return nil, Errorf(http.StatusUnauthorized, "wrong user name or password")
 	}
-	u.ok.remember(auth, e)
+	u.ok.Remember(auth, e)
 	return e, nil
 }
 
