@@ -122,6 +122,7 @@ func (s *Service) refresh() {
 		if p.genOK && gen != p.gen {
 			s.set.mu.Lock()
 			clear(s.set.learned)
+			s.set.learnedVer++
 			s.set.mu.Unlock()
 		}
 		p.prof, p.gen, p.genOK = prof, gen, err == nil
@@ -189,7 +190,7 @@ func (s *Service) packet(pk *packet) {
 			if ce.epoch != p.epoch || ce.res == nil || ce.res.failed {
 				ce.res, ce.epoch = s.resolve(circ), p.epoch
 			}
-			access = s.circuitAccessResolved(circ, ce.res, ce.live, mac, pk.at)
+			access = s.circuitAccessResolved(circ, ce, ce.res, ce.live, mac, pk.at)
 		}
 	}
 	key := ""
