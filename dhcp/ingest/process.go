@@ -275,7 +275,7 @@ func (s *Service) observe(ob *binding.Observation, circ *circuit.Circuit, recv i
 	e := st.putOver(cur, &nr)
 	switch i, dirty := pd.dirty[nr.MAC]; {
 	case prompt:
-		s.markDirty(e, recv)
+		s.markDirtyAt(e, recv, i, dirty)
 	case dirty:
 		pd.recs.set(i, e.rec.toStore()) // written with the prompt change, as it is now
 	default:
@@ -284,12 +284,18 @@ func (s *Service) observe(ob *binding.Observation, circ *circuit.Circuit, recv i
 }
 
 func (s *Service) markDirty(e *entry, recv int64) {
+	i, dirty := s.set.pending.dirty[e.rec.MAC]
+	s.markDirtyAt(e, recv, i, dirty)
+}
+
+// markDirtyAt is markDirty when the caller has looked e's MAC up in the
+// dirty set: at i if dirty.
+func (s *Service) markDirtyAt(e *entry, recv int64, i int, dirty bool) {
 	pd := s.set.pending
-	mac := e.rec.MAC
-	if i, ok := pd.dirty[mac]; ok {
+	if dirty {
 		pd.recs.set(i, e.rec.toStore())
 	} else {
-		pd.dirty[mac] = pd.recs.add(e.rec.toStore())
+		pd.dirty[e.rec.MAC] = pd.recs.add(e.rec.toStore())
 	}
 	pd.dropLazy(e)
 	if recv != 0 && len(pd.received) < maxPendingLatencies {
