@@ -130,3 +130,40 @@ func TestGuardCountersStartAtZero(t *testing.T) {
 		}
 	}
 }
+
+// Atlas's remembered api_user and api_key do not get past the guard: a
+// source that failed too often is answered 429 even with the pair that
+// checked out (and is remembered) from another source, which still gets
+// its answer.
+func TestAtlasRememberedPairIsStillThrottled(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	log := slog.New(slog.DiscardHandler)
+	ah, err := atlas.New(atlas.Config{APIUser: "atlas", APIKey: "k", AllowedIPs: []netip.Prefix{netip.MustParsePrefix("192.0.2.0/24")}},
+		nil, nil, nil, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := api.New(api.Options{Log: log, Guard: api.NewGuard(reg, log)}, ah)
+	get := func(from, key string) int {
+		req := httptest.NewRequest("GET", "/atlas/api?method=bogus&api_user=atlas&api_key="+key, nil)
+		req.RemoteAddr = from
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		return rec.Code
+	}
+	// (An unknown method: 400 once authorized, 401 when not.)
+	if got := get("192.0.2.1:4000", "k"); got != 400 {
+		t.Fatalf("the right pair: %d, want 400", got)
+	}
+	for range web.GuardBurst {
+		if got := get("192.0.2.2:4000", "guess"); got != 401 {
+			t.Fatalf("a wrong key: %d, want 401", got)
+		}
+	}
+	if got := get("192.0.2.2:4000", "k"); got != 429 {
+		t.Errorf("the remembered pair from a throttled source: %d, want 429", got)
+	}
+	if got := get("192.0.2.1:4000", "k"); got != 400 {
+		t.Errorf("the remembered pair from another source: %d, want 400", got)
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"net/netip"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/stadsnat/accessd/api/activation"
@@ -54,7 +55,16 @@ type Handler struct {
 	bounces   *bounceLog
 	userHash  [32]byte
 	keyHash   [32]byte
+	// ok are the api_user and api_key pairs that checked out (only the
+	// configured one can): a new configuration makes a new Handler, and
+	// starts with none.
+	ok web.Verified[apiCredentials, struct{}]
+	// lengths are the answers' Content-Length values.
+	lengths web.Lengths
 }
+
+// apiCredentials are an API user and key as a call sent them.
+type apiCredentials struct{ user, key string }
 
 // New makes the handlers. bindings and neighbours may be nil (every
 // visitor is then "not found").
@@ -85,12 +95,12 @@ const (
 
 // Bounce serves the bounce URL.
 func (h *Handler) Bounce(w http.ResponseWriter, r *http.Request) {
-	b, err := ParseBounce(r.URL.RawQuery)
+	b, returnURL, err := parseBounce(r.URL.RawQuery)
 	if err != nil {
 		h.refuseBounce(w, "bad parameters", err)
 		return
 	}
-	t, err := h.allow.Match(b.ReturnURL)
+	t, err := h.allow.matchEscaped(returnURL)
 	if err != nil {
 		h.refuseBounce(w, "return_url not allowed", err)
 		return
@@ -191,6 +201,10 @@ func (h *Handler) API(w http.ResponseWriter, r *http.Request) {
 		h.write(w, c.Method, http.StatusBadRequest, failure(c.Method, 592, perr.Error()))
 		return
 	}
+	if c.Method == MethodPortStatus {
+		h.portStatus(w, c)
+		return
+	}
 	ans, err := h.call(c)
 	if err != nil {
 		h.log.Error("atlas API failed", "method", c.Method, "access_id", c.Socket, "err", err)
@@ -201,7 +215,7 @@ func (h *Handler) API(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) write(w http.ResponseWriter, method string, status int, v any) {
-	if err := writeXML(w, status, v); err != nil {
+	if err := writeXML(w, &h.lengths, status, v); err != nil {
 		h.log.Debug("atlas API answer not sent", "method", method, "err", err)
 	}
 }
@@ -217,7 +231,11 @@ func apiUser(r *http.Request, c Call) string {
 }
 
 // authorized checks the API user: the api_user and api_key parameters, or
-// HTTP Basic, in constant time.
+// HTTP Basic. A pair that checked out before is remembered (see
+// web.Verified: Atlas asks port_status thousands of times a second with
+// the same pair); any other is compared as SHA-256 digests in constant
+// time, and remembered only when it checks out. Failures are throttled by
+// the router's guard before the handler runs.
 func (h *Handler) authorized(r *http.Request, c Call) bool {
 	user, key := c.APIUser, c.APIKey
 	if user == "" && key == "" {
@@ -228,14 +246,20 @@ func (h *Handler) authorized(r *http.Request, c Call) bool {
 	if h.cfg.APIUser == "" {
 		return false
 	}
+	if _, ok := h.ok.Lookup(apiCredentials{user, key}); ok {
+		return true
+	}
 	uh, kh := sha256.Sum256([]byte(user)), sha256.Sum256([]byte(key))
-	return subtle.ConstantTimeCompare(uh[:], h.userHash[:])&subtle.ConstantTimeCompare(kh[:], h.keyHash[:]) == 1
+	if subtle.ConstantTimeCompare(uh[:], h.userHash[:])&subtle.ConstantTimeCompare(kh[:], h.keyHash[:]) != 1 {
+		return false
+	}
+	// (Cloned: the parameters are slices of the request's query.)
+	h.ok.Remember(apiCredentials{strings.Clone(user), strings.Clone(key)}, struct{}{})
+	return true
 }
 
 func (h *Handler) call(c Call) (any, error) {
 	switch c.Method {
-	case MethodPortStatus:
-		return h.portStatus(c)
 	case MethodServiceDeliverable:
 		v, err := h.engine.Deliverable(c.Socket, c.ServiceUID, activation.OwnerAtlas)
 		if err != nil {
@@ -250,16 +274,46 @@ func (h *Handler) call(c Call) (any, error) {
 	return nil, fmt.Errorf("method %q", c.Method)
 }
 
-func (h *Handler) portStatus(c Call) (any, error) {
+// portStatus answers port_status from its stack: the elements of its
+// answer are separate variables linked into each other (one holding a
+// pointer into itself would move to the heap, golang.org/issue/35518), and
+// up to len(room) services need no allocation.
+func (h *Handler) portStatus(w http.ResponseWriter, c Call) {
 	ps, err := h.engine.PortStatus(c.Socket)
-	if errors.Is(err, store.ErrNotFound) {
-		return failure(MethodPortStatus, activation.CodeNotFound, "Uttaget finns inte"), nil
+	var (
+		resp portStatusResponse
+		info portInfo
+		svcs servicesXML
+		room [4]serviceXML
+	)
+	out := portStatusXML{Response: &resp, Status: statusSuccess}
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		out.Status = statusFailed
+		resp = portStatusResponse{Code: activation.CodeNotFound, Message: "Uttaget finns inte"}
+	case err != nil:
+		h.log.Error("atlas API failed", "method", c.Method, "access_id", c.Socket, "err", err)
+		h.write(w, c.Method, http.StatusInternalServerError, failure(c.Method, 593, "internal error"))
+		return
+	default:
+		info = h.portInfo(&ps)
+		resp.Info, resp.Services = &info, &svcs
+		svcs.Service = room[:0]
+		for _, s := range ps.Services {
+			svcs.Service = append(svcs.Service, serviceXML{
+				ID: s.UID, Date: s.Activated, Name: s.Name, Commitment: orZero(s.Commitment), Release: orZero(s.Release), Message: s.Message,
+			})
+		}
 	}
-	if err != nil {
-		return nil, err
+	if err := writePortStatus(w, &h.lengths, http.StatusOK, &out); err != nil {
+		h.log.Debug("atlas API answer not sent", "method", c.Method, "err", err)
 	}
+}
+
+// portInfo is port_status's <info> of an access.
+func (h *Handler) portInfo(ps *activation.PortStatus) portInfo {
 	a := &ps.Access.Access
-	info := &portInfo{
+	info := portInfo{
 		Message: ps.Message, NetType: h.cfg.NetType, Media: a.Media, CoCPE: "NO", DHCPOption: ps.Option82Hex,
 		ServicePort: servicePort(string(a.Activatable)),
 	}
@@ -269,21 +323,35 @@ func (h *Handler) portStatus(c Call) (any, error) {
 		info.DHCPOption = a.Option82Hex()
 	}
 	if ps.SpeedMbps > 0 {
-		info.PortCapacity = strconv.Itoa(ps.SpeedMbps)
+		info.PortCapacity = mbps(ps.SpeedMbps)
 	}
 	if a.CPECapacityMbps > 0 {
-		info.CPECapacity = strconv.Itoa(a.CPECapacityMbps) // Mbit/s, as portcapacity and the seed's example
+		info.CPECapacity = mbps(a.CPECapacityMbps) // Mbit/s, as portcapacity and the seed's example
 	}
 	if a.CPESwitch != "" || a.CPERouter != "" {
 		info.CoCPE = "YES"
 	}
-	out := portStatusXML{Response: &portStatusResponse{Info: info, Services: &servicesXML{}}, Status: statusSuccess}
-	for _, s := range ps.Services {
-		out.Response.Services.Service = append(out.Response.Services.Service, serviceXML{
-			ID: s.UID, Date: s.Activated, Name: s.Name, Commitment: orZero(s.Commitment), Release: orZero(s.Release), Message: s.Message,
-		})
+	return info
+}
+
+// mbps is strconv.Itoa without an allocation for the speeds of practice
+// (strconv keeps only numbers below 100).
+func mbps(n int) string {
+	switch n {
+	case 100:
+		return "100"
+	case 250:
+		return "250"
+	case 500:
+		return "500"
+	case 1000:
+		return "1000"
+	case 2500:
+		return "2500"
+	case 10000:
+		return "10000"
 	}
-	return out, nil
+	return strconv.Itoa(n)
 }
 
 // servicePort is when the port can be served: ASAP once activatable,

@@ -47,8 +47,10 @@ type Call struct {
 // maxQuery bounds the query string of an API call or a bounce.
 const maxQuery = 4096
 
-// param is one decoded query parameter.
-type param struct{ name, value string }
+// param is one query parameter: its name decoded, its value as sent, its
+// escapes checked (decoded when asked for: a value without escapes costs
+// nothing, and the bounce decodes return_url on its stack).
+type param struct{ name, raw string }
 
 // params are a query's parameters in the order given, each name once: a
 // slice, not a map, since a call has a handful (one allocation a request).
@@ -56,9 +58,19 @@ type params []param
 
 // lookup returns the value of the parameter name, if given.
 func (q params) lookup(name string) (string, bool) {
+	raw, ok := q.lookupRaw(name)
+	if !ok {
+		return "", false
+	}
+	v, _ := url.QueryUnescape(raw) // (query checked its escapes)
+	return v, true
+}
+
+// lookupRaw returns the value of the parameter name as sent, if given.
+func (q params) lookupRaw(name string) (string, bool) {
 	for i := range q {
 		if q[i].name == name {
-			return q[i].value, true
+			return q[i].raw, true
 		}
 	}
 	return "", false
@@ -101,8 +113,7 @@ func query(raw string, out params) (params, error) {
 		if dk == "" {
 			return nil, &ParamError{"query", fmt.Sprintf("a parameter without a name: %q", printable(part))}
 		}
-		dv, err := url.QueryUnescape(v)
-		if err != nil {
+		if !validEscapes(v) {
 			return nil, &ParamError{dk, "bad escape in the value"}
 		}
 		dup := false
@@ -123,7 +134,7 @@ func query(raw string, out params) (params, error) {
 		if seen != nil {
 			seen[dk] = struct{}{}
 		}
-		out = append(out, param{dk, dv})
+		out = append(out, param{dk, v})
 	}
 	return out, nil
 }
@@ -268,19 +279,71 @@ type Bounce struct {
 
 // ParseBounce reads the bounce parameters.
 func ParseBounce(rawQuery string) (Bounce, error) {
+	b, returnURL, err := parseBounce(rawQuery)
+	b.ReturnURL, _ = url.QueryUnescape(returnURL) // (query checked its escapes)
+	return b, err
+}
+
+// parseBounce is ParseBounce with return_url as sent, escaped, instead of
+// in the Bounce.
+func parseBounce(rawQuery string) (b Bounce, returnURL string, err error) {
 	var room [queryRoom]param
 	q, err := query(rawQuery, room[:0])
 	if err != nil {
-		return Bounce{}, err
+		return Bounce{}, "", err
 	}
-	b := Bounce{ReturnURL: q.get("return_url"), APIKey: q.get("api_key"), APISecret: q.get("api_secret")}
-	if b.ReturnURL == "" {
-		return b, &ParamError{"return_url", "missing"}
+	returnURL, _ = q.lookupRaw("return_url")
+	b = Bounce{APIKey: q.get("api_key"), APISecret: q.get("api_secret")}
+	if returnURL == "" { // (decoded, only "" is empty)
+		return b, "", &ParamError{"return_url", "missing"}
 	}
 	if len(b.APIKey) > 64 || len(b.APISecret) > 256 {
-		return b, &ParamError{"api_key", "too long"}
+		return b, returnURL, &ParamError{"api_key", "too long"}
 	}
-	return b, nil
+	return b, returnURL, nil
+}
+
+// validEscapes reports whether url.QueryUnescape decodes s: every '%'
+// starts two hex digits.
+func validEscapes(s string) bool {
+	for i := 0; i < len(s); {
+		if s[i] != '%' {
+			i++
+			continue
+		}
+		if i+2 >= len(s) || !isHex(s[i+1]) || !isHex(s[i+2]) {
+			return false
+		}
+		i += 3
+	}
+	return true
+}
+
+// appendUnescaped appends s decoded as url.QueryUnescape decodes it ('+'
+// is a space); s must have valid escapes.
+func appendUnescaped(dst []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '+':
+			dst = append(dst, ' ')
+		case c == '%' && i+2 < len(s):
+			dst = append(dst, unhex(s[i+1])<<4|unhex(s[i+2]))
+			i += 2
+		default:
+			dst = append(dst, c)
+		}
+	}
+	return dst
+}
+
+func unhex(c byte) byte {
+	switch {
+	case c >= 'a':
+		return c - 'a' + 10
+	case c >= 'A':
+		return c - 'A' + 10
+	}
+	return c - '0'
 }
 
 // BounceKey is what Tjänsteguiden's api_key must be: the lower-case hex

@@ -54,3 +54,33 @@ func TestQueryRepeats(t *testing.T) {
 		}
 	}
 }
+
+// The values query keeps as sent are what net/url decodes: query refuses
+// exactly the values url.QueryUnescape refuses, appendUnescaped decodes
+// the others to the same bytes, and the bounce's return_url, matched as
+// sent, gets the answer of Match on url.QueryUnescape's decoding.
+func FuzzUnescape(f *testing.F) {
+	for _, s := range append(returnSeeds, "a+b%20c", "%", "%4", "%zz", "%%41", "%41%", "+%2B+", "%e2%82%ac", strings.Repeat("%41", 700)) {
+		f.Add(s)
+	}
+	al := NewAllowList(parseURLs(f, []string{"https://tg.example.se/serviceguide"}))
+	f.Fuzz(func(t *testing.T, s string) {
+		want, err := url.QueryUnescape(s)
+		if validEscapes(s) != (err == nil) {
+			t.Fatalf("validEscapes(%q) = %v, url.QueryUnescape's error %v", s, validEscapes(s), err)
+		}
+		if err != nil {
+			return
+		}
+		if got := string(appendUnescaped([]byte("x"), s)); got != "x"+want {
+			t.Fatalf("appendUnescaped(%q) = %q, want %q", s, got[1:], want)
+		}
+		for range 2 { // (the second time from the accepted URLs)
+			tg, err := al.matchEscaped(s)
+			wt, werr := al.match(want)
+			if (err == nil) != (werr == nil) || err == nil && *tg != *wt {
+				t.Fatalf("matchEscaped(%q) = %v, %v; Match of %q: %v, %v", s, tg, err, want, wt, werr)
+			}
+		}
+	})
+}

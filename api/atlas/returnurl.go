@@ -81,6 +81,26 @@ func (al *AllowList) Match(raw string) (*target, error) {
 	return t, nil
 }
 
+// matchEscaped is Match of a return_url as the query carries it (its
+// escapes checked by query): decoded on the stack, a URL accepted before
+// costs no allocation.
+func (al *AllowList) matchEscaped(escaped string) (*target, error) {
+	var buf [2048]byte
+	if len(escaped) > len(buf) {
+		// (Decoded, it may still fit the 2,048 bytes match allows.)
+		raw, _ := url.QueryUnescape(escaped)
+		return al.Match(raw)
+	}
+	raw := appendUnescaped(buf[:0], escaped)
+	al.mu.RLock()
+	t, ok := al.accepted[string(raw)]
+	al.mu.RUnlock()
+	if ok {
+		return t, nil
+	}
+	return al.Match(string(raw))
+}
+
 // match is Match without the accepted URLs kept.
 func (al *AllowList) match(raw string) (*target, error) {
 	if raw == "" {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/xml"
 	"net/http"
-	"strconv"
 
 	"github.com/stadsnat/accessd/api/internal/web"
 )
@@ -78,7 +77,8 @@ const (
 // writeXML writes v as the answer, with 3-space indentation as in the seed:
 // appended without reflection (xmlappend.go) into a pooled buffer, or for
 // a type appendAnswer does not know, by encoding/xml.
-func writeXML(w http.ResponseWriter, httpStatus int, v any) error {
+// Content-Length's value is shared from lengths (nil: none shared).
+func writeXML(w http.ResponseWriter, lengths *web.Lengths, httpStatus int, v any) error {
 	buf := web.GetBuffer()
 	defer web.PutBuffer(buf)
 	b, ok := appendAnswer(buf.B, v)
@@ -88,10 +88,27 @@ func writeXML(w http.ResponseWriter, httpStatus int, v any) error {
 			return err
 		}
 	}
-	buf.B = append(b, '\n')
+	buf.B = b
+	return sendXML(w, lengths, httpStatus, buf)
+}
+
+// writePortStatus is writeXML for port_status's answer, which it does not
+// keep: the caller's answer stays on its stack.
+func writePortStatus(w http.ResponseWriter, lengths *web.Lengths, httpStatus int, p *portStatusXML) error {
+	buf := web.GetBuffer()
+	defer web.PutBuffer(buf)
+	var x xmlw
+	buf.B = p.append(append(buf.B, xml.Header...), &x)
+	return sendXML(w, lengths, httpStatus, buf)
+}
+
+// sendXML ends the answer in buf with a newline and writes it with its
+// headers.
+func sendXML(w http.ResponseWriter, lengths *web.Lengths, httpStatus int, buf *web.Buffer) error {
+	buf.B = append(buf.B, '\n')
 	h := w.Header()
 	web.SetXMLType(h)
-	h["Content-Length"] = []string{strconv.Itoa(len(buf.B))}
+	lengths.SetContentLength(h, len(buf.B))
 	web.SetNoStore(h)
 	w.WriteHeader(httpStatus)
 	_, err := w.Write(buf.B)

@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/stadsnat/accessd/api/internal/web"
 )
 
 // The appended answers are byte for byte what encoding/xml writes for
@@ -34,6 +36,7 @@ func FuzzAppendAnswer(f *testing.F) {
 		for _, v := range []any{
 			portStatusXML{Response: &portStatusResponse{Info: info, Services: sv}, Status: a},
 			portStatusXML{Response: &portStatusResponse{Code: n, Message: a}, Status: statusFailed},
+			&portStatusXML{Response: &portStatusResponse{Info: info, Services: sv}, Status: c}, // as API writes it
 			portStatusXML{Status: b},
 			failure(MethodPortStatus, n, a),
 			failure(MethodServiceOrder, m, c),
@@ -61,10 +64,11 @@ func FuzzAppendAnswer(f *testing.F) {
 // Content-Length, not chunked, short or long (net/http chunks an answer
 // without one from 2,048 bytes).
 func TestWriteXMLContentLength(t *testing.T) {
+	var lengths web.Lengths
 	for _, n := range []int{1, 1024, 2048, 6000} {
 		msg := strings.Repeat("x", n)
 		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			writeXML(w, http.StatusOK, failure(MethodPortStatus, 1, msg))
+			writeXML(w, &lengths, http.StatusOK, failure(MethodPortStatus, 1, msg))
 		}))
 		resp, err := http.Get(srv.URL)
 		if err != nil {

@@ -5,6 +5,8 @@ import (
 	"context"
 	"net"
 	"net/netip"
+	"os"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -121,6 +123,43 @@ func TestGeneratorToSink(t *testing.T) {
 	}
 	if !strings.Contains(got.String(), "3000 packets") || !strings.Contains(sent.String(), "sent 3000 packets") {
 		t.Errorf("reports: %q / %q", got, sent)
+	}
+}
+
+// TestSinkDrainsOnStop stops a sink whose socket holds packets it has
+// not read: it must read and count them before it reports.
+func TestSinkDrainsOnStop(t *testing.T) {
+	port := testkit.FreeUDPPort(t)
+	addr := "127.0.0.1:" + strconv.Itoa(port)
+	ctx, stop := context.WithCancel(context.Background())
+	stop()                       // stopped before its first read
+	ready := make(chan net.Addr) // unbuffered: the sink waits here, bound
+	done := make(chan sinkResult, 1)
+	sink := testkit.Go(t, "sink", func(context.Context) error {
+		r, err := runSink(ctx, sinkConfig{Listen: addr, ReadBuffer: 4 << 20, ready: ready})
+		done <- r
+		return err
+	})
+	testkit.WaitUntil(t, 10*time.Second, "the sink's socket", func() bool {
+		bound, err := testkit.UDPBound(os.Getpid(), port)
+		return err == nil && bound
+	})
+	cfg := testConfig()
+	cfg.Target, cfg.Count, cfg.Duration, cfg.Rate = addr, 3000, 0, 200000
+	g, err := newGenerator(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sent, err := g.Run(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	<-ready
+	if err := sink.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if got := <-done; sent.Sent != 3000 || got.Packets != sent.Sent {
+		t.Errorf("sent %d, the stopped sink counted %d", sent.Sent, got.Packets)
 	}
 }
 

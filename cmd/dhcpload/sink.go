@@ -96,8 +96,49 @@ func runSink(ctx context.Context, cfg sinkConfig) (sinkResult, error) {
 		}
 		packets.Store(r.res.Packets)
 	}
+	if ctx.Err() != nil {
+		// Stopped (a signal once the sender is done): what the socket's
+		// buffer holds arrived before the stop and counts.
+		if err := r.drain(c); err != nil {
+			return r.res, err
+		}
+		packets.Store(r.res.Packets)
+	}
 	return r.res, nil
 }
+
+// drain reads until the kernel reports no datagram queued on c (SIOCINQ:
+// the size of the next one; a generated packet is never empty), for at
+// most drainFor: a sender still going does not keep a stopped sink up. A
+// read the scheduler delays past its deadline reads nothing and is tried
+// again.
+func (r *sinkReader) drain(c *net.UDPConn) error {
+	rc, err := c.SyscallConn()
+	if err != nil {
+		return fmt.Errorf("drain: %w", err)
+	}
+	for end := time.Now().Add(drainFor); time.Now().Before(end); {
+		queued, qerr := 0, error(nil)
+		if err := rc.Control(func(fd uintptr) { queued, qerr = unix.IoctlGetInt(int(fd), unix.SIOCINQ) }); err != nil {
+			return fmt.Errorf("drain: %w", err)
+		}
+		if qerr != nil {
+			return fmt.Errorf("drain: SIOCINQ: %w", qerr)
+		}
+		if queued == 0 {
+			return nil
+		}
+		_ = c.SetReadDeadline(time.Now().Add(time.Second))
+		if err := r.readBatch(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// drainFor bounds a stopped sink's draining: a full 32 MiB buffer takes
+// well under a second.
+const drainFor = 5 * time.Second
 
 // listenSink opens the sink's socket with its receive buffer and tells
 // the caller (and the operator) where it listens.

@@ -129,7 +129,7 @@ func authorization(r *http.Request) string {
 // the throttle's 429) to answer.
 func (u *Users) authenticate(w http.ResponseWriter, r *http.Request, api string) (*userEntry, *Error) {
 	auth := authorization(r)
-	if e, ok := u.ok.lookup(auth); ok {
+	if e, ok := u.ok.Lookup(auth); ok {
 		return e, nil
 	}
 	var buf [512]byte
@@ -144,7 +144,7 @@ func (u *Users) authenticate(w http.ResponseWriter, r *http.Request, api string)
 		}
 		return nil, Errorf(http.StatusUnauthorized, "wrong user name or password")
 	}
-	u.ok.remember(auth, e)
+	u.ok.Remember(auth, e)
 	return e, nil
 }
 

@@ -27,7 +27,7 @@ func TestAuthenticateRemembers(t *testing.T) {
 	if got := get(u, right); got != 200 {
 		t.Fatalf("right password: %d", got)
 	}
-	if _, ok := u.ok.lookup(right); !ok {
+	if _, ok := u.ok.Lookup(right); !ok {
 		t.Error("a value that checked out is not remembered")
 	}
 	for range 2 {
@@ -35,11 +35,11 @@ func TestAuthenticateRemembers(t *testing.T) {
 			t.Errorf("wrong password: %d, want 401", got)
 		}
 	}
-	if _, ok := u.ok.lookup(wrong); ok {
+	if _, ok := u.ok.Lookup(wrong); ok {
 		t.Error("a wrong password is remembered")
 	}
 	lower := "basic " + base64.StdEncoding.EncodeToString([]byte("sp:pw"))
-	if _, ok := u.ok.lookup(lower); ok {
+	if _, ok := u.ok.Lookup(lower); ok {
 		t.Error("another spelling is taken for the one that checked out")
 	}
 	if got := get(u, lower); got != 200 {
@@ -71,8 +71,8 @@ func TestVerifiedBounded(t *testing.T) {
 		wg.Go(func() {
 			for i := range 100 {
 				k := fmt.Sprintf("Basic %d-%d", g, i)
-				v.remember(k, e)
-				v.lookup(k)
+				v.Remember(k, e)
+				v.Lookup(k)
 			}
 		})
 	}
@@ -80,8 +80,8 @@ func TestVerifiedBounded(t *testing.T) {
 	if n := len(*v.set.Load()); n == 0 || n > maxVerified {
 		t.Errorf("%d values remembered, want 1..%d", n, maxVerified)
 	}
-	v.remember("Basic last", e)
-	if _, ok := v.lookup("Basic last"); !ok {
+	v.Remember("Basic last", e)
+	if _, ok := v.Lookup("Basic last"); !ok {
 		t.Error("the value remembered last is not there")
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/stadsnat/accessd/cmd/accessd/internal/connlimit"
+	"github.com/stadsnat/accessd/cmd/accessd/internal/connwatch"
 	"github.com/stadsnat/accessd/cmd/accessd/internal/logging"
 	"github.com/stadsnat/accessd/cmd/accessd/internal/subsys"
 	"github.com/stadsnat/accessd/cmd/internal/config"
@@ -29,16 +30,19 @@ func (d *Daemon) httpTask() (subsys.Task, error) {
 		return subsys.Task{}, err
 	}
 	lns = d.limitConnections(cfg, lns)
+	watch := d.watchConnections(cfg, lns)
 	srv := &http.Server{
-		Handler: d.guardFaults(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		Handler: connwatch.Bodies(cfg.HTTP.ReadTimeout.D(), d.guardFaults(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			(*d.handler.Load()).ServeHTTP(w, r)
-		})),
-		ReadHeaderTimeout: config.ReadHeaderTimeout,
-		ReadTimeout:       cfg.HTTP.ReadTimeout.D(),
-		WriteTimeout:      cfg.HTTP.WriteTimeout.D(),
-		IdleTimeout:       cfg.HTTP.IdleTimeout.D(),
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          logging.ServerErrorLog(d.log),
+		}))),
+		// The timeouts are the Watch's: net/http's own would move a
+		// runtime timer up to five times a request.
+		ConnState:      watch.ConnState,
+		MaxHeaderBytes: 64 << 10,
+		ErrorLog:       logging.ServerErrorLog(d.log),
+		// HTTP/1.1 only, over TLS too: the APIs are one-shot calls, and
+		// the Watch's phases are HTTP/1.1's (see connwatch).
+		TLSNextProto: map[string]func(*http.Server, *tls.Conn, http.Handler){},
 	}
 	if cfg.HTTP.TLS.CertFile != "" {
 		cert, err := tls.LoadX509KeyPair(cfg.HTTP.TLS.CertFile, cfg.HTTP.TLS.KeyFile)
@@ -49,6 +53,7 @@ func (d *Daemon) httpTask() (subsys.Task, error) {
 		srv.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{cert}}
 	}
 	return subsys.Task{Name: "http", Run: func(ctx context.Context, ready func()) error {
+		go watch.Run(ctx)
 		return d.serveHTTP(ctx, ready, srv, lns)
 	}}, nil
 }
@@ -136,4 +141,17 @@ func closeAll(lns []net.Listener) {
 	for _, l := range lns {
 		l.Close()
 	}
+}
+
+// watchConnections puts a connwatch.Watch over the listeners (outermost,
+// so that net/http's connection states reach it): the server's header,
+// answer and idle timeouts, and its metrics.
+func (d *Daemon) watchConnections(cfg *config.Config, lns []net.Listener) *connwatch.Watch {
+	w := connwatch.New("http", connwatch.Limits{Header: config.ReadHeaderTimeout,
+		Answer: cfg.HTTP.WriteTimeout.D(), Idle: cfg.HTTP.IdleTimeout.D()}, d.log)
+	for i, ln := range lns {
+		lns[i] = w.Listen(ln)
+	}
+	d.reg.MustRegister(w)
+	return w
 }
