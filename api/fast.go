@@ -14,8 +14,11 @@ import (
 // wildcard value of letters, digits, '-' and '_' — and only routes no
 // other pattern competes with; every other request goes to the mux.
 type fastRoutes struct {
-	exact  map[string]fastRoute
-	prefix []fastRoute
+	exact map[string]fastRoute
+	// exactLen[n] reports whether an exact path is n bytes long: a path
+	// of another length (a look-up's value makes it long) is not hashed.
+	exactLen []bool
+	prefix   []fastRoute
 }
 
 type fastRoute struct {
@@ -81,6 +84,10 @@ func newFastRoutes(cands []fastRoute, patterns []string) *fastRoutes {
 		case !alone:
 		case c.name == "":
 			f.exact[c.path] = c
+			if n := len(c.path); n >= len(f.exactLen) {
+				f.exactLen = append(f.exactLen, make([]bool, n+1-len(f.exactLen))...)
+			}
+			f.exactLen[len(c.path)] = true
 		default:
 			f.prefix = append(f.prefix, c)
 		}
@@ -94,9 +101,11 @@ func (f *fastRoutes) route(r *http.Request) (http.Handler, bool) {
 		return nil, false
 	}
 	path := r.URL.Path
-	if c, ok := f.exact[path]; ok {
-		r.Pattern = c.pattern
-		return c.h, true
+	if len(path) < len(f.exactLen) && f.exactLen[len(path)] {
+		if c, ok := f.exact[path]; ok {
+			r.Pattern = c.pattern
+			return c.h, true
+		}
 	}
 	for i := range f.prefix {
 		c := &f.prefix[i]
@@ -119,13 +128,20 @@ func plainSegment(s string) bool {
 		return false
 	}
 	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_') {
+		if c := s[i]; c >= 0x80 || plainBytes[c] != '1' {
 			return false
 		}
 	}
 	return true
 }
+
+// plainBytes marks with '1' the ASCII bytes of a plain segment (a look-up
+// per byte instead of a comparison per range).
+const plainBytes = "" +
+	"00000000000000000000000000000000" +
+	"00000000000001001111111111000000" +
+	"01111111111111111111111111100001" +
+	"01111111111111111111111111100000"
 
 // handler serves with the fast routes first, then the mux.
 type handler struct {

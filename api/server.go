@@ -14,10 +14,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
-	"strconv"
 	"strings"
-	"sync"
-	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -204,62 +201,4 @@ func (rt *router) apiFallback(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Allow", strings.Join(allow, ", "))
 	web.JSONCause(w, r, web.Errorf(http.StatusMethodNotAllowed, "Method %s not allowed on %s (allowed: %s)", r.Method, r.URL.Path, strings.Join(allow, ", ")))
-}
-
-// Metrics count HTTP requests per API group. Make them once per process
-// (NewMetrics registers them) and hand them to every New.
-type Metrics struct {
-	requests *prometheus.CounterVec
-	duration *prometheus.HistogramVec
-}
-
-// NewMetrics makes the HTTP metrics and registers them on reg (nil: not
-// registered).
-func NewMetrics(reg prometheus.Registerer) *Metrics {
-	m := &Metrics{
-		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "accessd_http_requests_total", Help: "HTTP requests answered, by API group and status code.",
-		}, []string{"group", "code"}),
-		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Name: "accessd_http_request_duration_seconds", Help: "Time to answer HTTP requests, by API group.",
-			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5},
-		}, []string{"group"}),
-	}
-	if reg != nil {
-		reg.MustRegister(m.requests, m.duration)
-	}
-	return m
-}
-
-func (m *Metrics) wrap(group string, h http.Handler) http.Handler {
-	obs := m.duration.WithLabelValues(group)
-	// The counters of the group's status codes, looked up once (label
-	// hashing and formatting the code cost more than the count): 200
-	// beforehand, the others when they first occur.
-	ok := m.requests.WithLabelValues(group, "200")
-	var codes sync.Map // int ⇒ prometheus.Counter
-	counter := func(code int) prometheus.Counter {
-		if code == http.StatusOK {
-			return ok
-		}
-		if c, ok := codes.Load(code); ok {
-			return c.(prometheus.Counter)
-		}
-		c, _ := codes.LoadOrStore(code, m.requests.WithLabelValues(group, strconv.Itoa(code)))
-		return c.(prometheus.Counter)
-	}
-	// The recorders are reused: a handler does not use its writer once
-	// it returned (net/http's rule), and one that panicked leaves its
-	// recorder to the collector.
-	recs := sync.Pool{New: func() any { return new(web.Recorder) }}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		start := time.Now()
-		rec := recs.Get().(*web.Recorder)
-		*rec = web.Recorder{ResponseWriter: w, Code: http.StatusOK}
-		h.ServeHTTP(rec, r)
-		obs.Observe(time.Since(start).Seconds())
-		counter(rec.Code).Inc()
-		*rec = web.Recorder{}
-		recs.Put(rec)
-	})
 }

@@ -100,7 +100,7 @@ func TestDHCPLoadFigures(t *testing.T) {
 
 	// 1. The target rate at the daemon.
 	m0 := metrics()
-	sent := runGen(t, dhcpload, genArgs("127.0.0.1:"+strconv.Itoa(port), rate, dur)...)
+	sent := runGen(t, append([]string{dhcpload}, genArgs("127.0.0.1:"+strconv.Itoa(port), rate, dur)...))
 	m1 := settle(t, d, metrics)
 	recv := delta(m0, m1, `accessd_dhcp_received_packets_total`)
 	processed := delta(m0, m1, `accessd_dhcp_packets_total`) + delta(m0, m1, `accessd_dhcp_decode_errors_total`)
@@ -168,9 +168,10 @@ type genResult struct {
 
 var reGen = regexp.MustCompile(`sent (\d+) packets .* in ([0-9.]+)s: (\d+) pkt/s`)
 
-func runGen(t *testing.T, bin string, args ...string) genResult {
+func runGen(t *testing.T, cmd []string) genResult {
 	t.Helper()
-	out, err := exec.Command(bin, args...).CombinedOutput()
+	args := cmd[1:]
+	out, err := exec.Command(cmd[0], args...).CombinedOutput()
 	if err != nil {
 		t.Fatalf("dhcpload %v: %v\n%s", args, err, out)
 	}

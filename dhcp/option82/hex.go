@@ -21,54 +21,65 @@ func appendDecodeHex(dst []byte, s string) ([]byte, error) {
 	if cap(out) < (len(s)-i)/2 {
 		out = make([]byte, 0, (len(s)-i)/2)
 	}
+	// out has room for every byte the text can hold: n indexes it
+	// instead of append's length checks.
+	out = out[:cap(out)]
+	n := 0
 	for i < len(s) {
-		c := s[i]
-		if isSep(c) {
-			i++
-			continue
-		}
-		hi, ok := unhex(c)
-		if !ok {
-			return nil, perr(i, -1, ErrHex, "unexpected "+strconv.QuoteRune(rune(c)))
+		hi := hexNibbles[s[i]]
+		if hi > 0xf {
+			if hi == hexSep {
+				i++
+				continue
+			}
+			return nil, perr(i, -1, ErrHex, "unexpected "+strconv.QuoteRune(rune(s[i])))
 		}
 		if i+1 >= len(s) {
 			return nil, perr(i, -1, ErrHex, "odd number of hex digits")
 		}
-		lo, ok := unhex(s[i+1])
-		if !ok {
-			if isSep(s[i+1]) {
+		lo := hexNibbles[s[i+1]]
+		if lo > 0xf {
+			if lo == hexSep {
 				return nil, perr(i+1, -1, ErrHex, "separator inside a byte")
 			}
 			return nil, perr(i+1, -1, ErrHex, "unexpected "+strconv.QuoteRune(rune(s[i+1])))
 		}
-		out = append(out, hi<<4|lo)
+		out[n] = hi<<4 | lo
+		n++
 		i += 2
 	}
-	if len(out) == 0 {
+	if n == 0 {
 		return nil, perr(0, -1, ErrEmpty, "no hex digits")
 	}
-	return out, nil
+	return out[:n], nil
 }
 
-func isSep(c byte) bool {
-	switch c {
-	case ' ', '\t', '\n', '\r', ':', '-':
-		return true
-	}
-	return false
-}
+// hexNibbles is, for each byte, its value as a hex digit (0-15), hexSep
+// for a separator (space, tab, newline, carriage return, colon, dash) or
+// hexBad: one look-up per character instead of a comparison per range.
+const hexNibbles = "" +
+	"\xff\xff\xff\xff\xff\xff\xff\xff\xff\x10\x10\xff\xff\x10\xff\xff" +
+	"\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff" +
+	"\x10\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\x10\xff\xff" +
+	"\x00\x01\x02\x03\x04\x05\x06\x07\x08\x09\x10\xff\xff\xff\xff\xff" +
+	"\xff\x0a\x0b\x0c\x0d\x0e\x0f\xff\xff\xff\xff\xff\xff\xff\xff\xff" +
+	"\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff" +
+	"\xff\x0a\x0b\x0c\x0d\x0e\x0f\xff\xff\xff\xff\xff\xff\xff\xff\xff" +
+	"\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff" +
+	"\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff" +
+	"\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff" +
+	"\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff" +
+	"\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff" +
+	"\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff" +
+	"\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff" +
+	"\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff" +
+	"\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff"
 
-func unhex(c byte) (byte, bool) {
-	switch {
-	case '0' <= c && c <= '9':
-		return c - '0', true
-	case 'a' <= c && c <= 'f':
-		return c - 'a' + 10, true
-	case 'A' <= c && c <= 'F':
-		return c - 'A' + 10, true
-	}
-	return 0, false
-}
+// The entries of hexNibbles that are not digits.
+const (
+	hexSep = 0x10
+	hexBad = 0xff
+)
 
 // AppendHex appends the hex digits of b to dst, upper- or lower-case, with
 // no separators.

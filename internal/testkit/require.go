@@ -69,6 +69,8 @@ func debianPackage(program string) string {
 		return "xz-utils"
 	case "nginx":
 		return "nginx-light"
+	case "promtool":
+		return "prometheus"
 	case "ethtool", "snmpd", "debootstrap", "lintian", "busybox", "udhcpc", "bash", "git", "wrk":
 		return program
 	}

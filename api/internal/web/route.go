@@ -99,9 +99,15 @@ func PathValue(r *http.Request, name string) string {
 	if v := r.PathValue(name); v != "" {
 		return v
 	}
-	_, pat, _ := strings.Cut(r.Pattern, " ")
+	sp := strings.IndexByte(r.Pattern, ' ')
+	if sp < 0 {
+		return "" // no method, no path: no wildcard the fast routes take
+	}
+	pat := r.Pattern[sp+1:]
 	i := strings.LastIndexByte(pat, '{')
-	if i < 0 || pat[i:] != "{"+name+"}" || !strings.HasPrefix(r.URL.Path, pat[:i]) {
+	// pat[i:] is "{name}", compared without building it.
+	if i < 0 || len(pat)-i != len(name)+2 || pat[len(pat)-1] != '}' || pat[i+1:len(pat)-1] != name ||
+		!strings.HasPrefix(r.URL.Path, pat[:i]) {
 		return ""
 	}
 	return r.URL.Path[i:]

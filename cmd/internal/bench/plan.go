@@ -52,7 +52,7 @@ func plan() []part {
 		{name: "HTTP: import, PI V1 export beside nginx, look-ups beside a bare net/http handler and nginx (wrk)",
 			pkg: "cmd/accessd", test: "TestLoadFigures", needs: []string{"wrk", "nginx"}, about: "1.5 min short, 6 min full"},
 		{name: "DHCP: 100,000 packets/s at the daemon, flat out beside a do-nothing UDP listener",
-			pkg: "cmd/accessd", test: "TestDHCPLoadFigures", about: "30 s short, 1.5 min full",
+			pkg: "cmd/accessd", test: "TestDHCPLoadFigures", about: "45 s short, 2 min full",
 			env: func(short bool) []string {
 				return []string{"ACCESSD_LOAD_DURATION=" + shortOr(short, "2s", "10s")}
 			}},
