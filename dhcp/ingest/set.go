@@ -34,8 +34,8 @@ type set struct {
 	// that a circuit that saw its access learned at this count need not
 	// look again (circEntry.learnedVer).
 	learnedVer uint64
-	pending *pending
-	chunks  *sync.Pool // of pending.recs (newRecChunks)
+	pending    *pending
+	chunks     *sync.Pool // of pending.recs (newRecChunks)
 }
 
 type entry struct {
