@@ -338,6 +338,13 @@ func (inv Inventory) ResolveCircuit(key, circuitID, remoteID string) (CircuitMat
 	return m, err
 }
 
+// Changes is a count that grows whenever a write that may change the
+// inventory is committed (the look-up generation: the accesses' and the
+// services' change sequences), before the write returns to its caller.
+// While it stays the same, so does Generation; it costs no transaction,
+// so a cache asks Generation again only when Changes moved.
+func (inv Inventory) Changes() uint64 { return inv.db.lookups.gen.Load() }
+
 // Generation changes whenever an access is created, changed or
 // removed (it is the access change sequence): a cache of circuit look-ups
 // is valid while it stays the same.

@@ -27,6 +27,10 @@ type circEntry struct {
 	live  string
 	res   *resolution
 	epoch uint64
+	// learnedVer and learned: at the set's learnedVer, the live step
+	// held learned for live (set.learn).
+	learnedVer uint64
+	learned    string
 }
 
 // circuitCacheKey appends giaddr and the option 82 instances' raw bytes
@@ -105,10 +109,12 @@ func (s *Service) resolve(c *circuit.Circuit) *resolution {
 // live, the Option 82's lookup.LiveKey) and the last Option 82 per access
 // up to date. Call with set.mu held.
 func (s *Service) circuitAccess(c *circuit.Circuit, live string, mac hwaddr.MAC, at time.Time) string {
-	return s.circuitAccessResolved(c, s.resolve(c), live, mac, at)
+	return s.circuitAccessResolved(c, nil, s.resolve(c), live, mac, at)
 }
 
-func (s *Service) circuitAccessResolved(c *circuit.Circuit, r *resolution, live string, mac hwaddr.MAC, at time.Time) string {
+// circuitAccessResolved is circuitAccess when the packet's circuit, ce
+// (nil for a Kea row), is resolved as r.
+func (s *Service) circuitAccessResolved(c *circuit.Circuit, ce *circEntry, r *resolution, live string, mac hwaddr.MAC, at time.Time) string {
 	st, pd := s.set, s.set.pending
 	if r.access == "" {
 		s.noteUnknown(c, r.reason, mac, at)
@@ -126,15 +132,35 @@ func (s *Service) circuitAccessResolved(c *circuit.Circuit, r *resolution, live 
 		s.log.Warn("two accesses claim one circuit; using the one whose Option82 text matches the key",
 			"circuit", c.Key, "access_id", r.conflict[0], "other_access_id", r.conflict[1])
 	}
-	if acc, ok := st.learned[live]; live != "" && (!ok || acc != r.access) {
-		st.learned[live] = r.access
-	}
-	if st.seeOption82(r.access, c.Raw, at) {
+	st.learn(ce, live, r.access)
+	switch l, changed := st.seeOption82(r.access, c.Raw, at); {
+	case changed:
 		pd.lastO82[r.access] = struct{}{}
-	} else {
+	case l.lazyGen != pd.lazyGen:
 		pd.lastO82Lazy[r.access] = struct{}{}
+		l.lazyGen = pd.lazyGen
 	}
 	return r.access
+}
+
+// learn records that packets whose Option 82 has the live key resolved to
+// access (the resolver's live step). ce, the packet's cached circuit (nil
+// for a Kea row), remembers it: while nothing else changed what was
+// learned, its next packets need no look-up. Call with mu held.
+func (s *set) learn(ce *circEntry, live, access string) {
+	if live == "" {
+		return
+	}
+	if ce != nil && ce.learnedVer == s.learnedVer && ce.learned == access {
+		return
+	}
+	if acc, ok := s.learned[live]; !ok || acc != access {
+		s.learned[live] = access
+		s.learnedVer++
+	}
+	if ce != nil {
+		ce.learnedVer, ce.learned = s.learnedVer, access
+	}
 }
 
 // noteUnknown counts a circuit that matches no single access.

@@ -32,6 +32,7 @@ type processor struct {
 	prof    *profiles
 	gen     uint64
 	genOK   bool
+	changes uint64 // the store's Inventory.Changes when gen was read
 	cache   map[circuitKey]*resolution
 	// circs caches decoded circuits by giaddr and raw option 82 bytes:
 	// a relay sends the same bytes for a port again and again, so most
@@ -99,11 +100,19 @@ func (s *Service) drain() {
 func (s *Service) refresh() {
 	p := &s.proc
 	prof := s.profile.Load()
+	// A bbolt read transaction (and its allocations) for every chunk
+	// was about 1 % of the daemon's CPU flat out: the generation is read
+	// only when a write has been committed since.
+	changes := s.inv.Changes()
+	if prof == p.prof && p.genOK && changes == p.changes && len(p.cache) <= maxCache {
+		return
+	}
 	gen, err := s.inv.Generation()
 	if err != nil {
 		s.log.Error("reading the inventory generation failed; circuits are looked up again", "err", err)
 		p.genOK = false
 	}
+	p.changes = changes
 	if prof != p.prof {
 		clear(p.circs)
 	}
@@ -113,6 +122,7 @@ func (s *Service) refresh() {
 		if p.genOK && gen != p.gen {
 			s.set.mu.Lock()
 			clear(s.set.learned)
+			s.set.learnedVer++
 			s.set.mu.Unlock()
 		}
 		p.prof, p.gen, p.genOK = prof, gen, err == nil
@@ -180,7 +190,7 @@ func (s *Service) packet(pk *packet) {
 			if ce.epoch != p.epoch || ce.res == nil || ce.res.failed {
 				ce.res, ce.epoch = s.resolve(circ), p.epoch
 			}
-			access = s.circuitAccessResolved(circ, ce.res, ce.live, mac, pk.at)
+			access = s.circuitAccessResolved(circ, ce, ce.res, ce.live, mac, pk.at)
 		}
 	}
 	key := ""
@@ -257,15 +267,21 @@ func (s *Service) observe(ob *binding.Observation, circ *circuit.Circuit, recv i
 	nr := old
 	nr.Binding = *res.Binding
 	nr.Hostname = ""
-	if circ != nil && circ.Key != "" && nr.Circuit == circ.Key &&
-		(!bytes.Equal(nr.Option82, circ.Raw) || nr.RemoteID != circ.RemoteID || nr.CircuitID != circ.CircuitID || nr.Profile != circ.Profile) {
-		nr.RemoteID, nr.CircuitID, nr.Profile, nr.Option82 = circ.RemoteID, circ.CircuitID, circ.Profile, circ.Raw
+	if circ != nil && circ.Key != "" && nr.Circuit == circ.Key {
+		// The circuit's own strings and bytes, equal or not: a record
+		// read from the store has its own copies, which every packet
+		// compared byte by byte (about 4 % of the daemon's CPU flat out
+		// after a restart); the same memory compares at once.
+		nr.Circuit, nr.RemoteID, nr.CircuitID, nr.Profile, nr.Option82 = circ.Key, circ.RemoteID, circ.CircuitID, circ.Profile, circ.Raw
+		if nr.Access == ob.Access {
+			nr.Access = ob.Access
+		}
 	}
 	prompt := cur == nil || s.significant(&old, &nr, ob.Time, storedExpires)
 	e := st.putOver(cur, &nr)
 	switch i, dirty := pd.dirty[nr.MAC]; {
 	case prompt:
-		s.markDirty(e, recv)
+		s.markDirtyAt(e, recv, i, dirty)
 	case dirty:
 		pd.recs.set(i, e.rec.toStore()) // written with the prompt change, as it is now
 	default:
@@ -274,12 +290,18 @@ func (s *Service) observe(ob *binding.Observation, circ *circuit.Circuit, recv i
 }
 
 func (s *Service) markDirty(e *entry, recv int64) {
+	i, dirty := s.set.pending.dirty[e.rec.MAC]
+	s.markDirtyAt(e, recv, i, dirty)
+}
+
+// markDirtyAt is markDirty when the caller has looked e's MAC up in the
+// dirty set: at i if dirty.
+func (s *Service) markDirtyAt(e *entry, recv int64, i int, dirty bool) {
 	pd := s.set.pending
-	mac := e.rec.MAC
-	if i, ok := pd.dirty[mac]; ok {
+	if dirty {
 		pd.recs.set(i, e.rec.toStore())
 	} else {
-		pd.dirty[mac] = pd.recs.add(e.rec.toStore())
+		pd.dirty[e.rec.MAC] = pd.recs.add(e.rec.toStore())
 	}
 	pd.dropLazy(e)
 	if recv != 0 && len(pd.received) < maxPendingLatencies {

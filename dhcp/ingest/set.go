@@ -30,8 +30,12 @@ type set struct {
 	// lookup.LiveKey) to the access they resolved to: the resolver's live
 	// step.
 	learned map[string]string
-	pending *pending
-	chunks  *sync.Pool // of pending.recs (newRecChunks)
+	// learnedVer counts the changes of learned (a write, a clearing), so
+	// that a circuit that saw its access learned at this count need not
+	// look again (circEntry.learnedVer).
+	learnedVer uint64
+	pending    *pending
+	chunks     *sync.Pool // of pending.recs (newRecChunks)
 }
 
 type entry struct {
@@ -47,6 +51,9 @@ type entry struct {
 type lastOption82 struct {
 	raw  []byte
 	seen time.Time
+	// lazyGen is the pending.lazyGen of the lazy set (lastO82Lazy) its
+	// access was put in, as entry.lazyGen: no map write a packet.
+	lazyGen uint64
 }
 
 func newSet(unknownMax int) *set {
@@ -149,10 +156,10 @@ func (s *set) holderOf(ip netip.Addr) *entry {
 	return s.byMAC[mac]
 }
 
-// seeOption82 records raw as the last Option 82 of access and reports
+// seeOption82 records raw as the last Option 82 of access, l, and reports
 // whether it differs from the previous one (a prompt write).
-func (s *set) seeOption82(access string, raw []byte, at time.Time) (changed bool) {
-	l := s.lastO82[access]
+func (s *set) seeOption82(access string, raw []byte, at time.Time) (l *lastOption82, changed bool) {
+	l = s.lastO82[access]
 	if l == nil {
 		l = &lastOption82{}
 		s.lastO82[access] = l
@@ -164,7 +171,7 @@ func (s *set) seeOption82(access string, raw []byte, at time.Time) (changed bool
 	if at.After(l.seen) {
 		l.seen = at
 	}
-	return changed
+	return l, changed
 }
 
 // pending is what the writer has not stored yet.

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"runtime"
 	"slices"
 	"sync/atomic"
 	"time"
@@ -179,6 +180,13 @@ func (r *Relay) read(ctx context.Context, c *net.UDPConn) error {
 			lim.note(at, untrusted, from)
 		}
 		r.sink.Push(binding.SourceRelay, at, pkts)
+		if n == batch {
+			// A full batch: the socket holds more, and the reader would
+			// go on reading without ever giving its P up (recvmmsg is a
+			// raw syscall), ahead of the processor, the writer and the
+			// collector, which then fill the queue: it lets them run.
+			runtime.Gosched()
+		}
 	}
 }
 
