@@ -334,39 +334,43 @@ func validEscapes(s string) bool {
 // decoding (plain: no '%' and no '+'), so that no plain name or value is
 // decoded.
 func scanEscapes(s string) (valid, plain bool) {
-	plain = true
-	for i := 0; i < len(s); {
-		switch s[i] {
-		case '+':
-			plain = false
-		case '%':
-			if i+2 >= len(s) || !isHex(s[i+1]) || !isHex(s[i+2]) {
-				return false, false
-			}
-			plain = false
-			i += 3
-			continue
+	// (IndexByte, not a loop over every byte: an api_key or a return_url
+	// is tens of bytes.)
+	plain = strings.IndexByte(s, '+') < 0
+	for {
+		i := strings.IndexByte(s, '%')
+		if i < 0 {
+			return true, plain
 		}
-		i++
+		if i+2 >= len(s) || !isHex(s[i+1]) || !isHex(s[i+2]) {
+			return false, false
+		}
+		plain, s = false, s[i+3:]
 	}
-	return true, plain
 }
 
 // appendUnescaped appends s decoded as url.QueryUnescape decodes it ('+'
 // is a space); s must have valid escapes.
 func appendUnescaped(dst []byte, s string) []byte {
+	last := 0 // the runs between escapes are copied whole
 	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
+		c := s[i]
+		if c != '+' && c != '%' {
+			continue
+		}
+		dst = append(dst, s[last:i]...)
+		switch {
 		case c == '+':
 			dst = append(dst, ' ')
-		case c == '%' && i+2 < len(s):
+		case i+2 < len(s):
 			dst = append(dst, unhex(s[i+1])<<4|unhex(s[i+2]))
 			i += 2
 		default:
 			dst = append(dst, c)
 		}
+		last = i + 1
 	}
-	return dst
+	return append(dst, s[last:]...)
 }
 
 func unhex(c byte) byte {
