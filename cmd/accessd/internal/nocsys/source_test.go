@@ -243,7 +243,7 @@ func TestAddressIndexFollowsChanges(t *testing.T) {
 	if x.fulls != 1 {
 		t.Errorf("the index was read whole %d times, want once: the changes were not followed one by one", x.fulls)
 	}
-	if diff := cmp.Diff(full.entries, x.entries, cmp.AllowUnexported(addrEntry{})); diff != "" {
+	if diff := cmp.Diff(full.lines(), x.lines()); diff != "" {
 		t.Errorf("index after the changes, against a full read (-full +followed):\n%s", diff)
 	}
 	if ids, _ := x.search("kungsgatan", 10); !cmp.Equal(ids, []string{"A1", "A4"}) {
