@@ -281,7 +281,11 @@ func (e *Engine) PortStatus(accessID string) (PortStatus, error) {
 	if e.dhcp != nil {
 		ps.Option82Hex, _ = e.dhcp.LastOption82(accessID)
 	}
-	f := rules.Facts{Access: &ps.Access.Access, Today: e.cal.Today(e.now()), Port: p}
-	ps.Message = rules.Message(e.settings.Load().Rules, &f)
+	f := rules.Facts{Access: &ps.Access.Access, Port: p}
+	rs := e.settings.Load().Rules
+	if rules.NeedsToday(rs, f.Access) { // (else the clock is not read: the answer is the same on any day)
+		f.Today = e.cal.Today(e.now())
+	}
+	ps.Message = rules.Message(rs, &f)
 	return ps, nil
 }

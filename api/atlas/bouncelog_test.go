@@ -14,7 +14,8 @@ import (
 func TestBounceLogSummarizesAMinute(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var buf bytes.Buffer
-		l := newBounceLog(slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelInfo})), time.Now)
+		start := time.Now()
+		l := newBounceLog(slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelInfo})))
 		for range 1000 {
 			l.outcome(bounceOK, "ALS10001")
 		}
@@ -26,14 +27,14 @@ func TestBounceLogSummarizesAMinute(t *testing.T) {
 		time.Sleep(bounceSummaryEvery)
 		l.outcome(bounceError, "")
 		got := buf.String()
-		if strings.Count(got, "\n") != 1 || !strings.Contains(got, "ok=1000 not_found=1 error=1 refused=1") {
+		if strings.Count(got, "\n") != 1 || !strings.Contains(got, "ok=1000 not_found=1 error=1 refused=1 since="+start.UTC().Format(time.RFC3339)) {
 			t.Errorf("summary: %q", got)
 		}
 		buf.Reset()
 		l.outcome(bounceOK, "ALS10001")
 		time.Sleep(bounceSummaryEvery)
 		l.refusal("bad parameters", nil)
-		if got := buf.String(); !strings.Contains(got, "ok=1 not_found=0 error=0 refused=1") {
+		if got := buf.String(); !strings.Contains(got, "ok=1 not_found=0 error=0 refused=1 since="+start.Add(bounceSummaryEvery).UTC().Format(time.RFC3339)) {
 			t.Errorf("second summary: %q", got)
 		}
 	})

@@ -83,7 +83,7 @@ func New(cfg Config, engine *activation.Engine, bindings Bindings, neighbours Ne
 		cfg.APIPath = "/atlas/api"
 	}
 	return &Handler{cfg: cfg, allow: al, engine: engine, bindings: bindings, neighbors: neighbours, log: log,
-		bounces: newBounceLog(log, time.Now), userHash: sha256.Sum256([]byte(cfg.APIUser)), keyHash: sha256.Sum256([]byte(cfg.APIKey))}, nil
+		bounces: newBounceLog(log), userHash: sha256.Sum256([]byte(cfg.APIUser)), keyHash: sha256.Sum256([]byte(cfg.APIKey))}, nil
 }
 
 // Bounce outcomes, as the redirect's status says them.

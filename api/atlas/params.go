@@ -50,7 +50,11 @@ const maxQuery = 4096
 // param is one query parameter: its name decoded, its value as sent, its
 // escapes checked (decoded when asked for: a value without escapes costs
 // nothing, and the bounce decodes return_url on its stack).
-type param struct{ name, raw string }
+type param struct {
+	name, raw string
+	// plain: raw has no '%' and no '+', and is its own decoding.
+	plain bool
+}
 
 // params are a query's parameters in the order given, each name once: a
 // slice, not a map, since a call has a handful (one allocation a request).
@@ -58,12 +62,17 @@ type params []param
 
 // lookup returns the value of the parameter name, if given.
 func (q params) lookup(name string) (string, bool) {
-	raw, ok := q.lookupRaw(name)
-	if !ok {
-		return "", false
+	for i := range q {
+		if q[i].name != name {
+			continue
+		}
+		if q[i].plain {
+			return q[i].raw, true
+		}
+		v, _ := url.QueryUnescape(q[i].raw) // (query checked its escapes)
+		return v, true
 	}
-	v, _ := url.QueryUnescape(raw) // (query checked its escapes)
-	return v, true
+	return "", false
 }
 
 // lookupRaw returns the value of the parameter name as sent, if given.
@@ -101,26 +110,36 @@ func query(raw string, out params) (params, error) {
 		out = make(params, 0, n)
 	}
 	var seen map[string]struct{}
-	for part := range strings.SplitSeq(raw, "&") {
+	for rest := raw; rest != ""; {
+		part := rest
+		if i := strings.IndexByte(rest, '&'); i >= 0 {
+			part, rest = rest[:i], rest[i+1:]
+		} else {
+			rest = ""
+		}
 		if part == "" {
 			continue
 		}
 		k, v, _ := strings.Cut(part, "=")
-		dk, err := url.QueryUnescape(k)
-		if err != nil {
-			return nil, &ParamError{"query", fmt.Sprintf("bad escape in parameter name %q", k)}
+		dk := k
+		if _, plain := scanEscapes(k); !plain {
+			var err error
+			if dk, err = url.QueryUnescape(k); err != nil {
+				return nil, &ParamError{"query", fmt.Sprintf("bad escape in parameter name %q", k)}
+			}
 		}
 		if dk == "" {
 			return nil, &ParamError{"query", fmt.Sprintf("a parameter without a name: %q", printable(part))}
 		}
-		if !validEscapes(v) {
+		valid, plain := scanEscapes(v)
+		if !valid {
 			return nil, &ParamError{dk, "bad escape in the value"}
 		}
 		dup := false
 		if seen != nil {
 			_, dup = seen[dk]
 		} else {
-			_, dup = out.lookup(dk)
+			_, dup = out.lookupRaw(dk)
 		}
 		if dup {
 			return nil, &ParamError{dk, "given more than once"}
@@ -134,7 +153,7 @@ func query(raw string, out params) (params, error) {
 		if seen != nil {
 			seen[dk] = struct{}{}
 		}
-		out = append(out, param{dk, v})
+		out = append(out, param{dk, v, plain})
 	}
 	return out, nil
 }
@@ -306,34 +325,52 @@ func parseBounce(rawQuery string) (b Bounce, returnURL string, err error) {
 // validEscapes reports whether url.QueryUnescape decodes s: every '%'
 // starts two hex digits.
 func validEscapes(s string) bool {
-	for i := 0; i < len(s); {
-		if s[i] != '%' {
-			i++
-			continue
+	valid, _ := scanEscapes(s)
+	return valid
+}
+
+// scanEscapes reports in one pass whether url.QueryUnescape decodes s
+// (valid: every '%' starts two hex digits) and whether s is its own
+// decoding (plain: no '%' and no '+'), so that no plain name or value is
+// decoded.
+func scanEscapes(s string) (valid, plain bool) {
+	// (IndexByte, not a loop over every byte: an api_key or a return_url
+	// is tens of bytes.)
+	plain = strings.IndexByte(s, '+') < 0
+	for {
+		i := strings.IndexByte(s, '%')
+		if i < 0 {
+			return true, plain
 		}
 		if i+2 >= len(s) || !isHex(s[i+1]) || !isHex(s[i+2]) {
-			return false
+			return false, false
 		}
-		i += 3
+		plain, s = false, s[i+3:]
 	}
-	return true
 }
 
 // appendUnescaped appends s decoded as url.QueryUnescape decodes it ('+'
 // is a space); s must have valid escapes.
 func appendUnescaped(dst []byte, s string) []byte {
+	last := 0 // the runs between escapes are copied whole
 	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
+		c := s[i]
+		if c != '+' && c != '%' {
+			continue
+		}
+		dst = append(dst, s[last:i]...)
+		switch {
 		case c == '+':
 			dst = append(dst, ' ')
-		case c == '%' && i+2 < len(s):
+		case i+2 < len(s):
 			dst = append(dst, unhex(s[i+1])<<4|unhex(s[i+2]))
 			i += 2
 		default:
 			dst = append(dst, c)
 		}
+		last = i + 1
 	}
-	return dst
+	return append(dst, s[last:]...)
 }
 
 func unhex(c byte) byte {

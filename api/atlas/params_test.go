@@ -69,6 +69,10 @@ func FuzzUnescape(f *testing.F) {
 		if validEscapes(s) != (err == nil) {
 			t.Fatalf("validEscapes(%q) = %v, url.QueryUnescape's error %v", s, validEscapes(s), err)
 		}
+		valid, plain := scanEscapes(s)
+		if valid != (err == nil) || valid && plain != !strings.ContainsAny(s, "%+") || plain && want != s {
+			t.Fatalf("scanEscapes(%q) = %v, %v; url.QueryUnescape gives %q, %v", s, valid, plain, want, err)
+		}
 		if err != nil {
 			return
 		}
@@ -83,4 +87,45 @@ func FuzzUnescape(f *testing.F) {
 			}
 		}
 	})
+}
+
+// query decodes exactly the names and values that have escapes or '+'
+// (the others are their own decoding) to what net/url decodes, and keeps
+// net/url's errors for bad escapes.
+func TestQueryDecodesOnlyWhatIsEscaped(t *testing.T) {
+	raw := "a=x+y&b=%41%2b&c=plain&d%31=1&e+f=2&g=&h"
+	q, err := query(raw, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := url.ParseQuery(raw)
+	if len(q) != len(want) {
+		t.Fatalf("%d parameters, url.ParseQuery %d", len(q), len(want))
+	}
+	for _, p := range q {
+		if p.plain != !strings.ContainsAny(p.raw, "%+") {
+			t.Errorf("%s: plain %v for %q", p.name, p.plain, p.raw)
+		}
+		if v, ok := q.lookup(p.name); !ok || v != want.Get(p.name) {
+			t.Errorf("%s = %q, %v; url.ParseQuery %q", p.name, v, ok, want.Get(p.name))
+		}
+	}
+	for _, bad := range []string{"a%zz=1", "a=%4", "a=1&b%=2", "a=%%41"} {
+		var pe *ParamError
+		if _, err := query(bad, nil); !errors.As(err, &pe) || !strings.Contains(pe.Msg, "bad escape") {
+			t.Errorf("query(%q): %v, want a bad escape", bad, err)
+		}
+	}
+}
+
+// port_status's call, as Atlas sends it, is parsed without an allocation.
+func TestParseCallAllocates0(t *testing.T) {
+	raw := "method=port_status&socket=ABC-123-4567&api_user=atlas&api_key=secretkey"
+	if a := testing.AllocsPerRun(100, func() {
+		if c, err := ParseCall(raw); err != nil || c.Socket != "ABC-123-4567" || c.APIKey != "secretkey" {
+			t.Fatalf("ParseCall = %+v, %v", c, err)
+		}
+	}); a != 0 {
+		t.Errorf("ParseCall allocates %v times", a)
+	}
 }

@@ -1,9 +1,9 @@
 package atlas
 
 import (
-	"bytes"
 	"encoding/xml"
 	"strconv"
+	"unicode/utf8"
 )
 
 // The answers are appended into a pooled buffer, byte for byte what
@@ -25,6 +25,12 @@ type xmlw struct {
 	putNewline bool
 }
 
+// indents are a newline and the indentation of up to maxIndent levels.
+const (
+	maxIndent = 10
+	indents   = "\n                              "
+)
+
 // indent is encoding/xml's printer.writeIndent with prefix "" and
 // indent "   ".
 func (x *xmlw) indent(b []byte, delta int) []byte {
@@ -36,17 +42,27 @@ func (x *xmlw) indent(b []byte, delta int) []byte {
 		}
 		x.indentedIn = false
 	}
-	if x.putNewline {
-		b = append(b, '\n')
-	} else {
-		x.putNewline = true
-	}
-	for range x.depth {
-		b = append(b, "   "...)
-	}
+	b = x.newline(b)
 	if delta > 0 {
 		x.depth++
 		x.indentedIn = true
+	}
+	return b
+}
+
+// newline starts a line at the current depth (the first line is the
+// declaration's): one append for the newline and the indentation.
+func (x *xmlw) newline(b []byte) []byte {
+	nl := indents[:1]
+	if !x.putNewline {
+		nl, x.putNewline = "", true
+	}
+	if x.depth <= maxIndent {
+		return append(append(b, nl...), indents[1:1+3*x.depth]...)
+	}
+	b = append(b, nl...)
+	for range x.depth {
+		b = append(b, "   "...)
 	}
 	return b
 }
@@ -61,11 +77,14 @@ func (x *xmlw) close(b []byte, name string) []byte {
 	return append(append(append(b, "</"...), name...), '>')
 }
 
-// leaf appends <name>text</name>, text escaped as encoding/xml does.
+// leaf appends <name>text</name>, text escaped as encoding/xml does: open
+// and close, with the indentation of an element with only text.
 func (x *xmlw) leaf(b []byte, name, text string) []byte {
-	b = x.open(b, name)
+	b = x.newline(b)
+	x.indentedIn = false
+	b = append(append(append(b, '<'), name...), '>')
 	b = appendEscaped(b, text)
-	return x.close(b, name)
+	return append(append(append(b, "</"...), name...), '>')
 }
 
 func (x *xmlw) leafInt(b []byte, name string, n int) []byte {
@@ -74,18 +93,63 @@ func (x *xmlw) leafInt(b []byte, name string, n int) []byte {
 	return x.close(b, name)
 }
 
-// appendEscaped appends s as XML character data: as it is when nothing in
-// it needs escaping (ids, dates, codes), else through xml.EscapeText.
+// xmlPlain has bit c set for each byte c below 0x40 that encoding/xml
+// writes as it is in character data (the bytes 0x40 to 0x7f all are).
+const xmlPlain uint64 = 0xffff_ffff_0000_0000 &^
+	(1<<'"' | 1<<'&' | 1<<'\'' | 1<<'<' | 1<<'>')
+
+// appendEscaped appends s as XML character data, exactly as
+// xml.EscapeText writes it: the markup characters, tab, newline and
+// carriage return as references, a byte that is not UTF-8 and a character
+// outside XML's range as U+FFFD; the runs between are copied whole (ids,
+// dates and codes are one run).
 func appendEscaped(dst []byte, s string) []byte {
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case c < 0x20, c >= 0x7f, c == '"', c == '\'', c == '&', c == '<', c == '>':
-			b := bytes.NewBuffer(dst)
-			xml.EscapeText(b, []byte(s)) // a bytes.Buffer does not fail
-			return b.Bytes()
+	last := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c >= 0x40 && c < utf8.RuneSelf || c < 0x40 && xmlPlain&(1<<c) != 0 {
+			i++
+			continue
 		}
+		if c < utf8.RuneSelf {
+			dst = append(append(dst, s[last:i]...), asciiEscape(c)...)
+			i++
+			last = i
+			continue
+		}
+		r, width := utf8.DecodeRuneInString(s[i:])
+		i += width
+		if r <= 0xD7FF || r >= 0xE000 && r <= 0xFFFD && (r != utf8.RuneError || width > 1) || r >= 0x10000 && r <= 0x10FFFF {
+			continue
+		}
+		dst = append(append(dst, s[last:i-width]...), "\uFFFD"...)
+		last = i
 	}
-	return append(dst, s...)
+	return append(dst, s[last:]...)
+}
+
+// asciiEscape is what xml.EscapeText writes for an ASCII byte it does not
+// write as it is.
+func asciiEscape(c byte) string {
+	switch c {
+	case '"':
+		return "&#34;"
+	case '\'':
+		return "&#39;"
+	case '&':
+		return "&amp;"
+	case '<':
+		return "&lt;"
+	case '>':
+		return "&gt;"
+	case '\t':
+		return "&#x9;"
+	case '\n':
+		return "&#xA;"
+	case '\r':
+		return "&#xD;"
+	}
+	return "\uFFFD" // the other control characters are outside XML's range
 }
 
 // appendAnswer appends the answer v (a value of a type of xml.go, or a

@@ -36,7 +36,7 @@ func (s *Service) Adopt(bindings []store.BindingRecord, unknown []store.UnknownC
 		if err != nil {
 			continue
 		}
-		st.lastO82[l.Access] = &lastOption82{raw: raw, seen: l.Seen}
+		st.lastO82[l.Access] = newLastOption82(raw, l.Seen)
 		delete(st.pending.lastO82, l.Access)
 		delete(st.pending.lastO82Lazy, l.Access)
 	}

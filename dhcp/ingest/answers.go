@@ -81,7 +81,7 @@ func (s *Service) LastOption82(accessID string) (string, bool) {
 	if l == nil {
 		return "", false
 	}
-	return hexString(l.raw), true
+	return l.hex, true
 }
 
 // LastOption82Seen is LastOption82 and when it was seen.
@@ -92,7 +92,7 @@ func (s *Service) LastOption82Seen(accessID string) (string, time.Time, bool) {
 	if l == nil {
 		return "", time.Time{}, false
 	}
-	return hexString(l.raw), l.seen, true
+	return l.hex, l.seen, true
 }
 
 // Binding returns the binding of mac, in any state.

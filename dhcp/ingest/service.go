@@ -284,7 +284,7 @@ func (s *Service) load() error {
 			s.log.Warn("ignoring a stored last Option 82 that is not hex", "access_id", l.Access, "err", err)
 			continue
 		}
-		st.lastO82[l.Access] = &lastOption82{raw: raw, seen: l.Seen}
+		st.lastO82[l.Access] = newLastOption82(raw, l.Seen)
 	}
 	return nil
 }

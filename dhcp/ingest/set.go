@@ -49,11 +49,20 @@ type entry struct {
 }
 
 type lastOption82 struct {
-	raw  []byte
+	raw []byte
+	// hex is raw as LastOption82 answers it (upper-case hex), made once a
+	// change: port_status asks for it thousands of times a second, a
+	// string a request was an allocation each.
+	hex  string
 	seen time.Time
 	// lazyGen is the pending.lazyGen of the lazy set (lastO82Lazy) its
 	// access was put in, as entry.lazyGen: no map write a packet.
 	lazyGen uint64
+}
+
+// newLastOption82 is the record of raw, last seen at seen.
+func newLastOption82(raw []byte, seen time.Time) *lastOption82 {
+	return &lastOption82{raw: raw, hex: hexString(raw), seen: seen}
 }
 
 func newSet(unknownMax int) *set {
@@ -165,7 +174,7 @@ func (s *set) seeOption82(access string, raw []byte, at time.Time) (l *lastOptio
 		s.lastO82[access] = l
 	}
 	if !bytes.Equal(l.raw, raw) {
-		l.raw = bytes.Clone(raw)
+		l.raw, l.hex = bytes.Clone(raw), hexString(raw)
 		changed = true
 	}
 	if at.After(l.seen) {

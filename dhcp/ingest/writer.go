@@ -150,7 +150,7 @@ func (s *Service) take(lazy bool) (*pending, *store.BindingCommit) {
 	for _, accs := range []map[string]struct{}{p.lastO82, p.lastO82Lazy} {
 		for a := range accs {
 			if l := st.lastO82[a]; l != nil {
-				c.LastOption82 = append(c.LastOption82, store.LastOption82{Access: a, Hex: hexString(l.raw), Seen: l.seen})
+				c.LastOption82 = append(c.LastOption82, store.LastOption82{Access: a, Hex: l.hex, Seen: l.seen})
 			}
 		}
 	}

@@ -68,6 +68,20 @@ func Message(rs []Rule, f *Facts) string {
 	return ""
 }
 
+// NeedsToday reports whether Message's answer for the access may depend
+// on Facts.Today. Message asks only the rules without a service list, and
+// they read the date only through the access's state, which depends on it
+// only when Sellable or Activatable is a date: when NeedsToday is false,
+// the caller need not read the clock (port_status, thousands a second).
+func NeedsToday(rs []Rule, a *inventory.Access) bool {
+	if !slices.ContainsFunc(rs, func(r Rule) bool { return len(r.Services) == 0 }) {
+		return false
+	}
+	_, sold := a.Sellable.Date()
+	_, active := a.Activatable.Date()
+	return sold || active
+}
+
 func containsFold(list []string, s string) bool {
 	return slices.ContainsFunc(list, func(x string) bool { return strings.EqualFold(x, s) })
 }

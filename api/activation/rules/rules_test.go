@@ -122,3 +122,38 @@ func TestReady(t *testing.T) {
 		}
 	}
 }
+
+// Where NeedsToday says the date does not matter, Message answers the
+// same on every day: every condition, with and without a service list,
+// over every kind of availability.
+func TestNeedsToday(t *testing.T) {
+	avail := []inventory.Availability{inventory.Yes, inventory.No, "2026-03-02", "1969-12-31", "soon", ""}
+	days := []inventory.Date{{}, {Year: 2026, Month: 3, Day: 1}, today, {Year: 2027, Month: 1, Day: 1}}
+	for _, when := range Conditions() {
+		for _, svcs := range [][]string{nil, {"BB100"}} {
+			rs := []Rule{{Code: 530, When: when, Values: []string{"P"}, Services: svcs, Message: "m"}}
+			for _, sold := range avail {
+				for _, active := range avail {
+					a := access(func(a *inventory.Access) { a.Sellable, a.Activatable = sold, active })
+					_, dated := sold.Date()
+					_, dated2 := active.Date()
+					if got, want := NeedsToday(rs, a), svcs == nil && (dated || dated2); got != want {
+						t.Errorf("%s %v %q/%q: NeedsToday %v, want %v", when, svcs, sold, active, got, want)
+					}
+					if NeedsToday(rs, a) {
+						continue
+					}
+					first := Message(rs, &Facts{Access: a, Today: days[0], Port: Port{Known: true}})
+					for _, d := range days[1:] {
+						if m := Message(rs, &Facts{Access: a, Today: d, Port: Port{Known: true}}); m != first {
+							t.Errorf("%s %q/%q: Message %q on %v, %q on %v; NeedsToday false", when, sold, active, m, d, first, days[0])
+						}
+					}
+				}
+			}
+		}
+	}
+	if NeedsToday(nil, access(func(a *inventory.Access) { a.Sellable = "2026-03-02" })) {
+		t.Error("NeedsToday without rules")
+	}
+}

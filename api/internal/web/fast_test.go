@@ -115,3 +115,19 @@ func FuzzClientIP(f *testing.F) {
 		}
 	})
 }
+
+// ClientIP allocates nothing, through a trusted proxy's X-Forwarded-For
+// too (every bounce asks it).
+func TestClientIPAllocates0(t *testing.T) {
+	r := httptest.NewRequest("GET", "/", nil)
+	r.RemoteAddr = "127.0.0.1:40000"
+	r.Header.Set("X-Forwarded-For", "203.0.113.5, 10.64.0.5")
+	trusted := []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}
+	if a := testing.AllocsPerRun(100, func() {
+		if ip, err := ClientIP(r, trusted); err != nil || ip != netip.MustParseAddr("10.64.0.5") {
+			t.Fatalf("ClientIP = %v, %v", ip, err)
+		}
+	}); a != 0 {
+		t.Errorf("ClientIP allocates %v times", a)
+	}
+}

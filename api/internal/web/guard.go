@@ -364,8 +364,10 @@ func ClientIP(r *http.Request, trusted []netip.Prefix) (netip.Addr, error) {
 		return addr, nil
 	}
 	// The entries of every X-Forwarded-For header in order, read from the
-	// right without splitting them into a list.
-	vs := r.Header.Values("X-Forwarded-For")
+	// right without splitting them into a list. (Indexed, not
+	// Header.Values: the name is canonical already, and canonicalizing it
+	// again cost a bounce a tenth of accessd's own time.)
+	vs := r.Header["X-Forwarded-For"]
 	for h := len(vs) - 1; h >= 0; h-- {
 		rest := vs[h]
 		for {
