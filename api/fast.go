@@ -56,22 +56,26 @@ func candidate(pattern string, h http.Handler) (fastRoute, bool) {
 }
 
 // newFastRoutes keeps, of the candidates, those whose path no other
-// mounted pattern (paths, whatever their method) shares: an exact path
-// that no other pattern names, a prefix under which no other pattern
-// lies. patterns are every pattern mounted on the mux.
+// mounted pattern that may take a GET request (GET, or no method) shares:
+// an exact path that no such pattern names, a prefix under which no such
+// pattern lies. patterns are every pattern mounted on the mux.
 func newFastRoutes(cands []fastRoute, patterns []string) *fastRoutes {
 	f := &fastRoutes{exact: map[string]fastRoute{}}
 	paths := make([]string, len(patterns))
+	methods := make([]string, len(patterns))
 	for i, p := range patterns {
-		if _, rest, ok := strings.Cut(p, " "); ok {
-			p = rest
+		if method, rest, ok := strings.Cut(p, " "); ok {
+			methods[i], p = method, rest
 		}
 		paths[i] = p
 	}
 	for _, c := range cands {
 		alone := true
 		for i, p := range paths {
-			if patterns[i] == c.pattern {
+			// A pattern of another method than GET (POST beside GET on
+			// Atlas's API path) never takes a GET request: it does not
+			// compete. One without a method takes every method.
+			if patterns[i] == c.pattern || methods[i] != "" && methods[i] != http.MethodGet {
 				continue
 			}
 			if c.name == "" && strings.TrimSuffix(p, "{$}") == c.path ||

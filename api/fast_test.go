@@ -43,14 +43,31 @@ func TestFastRoutesAgreeWithTheMux(t *testing.T) {
 	}
 }
 
+// Atlas's two GET paths are fast routes too, though POST shares the API's
+// path, and go where the mux sends them: the router the look-ups' figures
+// measure, with Atlas mounted.
+func TestFastRoutesTakeAtlas(t *testing.T) {
+	patterns := api.MountedPatterns(lookupRouter(t, 5000))
+	taken := checkFastAgrees(t, patterns)
+	for _, p := range []string{"GET /atlas/api", "GET /atlas/bounce"} {
+		if !slices.Contains(patterns, p) {
+			t.Errorf("pattern %q is not mounted", p)
+		} else if !taken[p] {
+			t.Errorf("the fast routes never took %q", p)
+		}
+	}
+}
+
 // The same with patterns that compete: a literal under a wildcard's
-// prefix, other methods, subtrees, a trailing {$} beside a wildcard (the
+// prefix, other methods (which take no GET request: they do not compete;
+// a pattern without a method does), subtrees, a trailing {$} beside a wildcard (the
 // exact path is the more specific: it is taken), a
 // "..." wildcard, a wildcard in the middle.
 func TestFastRoutesLeaveCompetingPatternsToTheMux(t *testing.T) {
 	taken := checkFastAgrees(t, []string{"GET /a/{x}", "GET /a/b", "GET /c/{y}", "POST /c/{y}", "/d/", "GET /d/{z}",
-		"GET /e/{$}", "GET /e/{w}", "GET /f", "GET /f/", "GET /g/{v...}", "GET /h/{p}/i", "GET /j/{k}", "GET /l/{$}"})
-	for p, want := range map[string]bool{"GET /a/{x}": false, "GET /c/{y}": false, "GET /d/{z}": false, "GET /e/{$}": true,
+		"GET /e/{$}", "GET /e/{w}", "GET /f", "GET /f/", "GET /g/{v...}", "GET /h/{p}/i", "GET /j/{k}", "GET /l/{$}",
+		"GET /m/{n}", "/m/{n}", "GET /o", "POST /o", "HEAD /o", "DELETE /o/x", "GET /q", "/q"})
+	for p, want := range map[string]bool{"GET /a/{x}": false, "GET /c/{y}": true, "GET /m/{n}": false, "GET /o": true, "GET /q": false, "GET /d/{z}": false, "GET /e/{$}": true,
 		"GET /g/{v...}": false, "GET /h/{p}/i": false, "GET /j/{k}": true, "GET /l/{$}": true} {
 		if taken[p] != want {
 			t.Errorf("fast route for %q: %v, want %v", p, taken[p], want)

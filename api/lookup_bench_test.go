@@ -30,7 +30,7 @@ import (
 // lookupRouter is the router of the look-ups as the daemon mounts it —
 // metrics registered, the login guard, the look-ups of PI-API and ON-API,
 // Atlas with a visitor's binding — over a store of n generated accesses.
-func lookupRouter(b *testing.B, n int) http.Handler {
+func lookupRouter(b testing.TB, n int) http.Handler {
 	b.Helper()
 	now := time.Date(2026, 3, 2, 9, 30, 15, 0, time.UTC)
 	db, err := store.Open(filepath.Join(b.TempDir(), store.FileName), store.Options{Now: func() time.Time { return now }, NoSync: true})
