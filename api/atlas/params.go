@@ -62,27 +62,33 @@ type params []param
 
 // lookup returns the value of the parameter name, if given.
 func (q params) lookup(name string) (string, bool) {
-	for i := range q {
-		if q[i].name != name {
-			continue
-		}
-		if q[i].plain {
-			return q[i].raw, true
-		}
-		v, _ := url.QueryUnescape(q[i].raw) // (query checked its escapes)
-		return v, true
+	p := q.find(name)
+	switch {
+	case p == nil:
+		return "", false
+	case p.plain:
+		return p.raw, true
 	}
-	return "", false
+	v, _ := url.QueryUnescape(p.raw) // (query checked its escapes)
+	return v, true
 }
 
 // lookupRaw returns the value of the parameter name as sent, if given.
 func (q params) lookupRaw(name string) (string, bool) {
-	for i := range q {
-		if q[i].name == name {
-			return q[i].raw, true
-		}
+	if p := q.find(name); p != nil {
+		return p.raw, true
 	}
 	return "", false
+}
+
+// find returns the parameter name, nil when not given.
+func (q params) find(name string) *param {
+	for i := range q {
+		if q[i].name == name {
+			return &q[i]
+		}
+	}
+	return nil
 }
 
 // get is lookup's value ("" when not given).
@@ -320,13 +326,6 @@ func parseBounce(rawQuery string) (b Bounce, returnURL string, err error) {
 		return b, returnURL, &ParamError{"api_key", "too long"}
 	}
 	return b, returnURL, nil
-}
-
-// validEscapes reports whether url.QueryUnescape decodes s: every '%'
-// starts two hex digits.
-func validEscapes(s string) bool {
-	valid, _ := scanEscapes(s)
-	return valid
 }
 
 // scanEscapes reports in one pass whether url.QueryUnescape decodes s

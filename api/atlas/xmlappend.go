@@ -68,12 +68,19 @@ func (x *xmlw) newline(b []byte) []byte {
 }
 
 func (x *xmlw) open(b []byte, name string) []byte {
-	b = x.indent(b, 1)
-	return append(append(append(b, '<'), name...), '>')
+	return appendStartTag(x.indent(b, 1), name)
 }
 
 func (x *xmlw) close(b []byte, name string) []byte {
-	b = x.indent(b, -1)
+	return appendEndTag(x.indent(b, -1), name)
+}
+
+// appendStartTag and appendEndTag append <name> and </name>.
+func appendStartTag(b []byte, name string) []byte {
+	return append(append(append(b, '<'), name...), '>')
+}
+
+func appendEndTag(b []byte, name string) []byte {
 	return append(append(append(b, "</"...), name...), '>')
 }
 
@@ -82,9 +89,7 @@ func (x *xmlw) close(b []byte, name string) []byte {
 func (x *xmlw) leaf(b []byte, name, text string) []byte {
 	b = x.newline(b)
 	x.indentedIn = false
-	b = append(append(append(b, '<'), name...), '>')
-	b = appendEscaped(b, text)
-	return append(append(append(b, "</"...), name...), '>')
+	return appendEndTag(appendEscaped(appendStartTag(b, name), text), name)
 }
 
 func (x *xmlw) leafInt(b []byte, name string, n int) []byte {
