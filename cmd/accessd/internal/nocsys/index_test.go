@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/stadsnat/accessd/store"
 )
 
 // An entry holds no pointer: the collector must not follow one per access
@@ -28,10 +30,7 @@ func TestAddressIndexCompactsDeadLines(t *testing.T) {
 	db := openStore(t)
 	importAll(t, db, access("A1", "Kungsgatan", "12", "", "rl-a1"), access("A2", "Kungsgatan", "14", "", "rl-a2"),
 		access("A3", "Ekvägen", "2", "1101", "rl-a3"))
-	var x addrIndex
-	if err := x.refresh(db); err != nil {
-		t.Fatal(err)
-	}
+	x := builtIndex(t, db)
 	live := len(x.text)
 	compacted := false
 	for i := range 40 {
@@ -44,11 +43,7 @@ func TestAddressIndexCompactsDeadLines(t *testing.T) {
 		if len(x.text) > 2*live+64 {
 			t.Fatalf("move %d: text of %d bytes for %d live: dead lines are kept", i, len(x.text), live)
 		}
-		var full addrIndex
-		if err := full.refresh(db); err != nil {
-			t.Fatal(err)
-		}
-		if diff := cmp.Diff(full.lines(), x.lines()); diff != "" {
+		if diff := cmp.Diff(builtIndex(t, db).lines(), x.lines()); diff != "" {
 			t.Fatalf("move %d: index against a full read (-full +followed):\n%s", i, diff)
 		}
 		if x.dead > len(x.text)/2 {
@@ -67,4 +62,14 @@ func TestAddressIndexCompactsDeadLines(t *testing.T) {
 	if ids, _ := x.search("ekvägen 2, lgh 1101", 10); !cmp.Equal(ids, []string{"A3"}) {
 		t.Errorf("ekvägen 2, lgh 1101: %v, want A3", ids)
 	}
+}
+
+// builtIndex is the address index of db's inventory, read whole.
+func builtIndex(t *testing.T, db *store.DB) *addrIndex {
+	t.Helper()
+	x := new(addrIndex)
+	if err := x.refresh(db); err != nil {
+		t.Fatal(err)
+	}
+	return x
 }

@@ -224,10 +224,7 @@ func TestAddressIndexFollowsChanges(t *testing.T) {
 	db := openStore(t)
 	importAll(t, db, access("A1", "Kungsgatan", "12", "", "rl-a1"), access("A2", "Kungsgatan", "14", "", "rl-a2"),
 		access("A3", "Ekvägen", "2", "", "rl-a3"))
-	var x addrIndex
-	if err := x.refresh(db); err != nil {
-		t.Fatal(err)
-	}
+	x := builtIndex(t, db)
 	moved := access("A2", "Björkvägen", "3", "", "rl-a2")
 	importAll(t, db, access("A4", "Kungsgatan", "16", "", "rl-a4"), moved)
 	if err := db.Inventory().RemoveAccess("A3"); err != nil {
@@ -236,10 +233,7 @@ func TestAddressIndexFollowsChanges(t *testing.T) {
 	if err := x.refresh(db); err != nil {
 		t.Fatal(err)
 	}
-	var full addrIndex
-	if err := full.refresh(db); err != nil {
-		t.Fatal(err)
-	}
+	full := builtIndex(t, db)
 	if x.fulls != 1 {
 		t.Errorf("the index was read whole %d times, want once: the changes were not followed one by one", x.fulls)
 	}
