@@ -117,12 +117,8 @@ func query(raw string, out params) (params, error) {
 	}
 	var seen map[string]struct{}
 	for rest := raw; rest != ""; {
-		part := rest
-		if i := strings.IndexByte(rest, '&'); i >= 0 {
-			part, rest = rest[:i], rest[i+1:]
-		} else {
-			rest = ""
-		}
+		var part string
+		part, rest, _ = strings.Cut(rest, "&")
 		if part == "" {
 			continue
 		}

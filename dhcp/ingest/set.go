@@ -62,8 +62,13 @@ type lastOption82 struct {
 
 // newLastOption82 is the record of raw, last seen at seen.
 func newLastOption82(raw []byte, seen time.Time) *lastOption82 {
-	return &lastOption82{raw: raw, hex: hexString(raw), seen: seen}
+	l := &lastOption82{seen: seen}
+	l.keep(raw)
+	return l
 }
+
+// keep makes raw (not copied) the record's Option 82, with its hex.
+func (l *lastOption82) keep(raw []byte) { l.raw, l.hex = raw, hexString(raw) }
 
 func newSet(unknownMax int) *set {
 	chunks := newRecChunks()
@@ -174,7 +179,7 @@ func (s *set) seeOption82(access string, raw []byte, at time.Time) (l *lastOptio
 		s.lastO82[access] = l
 	}
 	if !bytes.Equal(l.raw, raw) {
-		l.raw, l.hex = bytes.Clone(raw), hexString(raw)
+		l.keep(bytes.Clone(raw))
 		changed = true
 	}
 	if at.After(l.seen) {

@@ -222,17 +222,6 @@ func (x *addrIndex) search(prefix string, limit int) ([]string, bool) {
 	return ids, false
 }
 
-// lines returns every entry's line and AccessId, in the index's order.
-func (x *addrIndex) lines() [][2]string {
-	x.mu.RLock()
-	defer x.mu.RUnlock()
-	out := make([][2]string, len(x.entries))
-	for i, e := range x.entries {
-		out[i] = [2]string{string(x.key(e)), string(x.id(e))}
-	}
-	return out
-}
-
 // isBuilt reports whether the index was built once.
 func (x *addrIndex) isBuilt() bool {
 	x.mu.RLock()

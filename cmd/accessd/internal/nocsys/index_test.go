@@ -73,3 +73,14 @@ func builtIndex(t *testing.T, db *store.DB) *addrIndex {
 	}
 	return x
 }
+
+// lines returns (for the tests) every entry's line and AccessId, in the index's order.
+func (x *addrIndex) lines() [][2]string {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	out := make([][2]string, len(x.entries))
+	for i, e := range x.entries {
+		out[i] = [2]string{string(x.key(e)), string(x.id(e))}
+	}
+	return out
+}
