@@ -98,13 +98,17 @@ func lookupFigures(t *testing.T, e *e2e, n, relay int, short bool) {
 	var sites []nginxSite
 	var bare, bareTO []string
 	var barePID, bareTOPID []int
+	oneP := "" // the floor's bare handler with one P (see oneP)
 	for i, c := range cases {
 		r := answer(t, e, c, "before the figures")
 		sites = append(sites, nginxSite{path: fmt.Sprintf("/case%d", i), status: r.status, body: r.body, header: r.header})
-		u, pid := startBare(t, e.dir, i, r)
+		u, pid := startBare(t, e.dir, i, r, nil)
 		bare, barePID = append(bare, u), append(barePID, pid)
-		u, pid = startBare(t, e.dir, i, r, timeouts...)
+		u, pid = startBare(t, e.dir, i, r, nil, timeouts...)
 		bareTO, bareTOPID = append(bareTO, u), append(bareTOPID, pid)
+		if c.floor {
+			oneP, _ = startBare(t, e.dir, i, r, []string{"GOMAXPROCS=1"})
+		}
 	}
 	ngx := startNginx(t, e.dir, sites)
 	for i, c := range cases {
@@ -114,12 +118,15 @@ func lookupFigures(t *testing.T, e *e2e, n, relay int, short bool) {
 			// bounce without one is another answer.
 			bind(t, e, relay, visitor)
 		}
-		var d, b, bt, x wrkResult
+		var d, b, bt, x, b1 wrkResult
 		for range rounds {
 			d = d.best(wrk(t, e.base+c.path, secs, c.header))
 			b = b.best(wrk(t, bare[i], secs, c.header))
 			bt = bt.best(wrk(t, bareTO[i], secs, c.header))
 			x = x.best(wrk(t, ngx+sites[i].path, secs, c.header))
+			if c.floor {
+				b1 = b1.best(wrk(t, oneP, secs, c.header))
+			}
 		}
 		how := fmt.Sprintf("wrk -t2 -c32 -d%ds, best of %d", secs, rounds)
 		t.Logf("FIGURE %s (%s): accessd %.0f req/s (p99 %v), bare net/http handler %.0f req/s (p99 %v), the same with accessd's server timeouts %.0f req/s (p99 %v), nginx %.0f req/s (p99 %v): %.2f of the bare handler, %.2f of it with the timeouts, %.2f of nginx",
@@ -132,8 +139,11 @@ func lookupFigures(t *testing.T, e *e2e, n, relay int, short bool) {
 		// work (routing, authentication, metrics, the look-up).
 		benchfig.Report(t, benchfig.Figure{Name: name, Unit: "req/s", Value: d.rps, Peer: "bare net/http, accessd's timeouts", PeerValue: bt.rps, Higher: true, Goal: gBare, Source: "#15"})
 		benchfig.Report(t, benchfig.Figure{Name: name, Unit: "req/s", Value: d.rps, Peer: "nginx", PeerValue: x.rps, Higher: true, Goal: gNginx, Source: "#2"})
-		benchfig.Report(t, benchfig.Figure{Name: fmt.Sprintf("%s p99 (bare handler's %v)", name, b.p99), Unit: "ms",
+		benchfig.Report(t, benchfig.Figure{Name: fmt.Sprintf("%s p99 (bare handler's %v, nginx's %v)", name, b.p99, x.p99), Unit: "ms",
 			Value: float64(d.p99.Microseconds()) / 1000, Goal: gP99, Source: "#15"})
+		if c.floor {
+			onePFigure(t, name, d, b, b1)
+		}
 		if c.goal != "" {
 			benchfig.Report(t, benchfig.Figure{Name: name, Unit: "req/s", Value: d.rps, Higher: true, Goal: 5000, Source: c.goal})
 		}
@@ -289,9 +299,28 @@ func serverTimeouts(t *testing.T, cfgPath string) []string {
 		"-write-timeout", h.WriteTimeout.D().String(), "-idle-timeout", h.IdleTimeout.D().String()}
 }
 
-// startBare runs barehttp answering what r holds (with the extra flags),
-// and returns its URL and process id.
-func startBare(t *testing.T, dir string, i int, r reply, flags ...string) (string, int) {
+// onePFigure reports, for information, the floor's p99 (d) beside that of
+// its bare handler run with GOMAXPROCS=1 (b1), measured in the same
+// rounds, with the bare handler's at Go's default (b) in its name. On two
+// cores that wrk -t2 shares, the tail is the scheduler's: a P whose thread
+// the kernel has set aside for wrk holds the goroutines queued on it until
+// the thread runs again, and with two Ps that happens all the time (the
+// bare handler's p99 6–8 ms, nginx's 2 ms). With one P no goroutine waits
+// behind a thread set aside (about 1 ms). It is not a setting for the
+// daemon: on its own box GOMAXPROCS=1 would leave half the machine idle
+// under a DHCP flood.
+func onePFigure(t *testing.T, name string, d, b, b1 wrkResult) {
+	t.Helper()
+	t.Logf("FIGURE %s: bare net/http handler with GOMAXPROCS=1 %.0f req/s (p99 %v), at Go's default %.0f req/s (p99 %v)",
+		name, b1.rps, b1.p99, b.rps, b.p99)
+	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+	benchfig.Report(t, benchfig.Figure{Name: fmt.Sprintf("%s p99 (bare handler's at Go's default GOMAXPROCS: %v)", name, b.p99),
+		Unit: "ms", Value: ms(d.p99), Peer: "bare net/http, GOMAXPROCS=1", PeerValue: ms(b1.p99), Source: "#15"})
+}
+
+// startBare runs barehttp answering what r holds (with the environment
+// env added and the extra flags), and returns its URL and process id.
+func startBare(t *testing.T, dir string, i int, r reply, env []string, flags ...string) (string, int) {
 	t.Helper()
 	body := filepath.Join(dir, fmt.Sprintf("bare%d.body", i))
 	if err := os.WriteFile(body, []byte(r.body), 0o600); err != nil {
@@ -302,7 +331,9 @@ func startBare(t *testing.T, dir string, i int, r reply, flags ...string) (strin
 	for _, h := range answerHeaders(r.header) {
 		args = append(args, "-header", h)
 	}
-	p := testkit.StartProcess(t, args...)
+	p := testkit.NewProcess(t, args...)
+	p.Env = env
+	p.Start()
 	var addr string
 	testkit.WaitUntil(t, 10*time.Second, "barehttp listening", func() bool {
 		_, rest, ok := strings.Cut(p.Log(), "listening on ")
