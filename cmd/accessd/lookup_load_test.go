@@ -305,10 +305,10 @@ func serverTimeouts(t *testing.T, cfgPath string) []string {
 // cores that wrk -t2 shares, the tail is the scheduler's: a P whose thread
 // the kernel has set aside for wrk holds the goroutines queued on it until
 // the thread runs again, and with two Ps that happens all the time (the
-// bare handler's p99 5–9 ms, nginx's mostly 1.5–3 ms). With one P no
-// goroutine waits behind a thread set aside (1–4 ms). It is not a setting
-// for the daemon: on its own box GOMAXPROCS=1 would leave half the
-// machine idle under a DHCP flood.
+// bare handler's p99 4.5–9 ms, nginx's mostly 1.5–3 ms). With one P no
+// goroutine waits behind a thread set aside: 0.6–0.7 ms in most runs,
+// 2–8 ms in some. It is not a setting for the daemon: on its own box
+// GOMAXPROCS=1 would leave half the machine idle under a DHCP flood.
 func onePFigure(t *testing.T, name string, d, b, b1 wrkResult) {
 	t.Helper()
 	t.Logf("FIGURE %s: bare net/http handler with GOMAXPROCS=1 %.0f req/s (p99 %v), at Go's default %.0f req/s (p99 %v)",

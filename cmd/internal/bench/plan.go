@@ -50,7 +50,7 @@ func plan() []part {
 	}
 	return []part{
 		{name: "HTTP: import, PI V1 export beside nginx, look-ups beside a bare net/http handler and nginx (wrk)",
-			pkg: "cmd/accessd", test: "TestLoadFigures", needs: []string{"wrk", "nginx"}, about: "1.5 min short, 6 min full"},
+			pkg: "cmd/accessd", test: "TestLoadFigures", needs: []string{"wrk", "nginx"}, about: "3.5 min short, 11 min full"},
 		{name: "DHCP: 100,000 packets/s at the daemon, flat out beside a do-nothing UDP listener",
 			pkg: "cmd/accessd", test: "TestDHCPLoadFigures", about: "45 s short, 2 min full",
 			env: func(short bool) []string {
