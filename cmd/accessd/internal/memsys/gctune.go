@@ -23,14 +23,20 @@ import (
 // with a quarter of it as headroom the next collection starts soon after,
 // so the DHCP pipeline works beside a marking collector most of the time.
 // At a million clients in 10 s the p99 from packet to committed binding
-// was 100–200 ms with 25 and 75 ms with 50 (40 ms with 100), at a fifth
-// less CPU a packet. From bigLive up the target rises linearly to 50 at
-// twice bigLive; such a box's memory is its working set anyway, and the
-// unit's GOMEMLIMIT and MemoryHigh bound it.
+// was 100–200 ms with 25. With 50 it was 40–75 ms in most runs but 100 or
+// 150 ms in three of fifteen (`make bench`); with 100 it was 20–30 ms in
+// six of six, at a fifth less CPU a packet. From bigLive up the target
+// rises linearly to 100 at twice bigLive; such a box's memory is its
+// working set anyway, and the unit's GOMEMLIMIT and MemoryHigh bound it.
+// The price is paid by the imports of large inventories, whose live heap
+// passes bigLive: importing 100,000 accesses as JSON through the API
+// peaked at 502 MiB of RSS against 399 MiB with 50, and as CSV at 317
+// against 244 MiB (TestMemorySizing), under the unit's GOMEMLIMIT of
+// 768 MiB.
 const (
 	minHeadroom   = 8 << 20
 	minGCPercent  = 25
-	bigGCPercent  = 50
+	bigGCPercent  = 100
 	maxGCPercent  = 100
 	gcPercentDemo = maxGCPercent // below minHeadroom of live heap
 	bigLive       = 64 << 20
@@ -52,7 +58,7 @@ func gcPercentFor(live uint64) int {
 // importGCPercent caps the target while a large import runs (Tighten):
 // an import's live heap rises for a few seconds to twice the daemon's
 // (the parsed accesses, the batch, bbolt's dirty pages), and with the
-// target gcPercentFor gives such a heap (up to 50) the resident set
+// target gcPercentFor gives such a heap (up to 100) the resident set
 // peaked at half as much again. The cap costs the import more frequent
 // collections: parsing and importing 100,000 accesses in one process took
 // about 3.0 s of CPU at 20 against 1.7 s at 50 (2 cores, load 4), its

@@ -16,7 +16,7 @@ func TestGCPercentFor(t *testing.T) {
 		live uint64
 		want int
 	}{{0, 100}, {4 * mib, 100}, {8 * mib, 100}, {10 * mib, 80}, {16 * mib, 50}, {32 * mib, 25}, {64 * mib, 25},
-		{96 * mib, 37}, {128 * mib, 50}, {512 * mib, 50}, {1 << 30, 50}} {
+		{96 * mib, 62}, {128 * mib, 100}, {512 * mib, 100}, {1 << 30, 100}} {
 		if got := gcPercentFor(c.live); got != c.want {
 			t.Errorf("gcPercentFor(%d MiB) = %d, want %d", c.live/mib, got, c.want)
 		}
@@ -123,7 +123,7 @@ func TestTargetFor(t *testing.T) {
 		{20 * mib, 24 * mib, false, 60}, // busy, up to a heap of maxBusyHeap
 		{40 * mib, 16 * mib, false, 25}, // a bigger heap keeps its quarter
 		{40 * mib, 0, false, 25},
-		{512 * mib, 24 * mib, false, 50}, // a big heap's own headroom is already more
+		{512 * mib, 24 * mib, false, bigGCPercent}, // a big heap's own headroom is already more
 		{2 * mib, 16 * mib, true, importGCPercent},
 		{40 * mib, 0, true, importGCPercent},
 		{bigLive, 0, true, gcPercentFor(bigLive)}, // a big heap is not capped by an import
