@@ -4,7 +4,7 @@
 #   make deb-test   build and check the package, boot it in Debian 12 (root)
 #   make ci-deps    install the Debian tools the package tests need (root)
 #   make bench      every performance figure beside its peer, as one table
-#                   (cmd/internal/bench; about 10 min on two cores; root for SNMP)
+#                   (cmd/internal/bench; about 16 min on two cores; root for SNMP)
 #   make bench-short  the short form CI runs: a few minutes, fails on a ratio
 #                   below half its goal
 VERSION ?=

@@ -52,12 +52,12 @@ func plan() []part {
 		{name: "HTTP: import, PI V1 export beside nginx, look-ups beside a bare net/http handler and nginx (wrk)",
 			pkg: "cmd/accessd", test: "TestLoadFigures", needs: []string{"wrk", "nginx"}, about: "3.5 min short, 11 min full"},
 		{name: "DHCP: 100,000 packets/s at the daemon, flat out beside a do-nothing UDP listener",
-			pkg: "cmd/accessd", test: "TestDHCPLoadFigures", about: "45 s short, 2 min full",
+			pkg: "cmd/accessd", test: "TestDHCPLoadFigures", about: "30 s short, 1 min full",
 			env: func(short bool) []string {
 				return []string{"ACCESSD_LOAD_DURATION=" + shortOr(short, "2s", "10s")}
 			}},
 		{name: "DHCP: distinct clients only, 50,000 new bindings a second",
-			pkg: "cmd/accessd", test: "TestDHCPLoadFigures", about: "20 s short, 40 s full",
+			pkg: "cmd/accessd", test: "TestDHCPLoadFigures", about: "5 s short, 15 s full",
 			env: func(short bool) []string {
 				// Half the packets are REQUESTs that make a binding, every
 				// client is new: 200,000 in 2 s, or 1,000,000 in 10 s.
@@ -65,14 +65,14 @@ func plan() []part {
 					"ACCESSD_LOAD_CLIENTS=" + shortOr(short, "200000", "1000000")}
 			}},
 		{name: "memory: RSS with 100,000 accesses and their 2,084 switches polled",
-			pkg: "cmd/accessd", test: "TestMemoryFigures", optional: true, figures: memoryFigures, about: "1 min short, 5 min full",
+			pkg: "cmd/accessd", test: "TestMemoryFigures", optional: true, figures: memoryFigures, about: "25 s short, 2.5 min full",
 			env: func(short bool) []string {
 				return []string{"ACCESSD_MEM_ACCESSES=" + shortOr(short, "10000", "100000"), "ACCESSD_MEM_WATCH=" + shortOr(short, "15s", "2m10s")}
 			}},
 		{name: "memory: the demo's RSS when idle", pkg: "cmd/accessd", test: "TestDemoIdleFigure", about: "15 s"},
 		{name: "SNMP: a poll cycle beside net-snmp's snmpbulkwalk over snmpsim agents",
 			pkg: "snmp/integration", test: "TestScale", needs: []string{"snmpbulkwalk", "snmpsimd"},
-			root: "snmpsimd drops root for nobody", about: "1 min short, 3 min full",
+			root: "snmpsimd drops root for nobody", about: "5 s short, 15 s full",
 			env: func(short bool) []string {
 				return []string{"ACCESSD_SCALE=1", "ACCESSD_SCALE_AGENTS=" + shortOr(short, "10", "50")}
 			}},
