@@ -157,7 +157,7 @@ func bucketMS(s string) float64 {
 	if err != nil {
 		return 0
 	}
-	return float64(d.Microseconds()) / 1000
+	return millis(d)
 }
 
 type genResult struct {

@@ -194,7 +194,7 @@ func incrementalFigure(t *testing.T, e *e2e, full reply, n int, short bool) {
 	}
 	t.Logf("FIGURE incremental GET /ko/api/1/ with 100 changed of %d: best of 5 %v", n, best.Round(time.Microsecond))
 	benchfig.Report(t, benchfig.Figure{Name: fmt.Sprintf("incremental PI V1 export, 100 changed of %s, best of 5", benchfig.Number(float64(n))),
-		Unit: "ms", Value: float64(best.Microseconds()) / 1000, Goal: 20, Source: "#2", Scaled: short})
+		Unit: "ms", Value: millis(best), Goal: 20, Source: "#2", Scaled: short})
 }
 
 func procStatusKB(t *testing.T, pid int, field string) int {
